@@ -1,0 +1,1 @@
+"""Reading, tag schemes, batching and the DataModule."""

@@ -1,0 +1,1 @@
+"""Span F1 and evaluation reports."""

@@ -1,0 +1,85 @@
+"""Span precision/recall/F1 as a torchmetrics Metric whose spans come from seqeval (strict mode).
+
+The states are per-type counts reduced by summation, so the metric is exact under DDP and
+equals ``seqeval.metrics.f1_score(..., mode="strict", scheme=...)`` on the same tags.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import seqeval.scheme
+import torch
+from torchmetrics import Metric
+
+SEQEVAL_SCHEMES = {
+    "IOB1": seqeval.scheme.IOB1,
+    "IOB2": seqeval.scheme.IOB2,
+    "IOBES": seqeval.scheme.IOBES,
+    "BILOU": seqeval.scheme.BILOU,
+}
+
+
+def seqeval_scheme(name: str) -> type[seqeval.scheme.Token]:
+    """The seqeval scheme class for a scheme name."""
+    try:
+        return SEQEVAL_SCHEMES[name]
+    except KeyError:
+        raise ValueError(f"no seqeval scheme for {name!r}; expected one of {', '.join(SEQEVAL_SCHEMES)}") from None
+
+
+def strict_spans(sequences: Sequence[Sequence[str]], scheme: str) -> list[set[tuple[str, int, int]]]:
+    """Per sentence, the set of ``(type, start, end)`` spans seqeval's strict mode accepts."""
+    entities = seqeval.scheme.Entities([list(s) for s in sequences], seqeval_scheme(scheme), suffix=False)
+    return [{(e.tag, e.start, e.end) for e in sentence} for sentence in entities.entities]
+
+
+class SpanF1(Metric):
+    """Micro-averaged span F1 (and per type) over ``entity_types``.
+
+    Args:
+        entity_types: the span types to count (others are ignored).
+        tag_scheme: scheme of the tags passed to :meth:`update`.
+    """
+
+    full_state_update = False
+
+    def __init__(self, entity_types: Sequence[str], tag_scheme: str) -> None:
+        super().__init__()
+        self.entity_types = sorted(set(entity_types))
+        self.type_index = {t: i for i, t in enumerate(self.entity_types)}
+        self.tag_scheme = tag_scheme
+        seqeval_scheme(tag_scheme)
+        zeros = torch.zeros(len(self.entity_types), dtype=torch.long)
+        for name in ("correct", "predicted", "gold"):
+            self.add_state(name, default=zeros.clone(), dist_reduce_fx="sum")
+
+    def update(self, predictions: Sequence[Sequence[str]], targets: Sequence[Sequence[str]]) -> None:
+        """Count spans of predicted and gold tag sequences (label strings)."""
+        if len(predictions) != len(targets):
+            raise ValueError(f"{len(predictions)} predicted sequences but {len(targets)} gold sequences")
+        counts = torch.zeros(3, len(self.entity_types), dtype=torch.long)
+        for pred, gold in zip(strict_spans(predictions, self.tag_scheme), strict_spans(targets, self.tag_scheme)):
+            for row, spans in enumerate((pred & gold, pred, gold)):
+                for span in spans:
+                    if span[0] in self.type_index:
+                        counts[row, self.type_index[span[0]]] += 1
+        self.correct += counts[0].to(self.correct.device)
+        self.predicted += counts[1].to(self.predicted.device)
+        self.gold += counts[2].to(self.gold.device)
+
+    def compute(self) -> dict[str, torch.Tensor]:
+        """``precision``, ``recall``, ``f1`` (micro) and ``f1_<TYPE>`` per type, in [0, 1]."""
+        result = _prf(self.correct.sum(), self.predicted.sum(), self.gold.sum())
+        per_type = _prf(self.correct, self.predicted, self.gold)
+        for i, entity_type in enumerate(self.entity_types):
+            result[f"f1_{entity_type}"] = per_type["f1"][i]
+        return result
+
+
+def _prf(correct: torch.Tensor, predicted: torch.Tensor, gold: torch.Tensor) -> dict[str, torch.Tensor]:
+    correct, predicted, gold = correct.double(), predicted.double(), gold.double()
+    precision = torch.where(predicted > 0, correct / predicted.clamp_min(1), torch.zeros_like(correct))
+    recall = torch.where(gold > 0, correct / gold.clamp_min(1), torch.zeros_like(correct))
+    denom = precision + recall
+    f1 = torch.where(denom > 0, 2 * precision * recall / denom.clamp_min(1e-12), torch.zeros_like(correct))
+    return {"precision": precision, "recall": recall, "f1": f1}

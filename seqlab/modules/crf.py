@@ -1,0 +1,141 @@
+"""Linear-chain conditional random field, vectorised over the batch.
+
+Conventions: batch-first tensors, ``mask (B, T)`` bool and True on real tokens (each sequence
+non-empty and left-aligned), transitions indexed ``[from, to]`` with separate start and end
+scores. Forbidden transitions get a large negative score, so they are never decoded and
+contribute nothing to the partition function.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import torch
+from torch import Tensor, nn
+
+#: Score added to forbidden transitions: finite (no NaN in gradients) yet far below any path.
+FORBIDDEN = -10000.0
+
+
+class CRF(nn.Module):
+    """A CRF over ``num_tags`` tags.
+
+    Args:
+        num_tags: number of tags (the label vocabulary size).
+        allowed_transitions: pairs ``(from, to)`` that may occur, as returned by
+            :func:`seqlab.data.tag_schemes.allowed_transitions`; index ``num_tags`` is the start
+            and ``num_tags + 1`` the end. ``None`` allows every transition.
+    """
+
+    def __init__(self, num_tags: int, allowed_transitions: Iterable[tuple[int, int]] | None = None) -> None:
+        super().__init__()
+        if num_tags < 1:
+            raise ValueError(f"num_tags must be positive, got {num_tags}")
+        self.num_tags = num_tags
+        self.transitions = nn.Parameter(torch.empty(num_tags, num_tags))
+        self.start_transitions = nn.Parameter(torch.empty(num_tags))
+        self.end_transitions = nn.Parameter(torch.empty(num_tags))
+        constraint = torch.zeros(num_tags + 2, num_tags + 2)
+        if allowed_transitions is not None:
+            constraint.fill_(FORBIDDEN)
+            for i, j in allowed_transitions:
+                constraint[i, j] = 0.0
+        self.register_buffer("_constraint", constraint, persistent=False)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.uniform_(self.transitions, -0.1, 0.1)
+        nn.init.uniform_(self.start_transitions, -0.1, 0.1)
+        nn.init.uniform_(self.end_transitions, -0.1, 0.1)
+
+    def extra_repr(self) -> str:
+        return f"num_tags={self.num_tags}"
+
+    def _scores(self) -> tuple[Tensor, Tensor, Tensor]:
+        """Transition, start and end scores with the constraints applied."""
+        k = self.num_tags
+        c = self._constraint
+        return (
+            self.transitions + c[:k, :k],  # (K, K)
+            self.start_transitions + c[k, :k],  # (K,)
+            self.end_transitions + c[:k, k + 1],  # (K,)
+        )
+
+    def _check(self, emissions: Tensor, mask: Tensor, tags: Tensor | None = None) -> None:
+        if emissions.dim() != 3 or emissions.size(2) != self.num_tags:
+            raise ValueError(
+                f"emissions must have shape (batch, seq_len, {self.num_tags}), got {tuple(emissions.shape)}"
+            )
+        if mask.shape != emissions.shape[:2]:
+            raise ValueError(f"mask shape {tuple(mask.shape)} does not match emissions {tuple(emissions.shape[:2])}")
+        if tags is not None and tags.shape != emissions.shape[:2]:
+            raise ValueError(f"tags shape {tuple(tags.shape)} does not match emissions {tuple(emissions.shape[:2])}")
+        if mask.size(1) == 0 or not bool(mask[:, 0].all()):
+            raise ValueError("every sequence needs at least one token: mask[:, 0] must be all True")
+
+    def log_likelihood(self, emissions: Tensor, tags: Tensor, mask: Tensor, reduction: str = "mean") -> Tensor:
+        """Log-likelihood of ``tags`` given ``emissions (B, T, K)``.
+
+        Args:
+            emissions: unnormalised tag scores, ``(B, T, K)``.
+            tags: gold tag indices, ``(B, T)``; values at masked positions are ignored.
+            mask: ``(B, T)`` bool, True on real tokens.
+            reduction: ``"none"`` (one value per sequence), ``"sum"``, ``"mean"`` (over
+                sequences) or ``"token_mean"`` (sum divided by the number of real tokens).
+        """
+        if reduction not in ("none", "sum", "mean", "token_mean"):
+            raise ValueError(f"reduction must be none, sum, mean or token_mean, got {reduction!r}")
+        mask = mask.bool()
+        self._check(emissions, mask, tags)
+        emissions = emissions.float()
+        tags = tags.masked_fill(~mask, 0)
+        llh = self._gold_score(emissions, tags, mask) - self._log_partition(emissions, mask)  # (B,)
+        if reduction == "none":
+            return llh
+        if reduction == "sum":
+            return llh.sum()
+        if reduction == "mean":
+            return llh.mean()
+        return llh.sum() / mask.sum()
+
+    def _gold_score(self, emissions: Tensor, tags: Tensor, mask: Tensor) -> Tensor:
+        trans, start, end = self._scores()
+        lengths = mask.sum(1)  # (B,)
+        emit = emissions.gather(2, tags.unsqueeze(2)).squeeze(2)  # (B, T)
+        score = start[tags[:, 0]] + (emit * mask).sum(1)  # (B,)
+        step = trans[tags[:, :-1], tags[:, 1:]] * mask[:, 1:]  # (B, T-1)
+        last = tags.gather(1, (lengths - 1).unsqueeze(1)).squeeze(1)  # (B,)
+        return score + step.sum(1) + end[last]
+
+    def _log_partition(self, emissions: Tensor, mask: Tensor) -> Tensor:
+        trans, start, end = self._scores()
+        alpha = start + emissions[:, 0]  # (B, K)
+        for t in range(1, emissions.size(1)):
+            # (B, K, 1) + (K, K) -> logsumexp over "from" -> (B, K)
+            nxt = torch.logsumexp(alpha.unsqueeze(2) + trans, dim=1) + emissions[:, t]
+            alpha = torch.where(mask[:, t : t + 1], nxt, alpha)
+        return torch.logsumexp(alpha + end, dim=1)  # (B,)
+
+    @torch.no_grad()
+    def decode(self, emissions: Tensor, mask: Tensor) -> Tensor:
+        """Viterbi best tag sequence for each sentence, ``(B, T)``; padded positions hold 0."""
+        mask = mask.bool()
+        self._check(emissions, mask)
+        trans, start, end = self._scores()
+        emissions = emissions.float()
+        batch, length, k = emissions.shape
+        score = start + emissions[:, 0]  # (B, K)
+        identity = torch.arange(k, device=emissions.device).expand(batch, k)
+        backpointers = []
+        for t in range(1, length):
+            best, best_from = (score.unsqueeze(2) + trans).max(dim=1)  # (B, K) each
+            step_mask = mask[:, t : t + 1]
+            score = torch.where(step_mask, best + emissions[:, t], score)
+            # Past a sentence's end the path stays on its last tag.
+            backpointers.append(torch.where(step_mask, best_from, identity))
+        current = (score + end).argmax(dim=1)  # (B,)
+        path = [current]
+        for pointers in reversed(backpointers):
+            current = pointers.gather(1, current.unsqueeze(1)).squeeze(1)
+            path.append(current)
+        path.reverse()
+        return torch.stack(path, dim=1).masked_fill(~mask, 0)

@@ -1,0 +1,112 @@
+"""Token representations: word embedding, character encoders (CNN, BiLSTM) and their concatenation.
+
+Every module exposes ``output_dim`` so no size is typed by hand in a config.
+"""
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+import torch
+from torch import Tensor, nn
+
+from seqlab.tokenization.vocab import PAD_ID
+
+
+class CharEncoder(Protocol):
+    """Maps character ids ``(B, T, L)`` to one vector per token ``(B, T, output_dim)``."""
+
+    output_dim: int
+
+    def __call__(self, char_ids: Tensor) -> Tensor: ...
+
+
+class CharCNNEmbedding(nn.Module):
+    """Character CNN (Ma & Hovy 2016): embed characters, convolve, max-pool over the word.
+
+    Args:
+        vocab_size: number of character ids (including padding and unknown).
+        embedding_dim: size of each character embedding.
+        num_filters: number of convolution filters, the output size.
+        kernel_size: convolution window in characters.
+    """
+
+    def __init__(self, vocab_size: int, embedding_dim: int = 30, num_filters: int = 50, kernel_size: int = 3) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
+        self.conv = nn.Conv1d(embedding_dim, num_filters, kernel_size, padding=kernel_size // 2)
+        self.output_dim = num_filters
+
+    def forward(self, char_ids: Tensor) -> Tensor:
+        batch, length, chars = char_ids.shape
+        flat = char_ids.reshape(batch * length, chars)  # (N, L)
+        x = self.conv(self.embedding(flat).transpose(1, 2))  # (N, F, L')
+        pad = (flat == PAD_ID)[:, : x.size(2)].unsqueeze(1)  # (N, 1, L')
+        x = x.masked_fill(pad, torch.finfo(x.dtype).min).max(dim=2).values  # (N, F)
+        x = x.masked_fill(pad.all(dim=2), 0.0)  # padding tokens -> 0
+        return x.view(batch, length, -1)
+
+
+class CharLSTMEmbedding(nn.Module):
+    """Character BiLSTM (Lample et al. 2016): final forward and backward states, concatenated.
+
+    Args:
+        vocab_size: number of character ids (including padding and unknown).
+        embedding_dim: size of each character embedding.
+        hidden_size: LSTM size per direction; the output is ``2 * hidden_size``.
+    """
+
+    def __init__(self, vocab_size: int, embedding_dim: int = 30, hidden_size: int = 25) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
+        self.lstm = nn.LSTM(embedding_dim, hidden_size, batch_first=True, bidirectional=True)
+        self.output_dim = 2 * hidden_size
+
+    def forward(self, char_ids: Tensor) -> Tensor:
+        batch, length, chars = char_ids.shape
+        flat = char_ids.reshape(batch * length, chars)
+        lengths = (flat != PAD_ID).sum(1)
+        out = flat.new_zeros((batch * length, self.output_dim), dtype=self.embedding.weight.dtype)
+        real = lengths > 0
+        if real.any():
+            packed = nn.utils.rnn.pack_padded_sequence(
+                self.embedding(flat[real]), lengths[real].cpu(), batch_first=True, enforce_sorted=False
+            )
+            _, (hidden, _) = self.lstm(packed)  # (2, N_real, H)
+            out = out.to(hidden.dtype)
+            out[real] = torch.cat([hidden[0], hidden[1]], dim=1)
+        return out.view(batch, length, -1)
+
+
+class TokenEmbedder(nn.Module):
+    """Word embedding concatenated with an optional character encoder, then dropout.
+
+    Args:
+        word_vocab_size: number of word ids (set from the data).
+        char_vocab_size: number of character ids (set from the data).
+        word_dim: size of the word embedding.
+        char: factory building the character encoder from ``vocab_size``, or ``None`` for words only.
+        dropout: dropout on the concatenated representation.
+    """
+
+    def __init__(
+        self,
+        word_vocab_size: int,
+        char_vocab_size: int,
+        word_dim: int = 100,
+        char: Callable[..., CharEncoder] | None = None,
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.word = nn.Embedding(word_vocab_size, word_dim, padding_idx=PAD_ID)
+        self.char = char(vocab_size=char_vocab_size) if char is not None else None
+        self.dropout = nn.Dropout(dropout)
+        self.output_dim = word_dim + (self.char.output_dim if self.char is not None else 0)
+
+    def forward(self, word_ids: Tensor, char_ids: Tensor | None = None) -> Tensor:
+        """``(B, T)`` word ids and ``(B, T, L)`` character ids to ``(B, T, output_dim)``."""
+        x = self.word(word_ids)
+        if self.char is not None:
+            if char_ids is None:
+                raise ValueError("this embedder has a character encoder but no char_ids were given")
+            x = torch.cat([x, self.char(char_ids)], dim=-1)
+        return self.dropout(x)

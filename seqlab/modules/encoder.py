@@ -1,0 +1,53 @@
+"""Sequence encoders: bidirectional LSTM and GRU over packed sequences."""
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+
+class _BiRNNEncoder(nn.Module):
+    rnn_class: type[nn.RNNBase]
+
+    def __init__(
+        self, input_dim: int, hidden_size: int = 100, num_layers: int = 1, dropout: float = 0.5
+    ) -> None:
+        super().__init__()
+        self.input_dim = input_dim
+        self.rnn = self.rnn_class(
+            input_dim,
+            hidden_size,
+            num_layers=num_layers,
+            bidirectional=True,
+            batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.output_dim = 2 * hidden_size
+
+    def forward(self, x: Tensor, mask: Tensor) -> Tensor:
+        """``(B, T, input_dim)`` and ``mask (B, T)`` to ``(B, T, output_dim)``; padding stays zero."""
+        if x.size(-1) != self.input_dim:
+            raise ValueError(f"{type(self).__name__} expects input_dim {self.input_dim}, got {x.size(-1)}")
+        lengths = mask.sum(1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.rnn(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.size(1))
+        return self.dropout(out)
+
+
+class BiLSTMEncoder(_BiRNNEncoder):
+    """Stacked bidirectional LSTM (cuDNN on GPU).
+
+    Args:
+        input_dim: size of the token representation (the embedder's ``output_dim``).
+        hidden_size: LSTM size per direction; ``output_dim`` is ``2 * hidden_size``.
+        num_layers: stacked layers.
+        dropout: dropout between layers and on the output.
+    """
+
+    rnn_class = nn.LSTM
+
+
+class BiGRUEncoder(_BiRNNEncoder):
+    """Stacked bidirectional GRU; same arguments as :class:`BiLSTMEncoder`."""
+
+    rnn_class = nn.GRU

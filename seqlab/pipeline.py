@@ -1,0 +1,104 @@
+"""``train(cfg)``: the whole job as a plain function (the CLI only wraps it; tests call it directly).
+
+This is the edge where config becomes objects: every part is built here from its ``_target_``
+and handed, as plain typed arguments, to the next.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+from hydra.utils import get_class, instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from seqlab.data.spec import DataSpec
+from seqlab.metrics.reports import write_span_report
+from seqlab.tasks.base import Task
+
+log = logging.getLogger(__name__)
+
+
+def build(node: DictConfig, **kwargs: Any) -> Any:
+    """Instantiate ``node`` (a ``_target_`` config) with extra Python-object arguments."""
+    return instantiate(node, _partial_=True)(**kwargs)
+
+
+def build_task(cfg: DictConfig, spec: DataSpec) -> Task:
+    """Embedder -> encoder -> head -> task, each sized from the previous part's ``output_dim``."""
+    task_class = get_class(cfg.task._target_)
+    embedder = build(cfg.embedding, word_vocab_size=spec.word_vocab_size, char_vocab_size=spec.char_vocab_size)
+    encoder = build(cfg.encoder, input_dim=embedder.output_dim)
+    head = build(cfg.head, input_dim=encoder.output_dim, **task_class.head_arguments(spec))
+    scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
+    return build(
+        cfg.task, spec=spec, embedder=embedder, encoder=encoder, head=head,
+        optimizer=instantiate(cfg.optimizer), scheduler=scheduler,
+    )
+
+
+def build_trainer(cfg: DictConfig) -> pl.Trainer:
+    """The Lightning Trainer with the configured callbacks and loggers."""
+    callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c is not None]
+    loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c is not None]
+    return build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+
+
+def train(cfg: DictConfig) -> dict[str, Any]:
+    """Train, select the best checkpoint on dev, test it and write reports; returns the metrics."""
+    started = time.perf_counter()
+    out_dir = Path(cfg.paths.output_dir)
+    pl.seed_everything(cfg.seed, workers=True)
+
+    datamodule = instantiate(cfg.data)
+    datamodule.setup("fit")
+    spec = datamodule.spec
+    log.info("data: %s | labels: %s | words: %d | chars: %d", datamodule.dir, " ".join(spec.labels),
+             spec.word_vocab_size, spec.char_vocab_size)
+
+    task = build_task(cfg, spec)
+    tokenizers = {"word": datamodule.word_tokenizer.to_str(), "char": datamodule.char_tokenizer.to_str()}
+    task.checkpoint_extras = {"config": OmegaConf.to_container(cfg, resolve=True), "tokenizers": tokenizers}
+    _save_tokenizers(out_dir / "tokenizers", datamodule)
+    log.info("model: %d trainable parameters\n%s", count_parameters(task), task)
+
+    trainer = build_trainer(cfg)
+    trainer.fit(task, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    checkpoint = trainer.checkpoint_callback
+    best = checkpoint.best_model_path if checkpoint is not None and checkpoint.best_model_path else None
+
+    results: dict[str, Any] = {
+        "best_checkpoint": best,
+        "epochs": trainer.current_epoch,
+        "val/f1_best": float(task.best_val_f1),
+    }
+    if "test" in datamodule.encoded:
+        tested = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=False)[0]
+        results.update({k: float(v) for k, v in tested.items()})
+        if trainer.is_global_zero:
+            test = datamodule.datasets["test"]
+            predicted = [task.test_predictions[i] for i in range(len(test))]
+            report, _ = write_span_report(
+                out_dir / "reports", "test", test["tokens"], test["tags"], predicted, spec.tag_scheme
+            )
+            print(report, flush=True)
+    results["wall_time_s"] = round(time.perf_counter() - started, 1)
+    if trainer.is_global_zero:
+        (out_dir / "results.json").write_text(json.dumps(results, indent=2))
+        log.info("results: %s", json.dumps(results))
+        log.info("outputs in %s", out_dir)
+    return results
+
+
+def count_parameters(module: pl.LightningModule) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def _save_tokenizers(folder: Path, datamodule: Any) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    datamodule.word_tokenizer.save(str(folder / "word.json"))
+    datamodule.char_tokenizer.save(str(folder / "char.json"))

@@ -1,0 +1,1 @@
+"""Lightning task modules; the plug-in point."""

@@ -1,0 +1,1 @@
+"""Word and character vocabularies built with the tokenizers library."""

@@ -1,0 +1,68 @@
+"""Word and character vocabularies as ``tokenizers.Tokenizer`` objects (saved as tokenizer JSON).
+
+Both take pre-split tokens: the word tokenizer maps one token to one id (after normalising
+digits to ``0`` and, optionally, lowercasing); the character tokenizer maps one token to its
+character ids.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
+
+PAD = "<pad>"
+UNK = "<unk>"
+SPECIAL_TOKENS = [PAD, UNK]  # PAD is id 0, UNK id 1 in both vocabularies
+PAD_ID = 0
+
+
+def _word_normalizer(lowercase: bool) -> normalizers.Normalizer:
+    steps = [normalizers.Replace(Regex(r"\d"), "0")]
+    if lowercase:
+        steps.append(normalizers.Lowercase())
+    return normalizers.Sequence(steps)
+
+
+def train_word_tokenizer(
+    sentences: Iterable[Sequence[str]],
+    min_frequency: int = 1,
+    lowercase: bool = False,
+    extra_words: Iterable[str] = (),
+) -> Tokenizer:
+    """A word-level tokenizer whose vocabulary is every normalised token seen ``min_frequency`` times.
+
+    ``extra_words`` (for example the words of a pretrained embedding file) join the vocabulary
+    whatever their count.
+    """
+    tokenizer = Tokenizer(models.WordLevel(unk_token=UNK))
+    tokenizer.normalizer = _word_normalizer(lowercase)
+    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    trainer = trainers.WordLevelTrainer(min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS, show_progress=False)
+    tokenizer.train_from_iterator((" ".join(tokens) for tokens in sentences), trainer=trainer)
+    extra = list(extra_words)
+    if extra:
+        tokenizer.add_tokens([w for w in extra if tokenizer.token_to_id(w) is None])
+    return tokenizer
+
+
+def train_char_tokenizer(sentences: Iterable[Sequence[str]], min_frequency: int = 1) -> Tokenizer:
+    """A character-level tokenizer: every character seen ``min_frequency`` times gets an id."""
+    tokenizer = Tokenizer(models.WordLevel(unk_token=UNK))
+    tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
+    trainer = trainers.WordLevelTrainer(min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS, show_progress=False)
+    tokenizer.train_from_iterator((token for tokens in sentences for token in tokens), trainer=trainer)
+    return tokenizer
+
+
+def encode_words(tokenizer: Tokenizer, sentences: Sequence[Sequence[str]]) -> list[list[int]]:
+    """One id per token for each pre-split sentence."""
+    encodings = tokenizer.encode_batch([list(s) for s in sentences], is_pretokenized=True, add_special_tokens=False)
+    return [e.ids for e in encodings]
+
+
+def encode_chars(tokenizer: Tokenizer, sentences: Sequence[Sequence[str]], max_chars: int) -> list[list[list[int]]]:
+    """Character ids (at most ``max_chars`` per token) for each token of each sentence."""
+    unique = sorted({token for tokens in sentences for token in tokens})
+    encodings = tokenizer.encode_batch(unique, add_special_tokens=False)
+    table = {token: e.ids[:max_chars] for token, e in zip(unique, encodings)}
+    return [[table[token] for token in tokens] for tokens in sentences]
