@@ -6,6 +6,7 @@ the line and what was expected.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -14,6 +15,7 @@ import datasets
 from seqlab.data.tag_schemes import InvalidTagError, convert, parse_scheme
 
 DOCSTART = "-DOCSTART-"
+_COLUMN_SEPARATOR = re.compile(r"[ \t]+")
 
 
 class ReaderError(ValueError):
@@ -29,7 +31,7 @@ def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
-                yield number, raw.decode("utf-8")
+                yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as err:
                 raise ReaderError(
                     path, number, f"bytes {raw[err.start:err.end]!r} at column {err.start + 1} are not valid UTF-8"
@@ -59,15 +61,12 @@ def read_conll(
         raise FileNotFoundError(f"{path}: no such file")
     source = parse_scheme(file_scheme) if file_scheme else None
     target = parse_scheme(tag_scheme) if tag_scheme else source
-    needed = max(token_column, label_column if label_column is not None and label_column >= 0 else 0) + 1
-    if label_column is not None and label_column < 0:
-        needed = max(needed, -label_column)
     width: int | None = None
     width_line = 0
     tokens: list[str] = []
     tags: list[str] = []
     lines: list[int] = []
-    seen_content = False
+    sentences = 0
 
     def finish() -> dict:
         example: dict = {"tokens": list(tokens)}
@@ -82,22 +81,19 @@ def read_conll(
         return example
 
     for number, line in _decoded_lines(path):
-        fields = line.split()
+        fields = split_columns(line)
         if not fields:
             if tokens:
+                sentences += 1
                 yield finish()
                 tokens.clear(), tags.clear(), lines.clear()
             continue
-        seen_content = True
         if fields[0] == DOCSTART:
             if tokens:
                 raise ReaderError(path, number, f"{DOCSTART} inside a sentence; expected a blank line before it")
             continue
         if width is None:
-            if len(fields) < needed:
-                raise ReaderError(
-                    path, number, f"expected at least {needed} whitespace-separated columns, found {len(fields)}"
-                )
+            _check_columns(path, number, len(fields), token_column, label_column)
             width, width_line = len(fields), number
         elif len(fields) != width:
             raise ReaderError(
@@ -108,9 +104,27 @@ def read_conll(
             tags.append(fields[label_column])
         lines.append(number)
     if tokens:
+        sentences += 1
         yield finish()
-    if not seen_content:
-        raise ReaderError(path, 1, "file is empty; expected CoNLL columns (token ... label), one token per line")
+    if not sentences:
+        raise ReaderError(path, 1, "file is empty (no token lines); expected CoNLL columns, one token per line")
+
+
+def split_columns(line: str) -> list[str]:
+    """Fields of a CoNLL line, split on ASCII spaces and tabs only (a no-break space stays in its token)."""
+    stripped = line.strip(" \t\r\n")
+    return _COLUMN_SEPARATOR.split(stripped) if stripped else []
+
+
+def _check_columns(path: Path, number: int, found: int, token_column: int, label_column: int | None) -> None:
+    """The first line fixes the width: token and label columns must exist and differ."""
+    columns = [token_column] + ([label_column] if label_column is not None else [])
+    needed = max(c + 1 if c >= 0 else -c for c in columns)
+    if label_column is not None:
+        needed = max(needed, 2)
+    resolved = {c % found for c in columns} if found >= needed else set()
+    if found < needed or len(resolved) < len(columns):
+        raise ReaderError(path, number, f"expected at least {needed} whitespace-separated columns, found {found}")
 
 
 def file_fingerprint(path: str | os.PathLike) -> str:

@@ -42,7 +42,10 @@ def write_span_report(
     (out / f"{name}_report.txt").write_text(header + text)
     (out / f"{name}_report.json").write_text(json.dumps({"scheme": tag_scheme, "mode": "strict", **table}, indent=2))
     with (out / f"{name}_predictions.conll").open("w", encoding="utf-8") as handle:
-        for sentence, gold_tags, predicted_tags in zip(tokens, gold, predicted):
+        for i, (sentence, gold_tags, predicted_tags) in enumerate(zip(tokens, gold, predicted, strict=True)):
+            if not len(sentence) == len(gold_tags) == len(predicted_tags):
+                raise ValueError(f"sentence {i + 1}: {len(sentence)} tokens, {len(gold_tags)} gold tags, "
+                                 f"{len(predicted_tags)} predicted tags")
             for row in zip(sentence, gold_tags, predicted_tags):
                 handle.write(" ".join(row) + "\n")
             handle.write("\n")

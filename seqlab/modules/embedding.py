@@ -9,7 +9,7 @@ from typing import Callable, Protocol
 import torch
 from torch import Tensor, nn
 
-from seqlab.tokenization.vocab import PAD_ID
+from seqlab.tokenization.vocab import PAD_ID, UNK_ID
 
 
 class CharEncoder(Protocol):
@@ -86,6 +86,8 @@ class TokenEmbedder(nn.Module):
         word_dim: size of the word embedding.
         char: factory building the character encoder from ``vocab_size``, or ``None`` for words only.
         dropout: dropout on the concatenated representation.
+        word_dropout: during training, the probability that a word id is replaced by the
+            unknown id, so the unknown embedding is trained for words unseen at test time.
     """
 
     def __init__(
@@ -95,15 +97,22 @@ class TokenEmbedder(nn.Module):
         word_dim: int = 100,
         char: Callable[..., CharEncoder] | None = None,
         dropout: float = 0.5,
+        word_dropout: float = 0.0,
     ) -> None:
         super().__init__()
+        if not 0.0 <= word_dropout < 1.0:
+            raise ValueError(f"word_dropout must be in [0, 1), got {word_dropout}")
         self.word = nn.Embedding(word_vocab_size, word_dim, padding_idx=PAD_ID)
+        self.word_dropout = word_dropout
         self.char = char(vocab_size=char_vocab_size) if char is not None else None
         self.dropout = nn.Dropout(dropout)
         self.output_dim = word_dim + (self.char.output_dim if self.char is not None else 0)
 
     def forward(self, word_ids: Tensor, char_ids: Tensor | None = None) -> Tensor:
         """``(B, T)`` word ids and ``(B, T, L)`` character ids to ``(B, T, output_dim)``."""
+        if self.training and self.word_dropout > 0:
+            drop = torch.rand(word_ids.shape, device=word_ids.device) < self.word_dropout
+            word_ids = word_ids.masked_fill(drop & (word_ids != PAD_ID), UNK_ID)
         x = self.word(word_ids)
         if self.char is not None:
             if char_ids is None:

@@ -14,6 +14,7 @@ PAD = "<pad>"
 UNK = "<unk>"
 SPECIAL_TOKENS = [PAD, UNK]  # PAD is id 0, UNK id 1 in both vocabularies
 PAD_ID = 0
+UNK_ID = 1
 
 
 def _word_normalizer(lowercase: bool) -> normalizers.Normalizer:

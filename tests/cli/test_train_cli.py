@@ -1,0 +1,62 @@
+"""`seqlab-train` as a user runs it: a subprocess with Hydra overrides."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+TRAIN = [sys.executable, "-m", "seqlab.cli.train"]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([*TRAIN, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def test_default_run_writes_report_and_checkpoint(tmp_path: Path) -> None:
+    result = run("trainer.max_epochs=3", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = tmp_path / "run"
+    assert "micro avg" in result.stdout and "PER" in result.stdout  # the seqeval report is printed
+    report = json.loads((out / "reports" / "test_report.json").read_text())
+    assert report["mode"] == "strict" and report["scheme"] == "IOB2"
+    assert set(report) >= {"PER", "LOC", "ORG", "MISC", "micro avg"}
+    assert (out / "reports" / "test_report.txt").read_text().startswith("test: seqeval strict")
+    assert (out / "checkpoints" / "last.ckpt").is_file()
+    results = json.loads((out / "results.json").read_text())
+    assert Path(results["best_checkpoint"]).is_file() and "test/f1" in results
+    checkpoint = torch.load(results["best_checkpoint"], map_location="cpu", weights_only=False)
+    assert checkpoint["seqlab"]["spec"]["tag_scheme"] == "IOB2"
+    assert checkpoint["seqlab"]["config"]["encoder"]["hidden_size"] == 100
+    assert json.loads(checkpoint["seqlab"]["tokenizers"]["word"])["model"]["type"] == "WordLevel"
+    assert (out / "tokenizers" / "word.json").is_file() and (out / "tokenizers" / "char.json").is_file()
+
+
+def test_cfg_job_prints_the_composed_config(tmp_path: Path) -> None:
+    result = run("--cfg", "job", "encoder.hidden_size=256", "head=softmax", "optimizer=sgd", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "hidden_size: 256" in result.stdout
+    assert "seqlab.modules.heads.SoftmaxTagHead" in result.stdout
+    assert "_target_: torch.optim.SGD" in result.stdout
+
+
+def test_experiment_conll2003_composes_with_a_data_dir_override(tmp_path: Path) -> None:
+    result = run("--cfg", "job", "experiment=conll2003", "data.dir=/my/conll", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "dir: /my/conll" in result.stdout and "tag_scheme: IOBES" in result.stdout
+
+
+def test_missing_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    result = run(f"data.dir={tmp_path / 'nowhere'}", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert result.returncode != 0
+    assert f"{tmp_path / 'nowhere' / 'train.txt'}: no such file" in result.stderr
+
+
+@pytest.mark.slow
+def test_default_run_learns_the_sample(tmp_path: Path) -> None:
+    result = run(f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["test/f1"] > 0.85

@@ -1,0 +1,32 @@
+"""Shared fixtures: the real Hydra config, composed and shrunk for fast CPU runs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+from seqlab.config import config_dir
+
+FAST = [
+    "trainer.accelerator=cpu",
+    "trainer.max_epochs=2",
+    "trainer.enable_progress_bar=false",
+    "trainer.log_every_n_steps=1",
+    "data.batch_size=16",
+]
+
+
+@pytest.fixture
+def make_config(tmp_path: Path):
+    """Compose ``train.yaml`` with ``overrides`` (after the fast defaults), writing into tmp_path."""
+
+    def make(*overrides: str) -> DictConfig:
+        with initialize_config_dir(str(config_dir()), version_base="1.3"):
+            return compose(
+                "train",
+                overrides=[*FAST, f"paths.output_dir={tmp_path}", f"data.cache_dir={tmp_path / 'cache'}", *overrides],
+            )
+
+    return make

@@ -1,0 +1,110 @@
+"""The CRF against brute-force enumeration of every tag sequence."""
+import itertools
+
+import pytest
+import torch
+
+from seqlab.data.tag_schemes import allowed_transitions, labels_for_types
+from seqlab.modules.crf import CRF
+
+
+def random_case(seed: int, batch: int = 3, length: int = 4, tags: int = 3):
+    generator = torch.Generator().manual_seed(seed)
+    emissions = torch.randn(batch, length, tags, generator=generator)
+    gold = torch.randint(tags, (batch, length), generator=generator)
+    lengths = torch.randint(1, length + 1, (batch,), generator=generator)
+    lengths[0] = length  # at least one full-length sequence
+    mask = torch.arange(length).unsqueeze(0) < lengths.unsqueeze(1)
+    return emissions, gold, mask
+
+
+def path_score(crf: CRF, emissions: torch.Tensor, path: tuple[int, ...]) -> torch.Tensor:
+    trans, start, end = crf._scores()
+    score = start[path[0]] + emissions[0, path[0]]
+    for t in range(1, len(path)):
+        score = score + trans[path[t - 1], path[t]] + emissions[t, path[t]]
+    return score + end[path[-1]]
+
+
+def brute_force(crf: CRF, emissions: torch.Tensor, length: int):
+    """All paths of one sentence: (log partition, best path)."""
+    paths = list(itertools.product(range(crf.num_tags), repeat=length))
+    scores = torch.stack([path_score(crf, emissions[:length], p) for p in paths])
+    return torch.logsumexp(scores, 0), list(paths[int(scores.argmax())])
+
+
+def randomise(crf: CRF, seed: int) -> CRF:
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for parameter in crf.parameters():
+            parameter.copy_(torch.randn(parameter.shape, generator=generator))
+    return crf
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("constrained", [False, True])
+def test_log_likelihood_and_decode_match_brute_force(seed: int, constrained: bool) -> None:
+    labels = labels_for_types(["X"], "IOB2")  # O, B-X, I-X
+    allowed = allowed_transitions("IOB2", labels) if constrained else None
+    crf = randomise(CRF(len(labels), allowed), seed)
+    emissions, gold, mask = random_case(seed, tags=len(labels))
+    if constrained:  # gold paths must be valid: take the best path under other random scores
+        gold = crf.decode(torch.randn(emissions.shape, generator=torch.Generator().manual_seed(seed + 99)), mask)
+    llh = crf.log_likelihood(emissions, gold, mask, reduction="none")
+    decoded = crf.decode(emissions, mask)
+    for b in range(emissions.size(0)):
+        n = int(mask[b].sum())
+        log_z, best = brute_force(crf, emissions[b], n)
+        expected = path_score(crf, emissions[b, :n], tuple(gold[b, :n].tolist())) - log_z
+        assert torch.allclose(llh[b], expected, atol=1e-4), (b, llh[b], expected)
+        assert decoded[b, :n].tolist() == best
+        assert decoded[b, n:].eq(0).all()
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean", "token_mean"])
+def test_reductions(reduction: str) -> None:
+    crf = randomise(CRF(4), 0)
+    emissions, gold, mask = random_case(1, batch=4, length=5, tags=4)
+    per_sentence = crf.log_likelihood(emissions, gold, mask, reduction="none")
+    expected = {"sum": per_sentence.sum(), "mean": per_sentence.mean(), "token_mean": per_sentence.sum() / mask.sum()}
+    assert torch.allclose(crf.log_likelihood(emissions, gold, mask, reduction=reduction), expected[reduction])
+
+
+@pytest.mark.parametrize("scheme", ["IOB1", "IOB2", "IOBES", "BILOU"])
+def test_constrained_decode_never_yields_a_forbidden_transition(scheme: str) -> None:
+    labels = labels_for_types(["PER", "LOC"], scheme)
+    allowed = set(allowed_transitions(scheme, labels))
+    crf = randomise(CRF(len(labels), allowed), 3)
+    start, end = len(labels), len(labels) + 1
+    emissions, _, mask = random_case(7, batch=64, length=12, tags=len(labels))
+    emissions = emissions * 5  # strong, conflicting evidence
+    for row, m in zip(crf.decode(emissions, mask).tolist(), mask):
+        path = row[: int(m.sum())]
+        pairs = [(start, path[0])] + list(zip(path, path[1:])) + [(path[-1], end)]
+        assert all(pair in allowed for pair in pairs), (scheme, [labels[i] for i in path])
+
+
+def test_padding_tags_are_ignored() -> None:
+    crf = randomise(CRF(3), 2)
+    emissions, gold, mask = random_case(2, tags=3)
+    noisy = gold.masked_fill(~mask, 2)
+    assert torch.equal(crf.log_likelihood(emissions, gold, mask, "none"), crf.log_likelihood(emissions, noisy, mask, "none"))
+
+
+def test_shape_errors_name_the_shapes() -> None:
+    crf = CRF(3)
+    with pytest.raises(ValueError, match=r"emissions must have shape \(batch, seq_len, 3\), got \(2, 4, 5\)"):
+        crf.decode(torch.zeros(2, 4, 5), torch.ones(2, 4, dtype=torch.bool))
+    with pytest.raises(ValueError, match="mask shape"):
+        crf.decode(torch.zeros(2, 4, 3), torch.ones(2, 5, dtype=torch.bool))
+    with pytest.raises(ValueError, match=r"mask\[:, 0\] must be all True"):
+        crf.decode(torch.zeros(1, 2, 3), torch.tensor([[False, False]]))
+
+
+def test_gradients_reach_every_parameter() -> None:
+    crf = randomise(CRF(3), 4)
+    emissions, gold, mask = random_case(4, tags=3)
+    emissions.requires_grad_(True)
+    crf.log_likelihood(emissions, gold, mask).backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in crf.parameters())
+    assert emissions.grad[~mask].abs().sum() == 0

@@ -1,0 +1,97 @@
+"""The assembled tagger: config overrides change the model, gradients, batching invariance."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from seqlab.data.collate import collate_sentences
+from seqlab.pipeline import build, build_task, count_parameters
+
+
+@pytest.fixture(scope="module")
+def datamodule(tmp_path_factory):
+    from hydra import compose, initialize_config_dir
+
+    from seqlab.config import config_dir
+
+    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+        cfg = compose("train", overrides=[f"data.cache_dir={tmp_path_factory.mktemp('cache')}"])
+    dm = build(cfg.data)
+    dm.setup("fit")
+    return dm
+
+
+def task_for(make_config, datamodule, *overrides):
+    torch.manual_seed(0)
+    return build_task(make_config(*overrides), datamodule.spec)
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "encoder.hidden_size=256",
+        "encoder.num_layers=2",
+        "head=softmax",
+        "embedding.char=null",
+        "embedding/char=lstm",
+        "encoder=bigru",
+        "embedding.word_dim=50",
+        "data.tag_scheme=IOBES",
+    ],
+)
+def test_override_changes_the_model(make_config, datamodule, override):
+    base = task_for(make_config, datamodule)
+    if override.startswith("data."):
+        cfg = make_config(override)
+        dm = build(cfg.data)
+        dm.setup("fit")
+        changed = build_task(cfg, dm.spec)
+        assert changed.spec.labels != base.spec.labels
+        assert any(label.startswith("E-") for label in changed.spec.labels)
+    else:
+        changed = task_for(make_config, datamodule, override)
+    assert count_parameters(changed) != count_parameters(base), override
+
+
+def test_composed_model_matches_the_config(make_config, datamodule):
+    task = task_for(make_config, datamodule, "encoder.hidden_size=64", "encoder.num_layers=2", "head=softmax")
+    assert task.encoder.rnn.hidden_size == 64 and task.encoder.rnn.num_layers == 2
+    assert type(task.head).__name__ == "SoftmaxTagHead"
+    assert task_for(make_config, datamodule, "embedding.char=null").embedder.char is None
+    assert type(task_for(make_config, datamodule, "optimizer=sgd", "optimizer.lr=0.015").configure_optimizers()).__name__ == "SGD"
+
+
+@pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm", "encoder=bigru", "encoder.num_layers=2")])
+def test_every_trainable_parameter_gets_a_gradient(make_config, datamodule, overrides):
+    task = task_for(make_config, datamodule, *overrides)
+    batch = collate_sentences(datamodule.encoded["train"][:16])
+    task.train()
+    task.head.loss(task.features(batch), batch.tag_ids, batch.mask).backward()
+    missing = [n for n, p in task.named_parameters() if p.requires_grad and (p.grad is None or not p.grad.abs().sum() > 0)]
+    assert not missing
+
+
+@pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm",)])
+def test_batched_predictions_equal_one_sentence_at_a_time(make_config, datamodule, overrides):
+    task = task_for(make_config, datamodule, *overrides).eval()
+    sentences = datamodule.encoded["dev"][:24]
+    with torch.no_grad():
+        batch = collate_sentences(sentences)
+        batched = task.labels_of(task(batch), batch.mask)
+        single = [task.labels_of(task(collate_sentences([s])), collate_sentences([s]).mask)[0] for s in sentences]
+        assert batched == single
+        emissions = task.head.projection(task.features(batch))
+        for i, s in enumerate(sentences):
+            one = collate_sentences([s])
+            n = s.word_ids.numel()
+            assert torch.allclose(emissions[i, :n], task.head.projection(task.features(one))[0], atol=1e-5)
+
+
+def test_dimension_mismatch_names_both_sides(make_config, datamodule):
+    from seqlab.modules.embedding import TokenEmbedder
+    from seqlab.modules.encoder import BiLSTMEncoder
+    from seqlab.modules.heads import CRFTagHead
+    from seqlab.tasks.sequence_labeling import SequenceLabelingTask
+
+    with pytest.raises(ValueError, match="encoder input_dim 99 does not match embedder output_dim 100"):
+        SequenceLabelingTask(datamodule.spec, TokenEmbedder(10, 10), BiLSTMEncoder(99), CRFTagHead(200, 9), torch.optim.Adam)
