@@ -267,5 +267,5 @@ def test_report_matches_span_f1():
 
 def test_predictions_file_refuses_mismatched_lengths(tmp_path):
     """A sentence whose tokens and tags differ in length is an error, not a truncated row."""
-    with pytest.raises(ValueError, match="sentence 1: 2 tokens, 2 gold tags, 1 predicted tags"):
+    with pytest.raises(ValueError, match="sentence 1: 2 tokens, 2 gold, 1 predicted"):
         write_span_report(tmp_path, "test", [["a", "b"]], [["O", "O"]], [["O"]], "IOB2")
