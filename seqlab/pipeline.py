@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
+import torch
 from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from seqlab.data.spec import DataSpec
-from seqlab.metrics.reports import write_span_report
 from seqlab.tasks.base import Task
 
 log = logging.getLogger(__name__)
@@ -27,10 +27,15 @@ def build(node: DictConfig, **kwargs: Any) -> Any:
     return instantiate(node, _partial_=True)(**kwargs)
 
 
-def build_task(cfg: DictConfig, spec: DataSpec) -> Task:
-    """Embedder -> encoder -> head -> task, each sized from the previous part's ``output_dim``."""
+def build_task(cfg: DictConfig, spec: DataSpec, pretrained: torch.Tensor | None = None) -> Task:
+    """Embedder -> encoder -> head -> task, each sized from the previous part's ``output_dim``.
+
+    ``pretrained`` holds the word vectors the data module read for ``embedding.pretrained``.
+    """
     task_class = get_class(cfg.task._target_)
-    embedder = build(cfg.embedding, word_vocab_size=spec.word_vocab_size, char_vocab_size=spec.char_vocab_size)
+    embedder = build(
+        cfg.embedding, word_vocab_size=spec.word_vocab_size, char_vocab_size=spec.char_vocab_size, pretrained=pretrained
+    )
     encoder = build(cfg.encoder, input_dim=embedder.output_dim)
     head = build(cfg.head, input_dim=encoder.output_dim, **task_class.head_arguments(spec))
     scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
@@ -59,7 +64,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     log.info("data: %s | labels: %s | words: %d | chars: %d", datamodule.dir, " ".join(spec.labels),
              spec.word_vocab_size, spec.char_vocab_size)
 
-    task = build_task(cfg, spec)
+    task = build_task(cfg, spec, datamodule.pretrained_weights)
     tokenizers = {"word": datamodule.word_tokenizer.to_str(), "char": datamodule.char_tokenizer.to_str()}
     task.checkpoint_extras = {"config": OmegaConf.to_container(cfg, resolve=True), "tokenizers": tokenizers}
     _save_tokenizers(out_dir / "tokenizers", datamodule)
@@ -81,10 +86,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         if trainer.is_global_zero:
             test = datamodule.datasets["test"]
             predicted = [task.test_predictions[i] for i in range(len(test))]
-            report, _ = write_span_report(
-                out_dir / "reports", "test", test["tokens"], test["tags"], predicted, spec.tag_scheme
-            )
-            print(report, flush=True)
+            print(task.write_test_report(test, predicted, out_dir / "reports"), flush=True)
     results["wall_time_s"] = round(time.perf_counter() - started, 1)
     if trainer.is_global_zero:
         (out_dir / "results.json").write_text(json.dumps(results, indent=2))

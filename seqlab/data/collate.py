@@ -13,48 +13,54 @@ from seqlab.tokenization.vocab import PAD_ID
 
 
 @dataclass
-class EncodedSentence:
-    """One sentence as tensors: word ids ``(n,)``, char ids ``(n, L)``, tag ids ``(n,)`` or None."""
+class EncodedExample:
+    """One text as tensors: word ids ``(n,)``, char ids ``(n, L)`` and its target, if labelled:
+    tag ids ``(n,)`` for sequence labelling, a 0-d label id for classification."""
 
     index: int
     word_ids: Tensor
     char_ids: Tensor
-    tag_ids: Tensor | None
+    target: Tensor | None
 
 
 @dataclass
 class Batch:
-    """A padded batch; ``mask`` is True on real tokens, ``index`` the sentences' dataset rows."""
+    """A padded batch; ``mask`` is True on real tokens, ``index`` the examples' dataset rows."""
 
     index: Tensor  # (B,)
     word_ids: Tensor  # (B, T)
     char_ids: Tensor  # (B, T, L)
     mask: Tensor  # (B, T) bool
-    tag_ids: Tensor | None = None  # (B, T)
+    targets: Tensor | None = None  # (B, T) tag ids, or (B,) label ids
 
     def __len__(self) -> int:
         return self.index.numel()
 
 
-def collate_sentences(sentences: Sequence[EncodedSentence]) -> Batch:
-    """Pad sentences to the longest one (and characters to the longest word) in the batch."""
+def collate_examples(sentences: Sequence[EncodedExample]) -> Batch:
+    """Pad texts to the longest one (and characters to the longest word) in the batch."""
     size = len(sentences)
     length = max(s.word_ids.numel() for s in sentences)
     chars = max(s.char_ids.size(1) for s in sentences)
     word_ids = torch.full((size, length), PAD_ID, dtype=torch.long)
     char_ids = torch.full((size, length, chars), PAD_ID, dtype=torch.long)
     mask = torch.zeros((size, length), dtype=torch.bool)
-    labelled = sentences[0].tag_ids is not None
-    tag_ids = torch.zeros((size, length), dtype=torch.long) if labelled else None
+    first = sentences[0].target
+    per_token = first is not None and first.dim() == 1
+    targets = None
+    if first is not None and not per_token:
+        targets = torch.stack([s.target for s in sentences])
+    elif per_token:
+        targets = torch.zeros((size, length), dtype=torch.long)
     for row, sentence in enumerate(sentences):
         n, c = sentence.char_ids.shape
         word_ids[row, :n] = sentence.word_ids
         char_ids[row, :n, :c] = sentence.char_ids
         mask[row, :n] = True
-        if tag_ids is not None:
-            tag_ids[row, :n] = sentence.tag_ids
+        if per_token:
+            targets[row, :n] = sentence.target
     index = torch.tensor([s.index for s in sentences], dtype=torch.long)
-    return Batch(index=index, word_ids=word_ids, char_ids=char_ids, mask=mask, tag_ids=tag_ids)
+    return Batch(index=index, word_ids=word_ids, char_ids=char_ids, mask=mask, targets=targets)
 
 
 class BucketBatchSampler(Sampler[list[int]]):

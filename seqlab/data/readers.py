@@ -5,10 +5,12 @@ the line and what was expected.
 """
 from __future__ import annotations
 
+import csv
+import json
 import os
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Sequence
 
 import datasets
 
@@ -44,6 +46,7 @@ def read_conll(
     label_column: int | None = -1,
     file_scheme: str | None = "IOB2",
     tag_scheme: str | None = None,
+    known_labels: Sequence[str] | None = None,
 ) -> Iterator[dict]:
     """Yield ``{"tokens": [...], "tags": [...]}`` per sentence of a CoNLL column file.
 
@@ -55,6 +58,8 @@ def read_conll(
         file_scheme: the span scheme the labels are written in, validated per sentence;
             ``None`` for plain labels such as POS tags (no validation or conversion).
         tag_scheme: re-encode labels into this scheme (default: keep ``file_scheme``).
+        known_labels: if given, a (converted) label outside this set is an error; dev and test
+            files are read with the training labels.
     """
     path = Path(path)
     if not path.is_file():
@@ -67,6 +72,7 @@ def read_conll(
     tags: list[str] = []
     lines: list[int] = []
     sentences = 0
+    known = frozenset(known_labels or ())
 
     def finish() -> dict:
         example: dict = {"tokens": list(tokens)}
@@ -77,6 +83,10 @@ def read_conll(
                     labels = convert(labels, source, target)
                 except InvalidTagError as err:
                     raise ReaderError(path, lines[err.position], str(err)) from None
+            if known_labels is not None:
+                for position, label in enumerate(labels):
+                    if label not in known:
+                        raise ReaderError(path, lines[position], _unknown_label(label, known_labels))
             example["tags"] = labels
         return example
 
@@ -133,34 +143,114 @@ def file_fingerprint(path: str | os.PathLike) -> str:
     return f"{Path(path).resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _generate(path: str, fingerprint: str, **kwargs) -> Iterator[dict]:
+def _unknown_label(label: str, known_labels: Sequence[str]) -> str:
+    return f"label {label!r} does not occur in the training data; known labels: {', '.join(known_labels)}"
+
+
+def _generate(reader: Callable[..., Iterator[dict]], path: str, fingerprint: str, **kwargs) -> Iterator[dict]:
     del fingerprint  # part of the cache key only
-    yield from read_conll(path, **kwargs)
+    yield from reader(path, **kwargs)
 
 
-def load_conll(
-    path: str | os.PathLike,
-    token_column: int = 0,
-    label_column: int | None = -1,
-    file_scheme: str | None = "IOB2",
-    tag_scheme: str | None = None,
-    cache_dir: str | None = None,
+def load_examples(
+    reader: Callable[..., Iterator[dict]], path: str | os.PathLike, cache_dir: str | None = None, **kwargs
 ) -> datasets.Dataset:
-    """Read a CoNLL file (see :func:`read_conll`) into a cached Arrow ``datasets.Dataset``.
+    """Run ``reader(path, **kwargs)`` into a cached Arrow ``datasets.Dataset``.
 
-    The cache key includes the file's size and modification time, so an edited file is re-read.
+    The cache key includes the reader, its arguments and the file's size and modification
+    time, so an edited file is re-read. Reader errors surface as themselves (file:line).
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    kwargs = dict(token_column=token_column, label_column=label_column, file_scheme=file_scheme, tag_scheme=tag_scheme)
+    # datasets shards list-valued generator arguments; the readers want them whole.
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
     try:
         return datasets.Dataset.from_generator(
             _generate,
-            gen_kwargs=dict(path=str(path), fingerprint=file_fingerprint(path), **kwargs),
+            gen_kwargs=dict(reader=reader, path=str(path), fingerprint=file_fingerprint(path), **kwargs),
             cache_dir=cache_dir,
         )
     except datasets.exceptions.DatasetGenerationError as err:
         if isinstance(err.__cause__, (ReaderError, FileNotFoundError)):
             raise err.__cause__ from None
         raise
+
+
+def load_conll(path: str | os.PathLike, cache_dir: str | None = None, **kwargs) -> datasets.Dataset:
+    """:func:`read_conll` into a cached ``datasets.Dataset`` (see :func:`load_examples`)."""
+    return load_examples(read_conll, path, cache_dir=cache_dir, **kwargs)
+
+
+def read_text_classification(
+    path: str | os.PathLike,
+    text_field: str = "sentence",
+    label_field: str | None = "label",
+    format: str | None = None,
+    known_labels: Sequence[str] | None = None,
+) -> Iterator[dict]:
+    """Yield ``{"text": ..., "label": ..., "line": n}`` from a TSV/CSV file with a header, or JSONL.
+
+    Args:
+        path: the file; the format follows its suffix (.tsv, .csv, .jsonl/.json) unless given.
+        text_field: column (or JSON key) of the text.
+        label_field: column (or key) of the label; ``None`` for unlabelled text.
+        format: ``"tsv"``, ``"csv"`` or ``"jsonl"`` (default: from the suffix).
+        known_labels: if given, a label outside this set is an error (dev/test files).
+    """
+    path = Path(path)
+    kind = (format or path.suffix.lstrip(".")).lower()
+    rows = {"tsv": _delimited_rows, "csv": _delimited_rows, "jsonl": _jsonl_rows, "json": _jsonl_rows}
+    if kind not in rows:
+        raise ValueError(f"{path}: unknown text format {kind!r}; expected tsv, csv or jsonl (set data.format)")
+    count = 0
+    for number, row in rows[kind](path, "\t" if kind == "tsv" else ","):
+        fields = [text_field] + ([label_field] if label_field is not None else [])
+        missing = [f for f in fields if row.get(f) is None]
+        if missing:
+            raise ReaderError(path, number, f"missing field {missing[0]!r}; found {', '.join(map(str, row)) or 'nothing'}")
+        text = str(row[text_field]).strip()
+        if not text:
+            raise ReaderError(path, number, f"empty text in field {text_field!r}")
+        example = {"text": text, "line": number}
+        if label_field is not None:
+            label = str(row[label_field]).strip()
+            if not label:
+                raise ReaderError(path, number, f"empty label in field {label_field!r}")
+            if known_labels is not None and label not in known_labels:
+                raise ReaderError(path, number, _unknown_label(label, known_labels))
+            example["label"] = label
+        count += 1
+        yield example
+    if not count:
+        raise ReaderError(path, 1, f"no examples; expected a header line and rows with {text_field!r}")
+
+
+def _delimited_rows(path: Path, delimiter: str) -> Iterator[tuple[int, dict]]:
+    lines = (line for _, line in _decoded_lines(path))
+    reader = csv.reader(lines, delimiter=delimiter, quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
+    header = None
+    for row in reader:
+        if header is None:
+            header = [h.strip() for h in row]
+            continue
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise ReaderError(
+                path, reader.line_num, f"expected {len(header)} fields ({', '.join(header)}), found {len(row)}"
+            )
+        yield reader.line_num, dict(zip(header, row))
+
+
+def _jsonl_rows(path: Path, delimiter: str) -> Iterator[tuple[int, dict]]:
+    for number, line in _decoded_lines(path):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ReaderError(path, number, f"invalid JSON ({err.msg} at column {err.colno})") from None
+        if not isinstance(row, dict):
+            raise ReaderError(path, number, f"expected a JSON object per line, found {type(row).__name__}")
+        yield number, row

@@ -60,3 +60,64 @@ def write_span_report(
                 handle.write(" ".join(row) + "\n")
             handle.write("\n")
     return header + text, table
+
+
+def write_classification_report(
+    out_dir: str | Path,
+    name: str,
+    texts: Sequence[str],
+    gold: Sequence[str],
+    predicted: Sequence[str],
+    labels: Sequence[str],
+) -> tuple[str, dict]:
+    """Per-class report and confusion matrix for a classifier, as text, JSON and a PNG picture.
+
+    Writes ``{name}_report.txt``, ``{name}_report.json`` (per-class precision/recall/F1/support,
+    accuracy, macro and weighted averages, and the confusion matrix), ``{name}_confusion.png``
+    and ``{name}_predictions.tsv`` (``text gold predicted``).
+    """
+    from sklearn.metrics import classification_report as sklearn_report
+    from sklearn.metrics import confusion_matrix
+
+    check_aligned(texts=[[t] for t in texts], gold=[[g] for g in gold], predicted=[[p] for p in predicted])
+    labels = list(labels)
+    kwargs = dict(labels=labels, digits=4, zero_division=0)
+    text = sklearn_report(gold, predicted, **kwargs)
+    table = sklearn_report(gold, predicted, output_dict=True, **kwargs)
+    matrix = confusion_matrix(gold, predicted, labels=labels).tolist()
+    width = max(len(label) for label in labels + ["gold"])
+    rows = ["confusion matrix (rows: gold, columns: predicted)", " " * width + " " + " ".join(f"{l:>8}" for l in labels)]
+    rows += [f"{label:>{width}} " + " ".join(f"{n:>8d}" for n in row) for label, row in zip(labels, matrix)]
+    header = f"{name}: {len(gold)} examples\n\n"
+    full = header + text + "\n" + "\n".join(rows) + "\n"
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}_report.txt").write_text(full)
+    (out / f"{name}_report.json").write_text(json.dumps({**table, "labels": labels, "confusion_matrix": matrix}, indent=2))
+    _plot_confusion(matrix, labels, out / f"{name}_confusion.png", title=f"{name} confusion matrix")
+    with (out / f"{name}_predictions.tsv").open("w", encoding="utf-8") as handle:
+        handle.write("text\tgold\tpredicted\n")
+        for row in zip(texts, gold, predicted):
+            handle.write("\t".join(row) + "\n")
+    return full, table
+
+
+def _plot_confusion(matrix: list[list[int]], labels: list[str], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    size = 1.2 + 0.6 * len(labels)
+    figure, axes = plt.subplots(figsize=(size + 1.5, size))
+    image = axes.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=axes)
+    axes.set(xticks=range(len(labels)), yticks=range(len(labels)), xticklabels=labels, yticklabels=labels,
+             xlabel="predicted", ylabel="gold", title=title)
+    peak = max(max(row) for row in matrix) or 1
+    for i, row in enumerate(matrix):
+        for j, count in enumerate(row):
+            axes.text(j, i, str(count), ha="center", va="center", color="white" if count > peak / 2 else "black")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

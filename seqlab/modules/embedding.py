@@ -88,6 +88,9 @@ class TokenEmbedder(nn.Module):
         dropout: dropout on the concatenated representation.
         word_dropout: during training, the probability that a word id is replaced by the
             unknown id, so the unknown embedding is trained for words unseen at test time.
+        pretrained: initial word vectors ``(word_vocab_size, word_dim)`` (the data module reads
+            the file named by ``embedding.pretrained`` and passes the rows here).
+        freeze: keep the word vectors fixed during training.
     """
 
     def __init__(
@@ -98,11 +101,24 @@ class TokenEmbedder(nn.Module):
         char: Callable[..., CharEncoder] | None = None,
         dropout: float = 0.5,
         word_dropout: float = 0.0,
+        pretrained: torch.Tensor | None = None,
+        freeze: bool = False,
     ) -> None:
         super().__init__()
         if not 0.0 <= word_dropout < 1.0:
             raise ValueError(f"word_dropout must be in [0, 1), got {word_dropout}")
         self.word = nn.Embedding(word_vocab_size, word_dim, padding_idx=PAD_ID)
+        if pretrained is not None:
+            if not isinstance(pretrained, torch.Tensor):
+                raise TypeError(f"pretrained must be a tensor of word vectors, got {type(pretrained).__name__}")
+            if pretrained.shape[1] != word_dim:
+                raise ValueError(f"pretrained vectors have dimension {pretrained.shape[1]} but embedding.word_dim "
+                                 f"is {word_dim}; set embedding.word_dim={pretrained.shape[1]}")
+            if pretrained.shape[0] != word_vocab_size:
+                raise ValueError(f"pretrained vectors have {pretrained.shape[0]} rows for {word_vocab_size} words")
+            with torch.no_grad():
+                self.word.weight.copy_(pretrained)
+        self.word.weight.requires_grad_(not freeze)
         self.word_dropout = word_dropout
         self.char = char(vocab_size=char_vocab_size) if char is not None else None
         self.dropout = nn.Dropout(dropout)

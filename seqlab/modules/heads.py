@@ -84,3 +84,58 @@ class SoftmaxTagHead(nn.Module):
         if self.constraint is None:
             return logits.argmax(-1).masked_fill(~mask, 0)
         return self.constraint.decode(torch.log_softmax(logits, -1), mask)
+
+
+POOLINGS = ("last", "mean", "max", "attention")
+
+
+class ClassifierHead(nn.Module):
+    """Pool the encoder features of a text into one vector, then a linear classifier.
+
+    Args:
+        input_dim: feature size (the encoder's ``output_dim``).
+        num_labels: number of classes.
+        pooling: ``last`` (forward state at the last token and backward state at the first,
+            for bidirectional features ``[forward; backward]``), ``mean``, ``max`` or
+            ``attention`` (a learned query scores each token; softmax-weighted sum).
+        dropout: dropout on the pooled vector.
+    """
+
+    def __init__(self, input_dim: int, num_labels: int, pooling: str = "max", dropout: float = 0.0) -> None:
+        super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
+        if pooling == "last" and input_dim % 2:
+            raise ValueError(f"pooling 'last' needs bidirectional features of even size, got {input_dim}")
+        self.pooling = pooling
+        self.attention = nn.Sequential(nn.Linear(input_dim, input_dim), nn.Tanh(), nn.Linear(input_dim, 1, bias=False)) \
+            if pooling == "attention" else None
+        self.dropout = nn.Dropout(dropout)
+        self.projection = nn.Linear(input_dim, num_labels)
+
+    def pool(self, features: Tensor, mask: Tensor) -> Tensor:
+        """``(B, T, D)`` features to ``(B, D)``."""
+        keep = mask.unsqueeze(-1)  # (B, T, 1)
+        if self.pooling == "mean":
+            return (features * keep).sum(1) / keep.sum(1).clamp_min(1)
+        if self.pooling == "max":
+            return features.masked_fill(~keep, torch.finfo(features.dtype).min).max(1).values
+        if self.pooling == "last":
+            half = features.size(-1) // 2
+            last = (mask.sum(1) - 1).clamp_min(0)  # (B,)
+            forward = features[torch.arange(features.size(0), device=features.device), last, :half]
+            return torch.cat([forward, features[:, 0, half:]], dim=-1)
+        scores = self.attention(features).squeeze(-1).masked_fill(~mask, torch.finfo(features.dtype).min)
+        return (torch.softmax(scores, dim=1).unsqueeze(-1) * features).sum(1)
+
+    def logits(self, features: Tensor, mask: Tensor) -> Tensor:
+        """Class scores ``(B, num_labels)``."""
+        return self.projection(self.dropout(self.pool(features, mask)))
+
+    def loss(self, features: Tensor, labels: Tensor, mask: Tensor) -> Tensor:
+        """Mean cross-entropy of the gold ``labels (B,)``."""
+        return F.cross_entropy(self.logits(features, mask).float(), labels)
+
+    def decode(self, features: Tensor, mask: Tensor) -> Tensor:
+        """Best class ids ``(B,)``."""
+        return self.logits(features, mask).argmax(-1)

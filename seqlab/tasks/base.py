@@ -1,12 +1,15 @@
 """The plug-in point: a Task is a LightningModule built from an embedder, an encoder and a head."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import datasets
 import pytorch_lightning as pl
 import torch
 from torch import nn
 
+from seqlab.data.collate import Batch
 from seqlab.data.spec import DataSpec
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
@@ -17,13 +20,17 @@ CHECKPOINT_FORMAT = 1
 
 
 class Task(pl.LightningModule):
-    """Common plumbing: optimisers from factories, and metadata stored in every checkpoint.
+    """Embedder -> encoder -> head, optimisers from factories, metadata in every checkpoint.
 
-    Subclasses define ``forward``/``training_step``/``validation_step``/``test_step`` and
-    :meth:`head_arguments`, the data-dependent arguments their head needs.
+    Subclasses define the steps, :meth:`head_arguments` (the data-dependent arguments their
+    head needs) and :meth:`write_test_report`; after ``trainer.test`` they hold
+    :attr:`test_predictions`, one entry per test row.
 
     Args:
         spec: labels and vocabulary sizes of the data.
+        embedder: token representation with ``output_dim``.
+        encoder: contextual encoder taking ``embedder.output_dim`` (``input_dim``).
+        head: the output layer, taking ``encoder.output_dim``, with ``loss`` and ``decode``.
         optimizer: factory taking the parameters (a ``_partial_`` optimizer config).
         scheduler: optional factory taking the optimizer (a ``_partial_`` scheduler config).
         scheduler_interval: ``"epoch"`` or ``"step"``.
@@ -32,17 +39,37 @@ class Task(pl.LightningModule):
     def __init__(
         self,
         spec: DataSpec,
+        embedder: nn.Module,
+        encoder: nn.Module,
+        head: nn.Module,
         optimizer: OptimizerFactory,
         scheduler: SchedulerFactory | None = None,
         scheduler_interval: str = "epoch",
     ) -> None:
         super().__init__()
+        if encoder.input_dim != embedder.output_dim:
+            raise ValueError(
+                f"encoder input_dim {encoder.input_dim} does not match embedder output_dim {embedder.output_dim}"
+            )
+        self.embedder = embedder
+        self.encoder = encoder
+        self.head = head
         self.spec = spec
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.scheduler_interval = scheduler_interval
         #: Extra entries (resolved config, tokenizer JSON) saved under ``checkpoint["seqlab"]``.
         self.checkpoint_extras: dict[str, Any] = {}
+        self.test_predictions: dict[int, Any] = {}
+        self.best_val_f1 = 0.0
+
+    def features(self, batch: Batch) -> torch.Tensor:
+        """Encoder output ``(B, T, encoder.output_dim)``."""
+        return self.encoder(self.embedder(batch.word_ids, batch.char_ids), batch.mask)
+
+    def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:
+        """Write this task's report for ``predictions`` (one per dataset row); return its text."""
+        raise NotImplementedError
 
     @classmethod
     def head_arguments(cls, spec: DataSpec) -> dict[str, Any]:
@@ -56,5 +83,32 @@ class Task(pl.LightningModule):
         scheduler = self.scheduler_factory(optimizer)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": self.scheduler_interval}}
 
+    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        loss = self.head.loss(self.features(batch), batch.targets, batch.mask)
+        self.log("train/loss", loss, prog_bar=True, batch_size=len(batch))
+        return loss
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        """Predicted ids: ``(B, T)`` tags or ``(B,)`` classes."""
+        return self.head.decode(self.features(batch), batch.mask)
+
+    def log_validation(self, scores: dict[str, torch.Tensor]) -> None:
+        """Log ``val/<name>`` for each score and track ``val/f1_best`` (``scores`` must hold ``f1``)."""
+        f1 = float(scores["f1"])
+        if not self.trainer.sanity_checking:
+            self.best_val_f1 = max(self.best_val_f1, f1)
+        self.log_dict({f"val/{k}": v.float() for k, v in scores.items() if k != "f1"})
+        self.log("val/f1", f1, prog_bar=True)
+        self.log("val/f1_best", self.best_val_f1)
+
+    def on_test_epoch_start(self) -> None:
+        self.test_predictions = {}
+
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        checkpoint["seqlab"] = {"format": CHECKPOINT_FORMAT, "spec": self.spec.to_dict(), **self.checkpoint_extras}
+        checkpoint["seqlab"] = {
+            "format": CHECKPOINT_FORMAT, "spec": self.spec.to_dict(), "best_val_f1": self.best_val_f1,
+            **self.checkpoint_extras,
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.best_val_f1 = checkpoint.get("seqlab", {}).get("best_val_f1", 0.0)

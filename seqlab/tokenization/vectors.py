@@ -126,3 +126,22 @@ def _load_packaged(name: str) -> WordVectors:
     words = pq.read_table(next(data.glob("*.parquet"))).column(0).to_pylist()
     vectors = np.load(next(data.glob("*.npy")))
     return WordVectors([str(w) for w in words], np.ascontiguousarray(vectors, dtype=np.float32), f"{name} ({module})")
+
+
+def embedding_matrix(vectors: WordVectors, vocab: dict[str, int], seed: int = 0) -> tuple[np.ndarray, int]:
+    """Rows for every id of ``vocab``: the pretrained vector where :meth:`WordVectors.find`
+    resolves the word, small uniform noise elsewhere, zeros for padding (id 0).
+
+    Returns the matrix and the number of vocabulary words that got a pretrained vector.
+    """
+    rng = np.random.default_rng(seed)
+    scale = np.sqrt(3.0 / vectors.dim)
+    matrix = rng.uniform(-scale, scale, size=(len(vocab), vectors.dim)).astype(np.float32)
+    covered = 0
+    for word, row in vocab.items():
+        found = vectors.find(word)
+        if found is not None:
+            matrix[row] = vectors.vectors[found]
+            covered += 1
+    matrix[0] = 0.0
+    return matrix, covered

@@ -32,17 +32,19 @@ def train_word_tokenizer(
 ) -> Tokenizer:
     """A word-level tokenizer whose vocabulary is every normalised token seen ``min_frequency`` times.
 
-    ``extra_words`` (for example the words of a pretrained embedding file) join the vocabulary
-    whatever their count.
+    ``extra_words`` (for example dev/test words that pretrained vectors cover) join the
+    vocabulary, normalised, whatever their count.
     """
     tokenizer = Tokenizer(models.WordLevel(unk_token=UNK))
     tokenizer.normalizer = _word_normalizer(lowercase)
     tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     trainer = trainers.WordLevelTrainer(min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS, show_progress=False)
     tokenizer.train_from_iterator((" ".join(tokens) for tokens in sentences), trainer=trainer)
-    extra = list(extra_words)
-    if extra:
-        tokenizer.add_tokens([w for w in extra if tokenizer.token_to_id(w) is None])
+    vocab = tokenizer.get_vocab()
+    added = [w for w in dict.fromkeys(normalize_word(tokenizer, w) for w in extra_words) if w not in vocab]
+    if added:
+        vocab.update((word, len(vocab) + i) for i, word in enumerate(added))
+        tokenizer.model = models.WordLevel(vocab=vocab, unk_token=UNK)
     return tokenizer
 
 
@@ -67,3 +69,29 @@ def encode_chars(tokenizer: Tokenizer, sentences: Sequence[Sequence[str]], max_c
     encodings = tokenizer.encode_batch(unique, add_special_tokens=False)
     table = {token: e.ids[:max_chars] for token, e in zip(unique, encodings)}
     return [[table[token] for token in tokens] for tokens in sentences]
+
+
+#: Ways to split raw text into words (``tokenizers`` pre-tokenizers), by config name.
+SPLITTERS = {
+    "whitespace": pre_tokenizers.WhitespaceSplit,  # already tokenized text (SST, CoNLL)
+    "words": pre_tokenizers.Whitespace,  # runs of word characters and of punctuation
+    "bert": pre_tokenizers.BertPreTokenizer,  # whitespace and every punctuation character
+}
+
+
+def text_splitter(name: str) -> pre_tokenizers.PreTokenizer:
+    """The pre-tokenizer called ``name`` (see :data:`SPLITTERS`)."""
+    try:
+        return SPLITTERS[name]()
+    except KeyError:
+        raise ValueError(f"unknown text splitter {name!r}; expected one of {', '.join(SPLITTERS)}") from None
+
+
+def split_text(splitter: pre_tokenizers.PreTokenizer, text: str) -> list[str]:
+    """Words of ``text`` as the splitter cuts them."""
+    return [word for word, _ in splitter.pre_tokenize_str(text)]
+
+
+def normalize_word(tokenizer: Tokenizer, word: str) -> str:
+    """``word`` as the tokenizer's normaliser writes it (digits to 0, maybe lowercased)."""
+    return tokenizer.normalizer.normalize_str(word) if tokenizer.normalizer is not None else word

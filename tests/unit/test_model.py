@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqlab.data.collate import collate_sentences
+from seqlab.data.collate import collate_examples
 from seqlab.pipeline import build, build_task, count_parameters
 
 
@@ -64,9 +64,9 @@ def test_composed_model_matches_the_config(make_config, datamodule):
 @pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm", "encoder=bigru", "encoder.num_layers=2")])
 def test_every_trainable_parameter_gets_a_gradient(make_config, datamodule, overrides):
     task = task_for(make_config, datamodule, *overrides)
-    batch = collate_sentences(datamodule.encoded["train"][:16])
+    batch = collate_examples(datamodule.encoded["train"][:16])
     task.train()
-    task.head.loss(task.features(batch), batch.tag_ids, batch.mask).backward()
+    task.head.loss(task.features(batch), batch.targets, batch.mask).backward()
     missing = [n for n, p in task.named_parameters() if p.requires_grad and (p.grad is None or not p.grad.abs().sum() > 0)]
     assert not missing
 
@@ -76,13 +76,13 @@ def test_batched_predictions_equal_one_sentence_at_a_time(make_config, datamodul
     task = task_for(make_config, datamodule, *overrides).eval()
     sentences = datamodule.encoded["dev"][:24]
     with torch.no_grad():
-        batch = collate_sentences(sentences)
+        batch = collate_examples(sentences)
         batched = task.labels_of(task(batch), batch.mask)
-        single = [task.labels_of(task(collate_sentences([s])), collate_sentences([s]).mask)[0] for s in sentences]
+        single = [task.labels_of(task(collate_examples([s])), collate_examples([s]).mask)[0] for s in sentences]
         assert batched == single
         emissions = task.head.projection(task.features(batch))
         for i, s in enumerate(sentences):
-            one = collate_sentences([s])
+            one = collate_examples([s])
             n = s.word_ids.numel()
             assert torch.allclose(emissions[i, :n], task.head.projection(task.features(one))[0], atol=1e-5)
 

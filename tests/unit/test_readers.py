@@ -385,3 +385,12 @@ def test_no_break_space_stays_inside_a_token(tmp_path):
     """Columns split on ASCII spaces and tabs only: a no-break space is part of the token."""
     path = write(tmp_path, "New\u00a0York B-LOC\nsays O\n")
     assert list(read_conll(path)) == [{"tokens": ["New\u00a0York", "says"], "tags": ["B-LOC", "O"]}]
+
+
+def test_unknown_label_in_dev_names_file_and_line(tmp_path):
+    """Dev/test are read with the training labels: a new label is an error at its line."""
+    path = write(tmp_path, "EU B-ORG\n\nParis B-LOC\nsays O\n")
+    for reader in (lambda: list(read_conll(path, known_labels=["O", "B-ORG", "I-ORG"])),
+                   lambda: load_conll(path, cache_dir=cache(tmp_path), known_labels=["O", "B-ORG", "I-ORG"])):
+        with pytest.raises(ReaderError, match=r"data.txt:3: label 'B-LOC' does not occur in the training data"):
+            reader()

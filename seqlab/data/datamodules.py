@@ -1,0 +1,297 @@
+"""Lightning DataModules: CoNLL sequence labelling and TSV/CSV/JSONL text classification.
+
+Both share :class:`TokenDataModule`: vocabularies built from train (plus the dev/test words that
+pretrained vectors cover), encoding to id tensors, and length-bucketed batches.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Sequence
+
+import datasets
+import pytorch_lightning as pl
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader
+
+from seqlab.data.collate import BucketBatchSampler, EncodedExample, collate_examples
+from seqlab.data.readers import load_conll, load_examples, read_text_classification
+from seqlab.data.spec import DataSpec
+from seqlab.data.tag_schemes import labels_for_types, parse_scheme, split_tag
+from seqlab.resources import sample_path
+from seqlab.tokenization.vectors import embedding_matrix, load_word_vectors
+from seqlab.tokenization.vocab import (
+    encode_chars,
+    encode_words,
+    split_text,
+    text_splitter,
+    train_char_tokenizer,
+    train_word_tokenizer,
+)
+
+log = logging.getLogger(__name__)
+SPLITS = ("train", "dev", "test")
+
+
+class TokenDataModule(pl.LightningDataModule):
+    """Shared machinery; subclasses say how to read a split and how labels become targets.
+
+    Args:
+        dir: folder holding the split files.
+        files: split name (train/dev/test) to file name; ``None`` for an absent split.
+        batch_size: training examples per batch.
+        eval_batch_size: examples per batch for dev and test.
+        max_chars: characters kept per token for the character encoder.
+        min_word_frequency: words rarer than this in train map to the unknown id.
+        lowercase: lowercase words before the word vocabulary lookup (characters keep case).
+        pretrained: word-vector file (GloVe/word2vec text, .gz) or packaged name; the words of
+            every split it covers join the vocabulary, and :attr:`pretrained_weights` holds the rows.
+        num_workers: DataLoader worker processes.
+        seed: seed of the batch shuffling.
+        cache_dir: ``datasets`` cache folder (default: the ``datasets`` default).
+    """
+
+    def __init__(
+        self,
+        dir: str | Path,
+        files: dict[str, str | None],
+        batch_size: int = 32,
+        eval_batch_size: int = 256,
+        max_chars: int = 20,
+        min_word_frequency: int = 1,
+        lowercase: bool = False,
+        pretrained: str | None = None,
+        num_workers: int = 0,
+        seed: int = 0,
+        cache_dir: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.dir = Path(dir)
+        self.files = files
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size
+        self.max_chars = max_chars
+        self.min_word_frequency = min_word_frequency
+        self.lowercase = lowercase
+        self.pretrained = pretrained
+        self.num_workers = num_workers
+        self.seed = seed
+        self.cache_dir = cache_dir
+        self.word_tokenizer = None
+        self.char_tokenizer = None
+        self.spec: DataSpec | None = None
+        self.pretrained_weights: Tensor | None = None
+        self.datasets: dict[str, datasets.Dataset] = {}
+        self.encoded: dict[str, list[EncodedExample]] = {}
+
+    # -- what subclasses define -------------------------------------------------------------
+    tag_scheme: str | None = None
+
+    def read(self, split: str, known_labels: Sequence[str] | None) -> datasets.Dataset:
+        """The split as a dataset with a ``tokens`` column and, if labelled, a target column."""
+        raise NotImplementedError
+
+    def labels_from(self, train: datasets.Dataset) -> list[str]:
+        """The label vocabulary, from the training split."""
+        raise NotImplementedError
+
+    def target(self, example_targets: Any, label_index: dict[str, int]) -> Tensor:
+        """One example's labels as a tensor."""
+        raise NotImplementedError
+
+    target_column = "tags"
+
+    # -- shared -------------------------------------------------------------------------------
+    def path(self, split: str) -> Path:
+        return self.dir / self.files[split]
+
+    def setup(self, stage: str | None = None) -> None:
+        """Read every split, build vocabularies and labels from train, encode (idempotent)."""
+        if self.spec is not None:
+            return
+        train = self.datasets["train"] = self.read("train", None)
+        labels = self.labels_from(train)
+        for split in SPLITS[1:]:
+            if self.files.get(split) is not None:
+                self.datasets[split] = self.read(split, labels)
+        vectors = load_word_vectors(self.pretrained) if self.pretrained else None
+        extra_words = []
+        if vectors is not None:
+            extra_words = vectors.covered(w for d in self.datasets.values() for s in d["tokens"] for w in s)
+        self.word_tokenizer = train_word_tokenizer(
+            train["tokens"], min_frequency=self.min_word_frequency, lowercase=self.lowercase,
+            extra_words=extra_words,
+        )
+        self.char_tokenizer = train_char_tokenizer(train["tokens"])
+        self.spec = DataSpec(
+            labels=tuple(labels),
+            tag_scheme=self.tag_scheme,
+            word_vocab_size=self.word_tokenizer.get_vocab_size(),
+            char_vocab_size=self.char_tokenizer.get_vocab_size(),
+        )
+        for split, dataset in self.datasets.items():
+            targets = dataset[self.target_column] if self.target_column in dataset.column_names else None
+            self.encoded[split] = self.encode(dataset["tokens"], targets)
+        if vectors is not None:
+            self._use_vectors(vectors)
+
+    def _use_vectors(self, vectors) -> None:
+        vocab = self.word_tokenizer.get_vocab()
+        matrix, covered = embedding_matrix(vectors, vocab, seed=self.seed)
+        self.pretrained_weights = torch.from_numpy(matrix)
+        log.info("pretrained vectors %s: %d of %d vocabulary words covered (%.1f%%)", vectors.source, covered,
+                 len(vocab), 100.0 * covered / len(vocab))
+        for split in SPLITS[1:]:
+            if split in self.encoded:
+                unknown = sum(int((e.word_ids == 1).sum()) for e in self.encoded[split])
+                total = sum(e.word_ids.numel() for e in self.encoded[split])
+                log.info("%s: %.2f%% of %d tokens map to the unknown word", split, 100.0 * unknown / total, total)
+
+    def encode(self, sentences: list[list[str]], targets: list | None = None) -> list[EncodedExample]:
+        """Tokens (and targets) to id tensors with this module's vocabularies."""
+        assert self.spec is not None, "call setup() first"
+        word_ids = encode_words(self.word_tokenizer, sentences)
+        char_ids = encode_chars(self.char_tokenizer, sentences, self.max_chars)
+        label_index = {label: i for i, label in enumerate(self.spec.labels)}
+        out = []
+        for i, (words, chars) in enumerate(zip(word_ids, char_ids)):
+            width = max(len(c) for c in chars)
+            char_tensor = torch.tensor([c + [0] * (width - len(c)) for c in chars], dtype=torch.long)
+            target = self.target(targets[i], label_index) if targets is not None else None
+            out.append(EncodedExample(i, torch.tensor(words, dtype=torch.long), char_tensor, target))
+        return out
+
+    def _loader(self, split: str, train: bool) -> DataLoader:
+        if split not in self.encoded:
+            raise ValueError(f"no {split} file configured for {self.dir}")
+        examples = self.encoded[split]
+        sampler = BucketBatchSampler(
+            [e.word_ids.numel() for e in examples],
+            self.batch_size if train else self.eval_batch_size,
+            shuffle=train,
+            seed=self.seed,
+        )
+        return DataLoader(
+            examples,
+            batch_sampler=sampler,
+            collate_fn=collate_examples,
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", train=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("dev", train=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", train=False)
+
+
+class ConllDataModule(TokenDataModule):
+    """CoNLL column files for sequence labelling (NER, chunking, POS).
+
+    Args:
+        dir: folder holding the files; ``None`` means the sample shipped with seqlab.
+        train_file, dev_file, test_file: file names inside ``dir`` (dev/test may be ``None``).
+        token_column: column of the token.
+        label_column: column of the label (negative counts from the end).
+        file_scheme: scheme the files are written in (CoNLL-2003: IOB1); ``None`` for plain labels.
+        tag_scheme: scheme the model is trained in (labels are converted at read time).
+        **kwargs: see :class:`TokenDataModule`.
+    """
+
+    def __init__(
+        self,
+        dir: str | None = None,
+        train_file: str = "train.txt",
+        dev_file: str | None = "dev.txt",
+        test_file: str | None = "test.txt",
+        token_column: int = 0,
+        label_column: int = -1,
+        file_scheme: str | None = "IOB1",
+        tag_scheme: str | None = "IOB2",
+        **kwargs: Any,
+    ) -> None:
+        files = {"train": train_file, "dev": dev_file, "test": test_file}
+        super().__init__(dir if dir is not None else sample_path("conll"), files, **kwargs)
+        self.token_column = token_column
+        self.label_column = label_column
+        self.file_scheme = parse_scheme(file_scheme).value if file_scheme else None
+        self.tag_scheme = parse_scheme(tag_scheme).value if tag_scheme else self.file_scheme
+
+    def read(self, split: str, known_labels: Sequence[str] | None) -> datasets.Dataset:
+        return load_conll(
+            self.path(split), cache_dir=self.cache_dir, token_column=self.token_column,
+            label_column=self.label_column, file_scheme=self.file_scheme, tag_scheme=self.tag_scheme,
+            known_labels=known_labels,
+        )
+
+    def labels_from(self, train: datasets.Dataset) -> list[str]:
+        seen = sorted({tag for tags in train["tags"] for tag in tags})
+        if self.tag_scheme is None:
+            return seen
+        # Every label of the scheme for each entity type, so constraints cover all of them.
+        return labels_for_types({split_tag(t)[1] for t in seen if t != "O"}, self.tag_scheme)
+
+    def target(self, example_targets: list[str], label_index: dict[str, int]) -> Tensor:
+        return torch.tensor([label_index[t] for t in example_targets], dtype=torch.long)
+
+
+class TextClassificationDataModule(TokenDataModule):
+    """TSV/CSV (with a header) or JSONL files of text and label, for classification.
+
+    Args:
+        dir: folder holding the files; ``None`` means the sentiment sample shipped with seqlab.
+        train_file, dev_file, test_file: file names inside ``dir`` (dev/test may be ``None``).
+        text_field: column or JSON key of the text.
+        label_field: column or JSON key of the label.
+        format: ``tsv``, ``csv`` or ``jsonl`` (default: from each file's suffix).
+        splitter: how raw text is cut into words: ``whitespace`` (pre-tokenized text), ``words``
+            or ``bert`` (see :data:`seqlab.tokenization.vocab.SPLITTERS`).
+        **kwargs: see :class:`TokenDataModule`.
+    """
+
+    target_column = "label"
+
+    def __init__(
+        self,
+        dir: str | None = None,
+        train_file: str = "train.tsv",
+        dev_file: str | None = "dev.tsv",
+        test_file: str | None = "test.tsv",
+        text_field: str = "sentence",
+        label_field: str = "label",
+        format: str | None = None,
+        splitter: str = "whitespace",
+        **kwargs: Any,
+    ) -> None:
+        files = {"train": train_file, "dev": dev_file, "test": test_file}
+        super().__init__(dir if dir is not None else sample_path("sentiment"), files, **kwargs)
+        self.text_field = text_field
+        self.label_field = label_field
+        self.format = format
+        self.splitter = splitter
+        text_splitter(splitter)  # fail early on a bad name
+
+    def read(self, split: str, known_labels: Sequence[str] | None) -> datasets.Dataset:
+        dataset = load_examples(
+            read_text_classification, self.path(split), cache_dir=self.cache_dir, text_field=self.text_field,
+            label_field=self.label_field, format=self.format,
+            known_labels=known_labels,
+        )
+        splitter_name = self.splitter
+
+        def add_tokens(batch: dict) -> dict:
+            splitter = text_splitter(splitter_name)
+            return {"tokens": [split_text(splitter, text) for text in batch["text"]]}
+
+        return dataset.map(add_tokens, batched=True, desc=f"splitting {split} text")
+
+    def labels_from(self, train: datasets.Dataset) -> list[str]:
+        return sorted(set(train["label"]))
+
+    def target(self, example_targets: str, label_index: dict[str, int]) -> Tensor:
+        return torch.tensor(label_index[example_targets], dtype=torch.long)
