@@ -1,17 +1,14 @@
 """Generate the small synthetic English sentiment sample corpus shipped with seqlab.
 
-Real SST-2 text (Rotten Tomatoes review snippets) is not ours to redistribute, so this
-script builds a look-alike binary sentiment corpus from hand-written templates and word
-lists.  Every word here was written for this project; the output is released as CC0-1.0.
-
-Layout is exactly the GLUE SST-2 TSV: a ``sentence<TAB>label`` header, then one row per
-sentence with label ``0`` (negative) or ``1`` (positive).  Text is lower-cased and
-PTB-tokenized like SST-2 (``it 's``, ``does n't``, ``the director 's latest``).  About a
-quarter of the rows hinge on negation (``is not boring`` -> 1, ``is n't funny`` -> 0) or on a
-``but`` contrast (the label follows the clause after ``but``).  About a quarter of the
-sentiment words occur only in dev/test, so test has words a model never saw in training.
-No sentence occurs twice.  Output is deterministic for a given ``--seed``; the script
-re-reads and validates what it writes and prints the statistics as a Markdown table.
+SST-2 text (Rotten Tomatoes snippets) is not ours to redistribute, so this script builds a
+look-alike binary sentiment corpus from templates and word lists written for this project;
+the output is released as CC0-1.0.  Layout is the GLUE SST-2 TSV (``sentence<TAB>label``
+header, label ``0`` negative / ``1`` positive), text lower-cased and PTB-tokenized like
+SST-2 (``it 's``, ``does n't``).  About a quarter of the rows hinge on negation (``is not
+boring`` -> 1) or a ``but`` contrast (the label follows the clause after ``but``); about a
+quarter of the sentiment words occur only in dev/test.  No sentence occurs twice.  Output is
+deterministic for a given ``--seed``; the script re-reads and validates what it writes and
+prints the statistics as a Markdown table.
 
 Usage: python scripts/make_sentiment_sample.py [--out DIR] [--seed N]
 """
@@ -41,7 +38,8 @@ WORDS: dict[str, tuple[list[str], list[str]]] = {k: (s.split("|"), u.split("|"))
      "stale|flat|silly|shallow|unfunny|messy|forgettable|tiresome|painful|sloppy|lazy|"
      "pretentious|annoying",
      "mindless|joyless|insufferable|uninspired|turgid|plodding|witless|unwatchable"),
-    ("ADV1", "beautifully|brilliantly|wonderfully|cleverly|gracefully|superbly", "exquisitely|deftly"),
+    ("ADV1", "beautifully|brilliantly|wonderfully|cleverly|gracefully|superbly",
+     "exquisitely|deftly"),
     ("ADV0", "clumsily|poorly|badly|lazily|sloppily|awkwardly", "ineptly|woodenly"),
     ("NOUN1", "triumph|gem|delight|treat|joy|pleasure|masterpiece|winner|must-see",
      "revelation|knockout|marvel"),
@@ -119,7 +117,8 @@ class Generator:
             return f"{subj} {be} {self.intens()}{self.w(f'ADJ{p}')}"
         if form == 2:
             subj, be = self.film()
-            noun = self.maybe(0.5, f"{self.intens(ATTR_INT)}{self.w(f'ADJ{p}')} ") + self.w(f"NOUN{p}")
+            noun = self.maybe(0.5, f"{self.intens(ATTR_INT)}{self.w(f'ADJ{p}')} ")
+            noun += self.w(f"NOUN{p}")
             return f"{subj} {be} {article(noun)} {noun}"
         if form == 3:
             subj, be = self.film()
@@ -182,8 +181,9 @@ class Generator:
         if kind != "contrast" and rng.random() < 0.2:
             neutral = rng.choice(NEUTRAL).replace("@", self.w("NAME"))
             core = f"{neutral.format(role=rng.choice(ROLE))} , and {core}"
-        core = f"{self.maybe(0.2, rng.choice(PREFIX) + ' ')}{core}{self.maybe(0.12, ' ' + rng.choice(SUFFIX))}"
-        return core + rng.choice([" .", " .", " .", " .", " .", " .", " !", ""])
+        core = self.maybe(0.2, rng.choice(PREFIX) + " ") + core
+        core += self.maybe(0.12, " " + rng.choice(SUFFIX))
+        return core + rng.choice([" ."] * 6 + [" !", ""])  # SST-2 rows often lack a final stop
 
 
 def make_split(name: str, rng: random.Random, taken: set[str]) -> list[tuple[str, int]]:
@@ -207,11 +207,6 @@ def make_split(name: str, rng: random.Random, taken: set[str]) -> list[tuple[str
     return rows
 
 
-def write_split(path: Path, rows: list[tuple[str, int]]) -> None:
-    lines = [HEADER] + [f"{text}\t{label}" for text, label in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
-
-
 BAD_TOKENIZATION = re.compile(r"[a-z]n't|[a-z0-9]'s\b|[a-z0-9][.,!?;:]|\s\s|[A-Z]")
 
 
@@ -232,10 +227,10 @@ def validate(path: Path) -> list[tuple[str, int]]:
     return rows
 
 
-def held_out_tokens() -> set[str]:
-    """Tokens of the dev/test-only word lists that never occur in a seen entry."""
+def held_out_tokens(kinds: tuple[str, ...] = tuple(WORDS)) -> set[str]:
+    """Tokens of the dev/test-only lists of ``kinds`` that never occur in a seen entry."""
     seen = {t for s, _ in WORDS.values() for e in s for t in re.split(r"[ /]", e)}
-    return {t for _, u in WORDS.values() for e in u for t in re.split(r"[ /]", e)} - seen
+    return {t for k in kinds for e in WORDS[k][1] for t in re.split(r"[ /]", e)} - seen
 
 
 def main() -> None:
@@ -244,13 +239,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    rng, taken, held = random.Random(args.seed), set(), held_out_tokens()
+    rng, held, taken = random.Random(args.seed), held_out_tokens(), set[str]()
+    held_sentiment = held_out_tokens(tuple(k for k in WORDS if k[-1] in "01"))
     print(f"seed {args.seed}\n")
     print("| split | rows | negative (0) | positive (1) | negation | but-contrast "
-          "| held-out words | length |\n" + "|---" * 8 + "|")
+          "| unseen words | unseen sentiment words | length |\n" + "|---" * 9 + "|")
     for name in SIZES:
         path = args.out / f"{name}.tsv"
-        write_split(path, make_split(name, rng, taken))
+        lines = [HEADER] + [f"{text}\t{label}" for text, label in make_split(name, rng, taken)]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
         rows = validate(path)
         assert len(rows) == SIZES[name], (name, len(rows))
         toks = [text.split() for text, _ in rows]
@@ -258,10 +255,11 @@ def main() -> None:
         n_neg = sum(bool(NEGATORS.intersection(t)) for t in toks)
         n_but = sum("but" in t for t in toks)
         n_held = sum(bool(held.intersection(t)) for t in toks)
+        n_held_sentiment = sum(bool(held_sentiment.intersection(t)) for t in toks)
         assert name != "train" or n_held == 0, "held-out word leaked into train"
         lens = [len(t) for t in toks]
         print(f"| {name} | {len(rows)} | {len(rows) - n_pos} | {n_pos} | {n_neg} | {n_but} "
-              f"| {n_held} | {min(lens)}-{max(lens)} |")
+              f"| {n_held} | {n_held_sentiment} | {min(lens)}-{max(lens)} |")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,107 @@
+"""Accuracy table: seqlab configurations over seeds, next to the peers' published numbers.
+
+Each suite runs the real pipeline (the code behind ``seqlab-train``) once per seed with its
+Hydra overrides and records dev/test scores, epochs and wall time. Results accumulate in
+``<out>/accuracy.json`` (one entry per suite, re-running a suite replaces its entry) and the
+table ``<out>/accuracy.md`` is rewritten from it.
+
+    python scripts/benchmark_accuracy.py conll_glove --seeds 1 2 3
+    python scripts/benchmark_accuracy.py sst2_glove sst2_random
+    python scripts/benchmark_accuracy.py my_run --overrides experiment=conll2003 encoder.num_layers=2
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+from hydra import compose, initialize_config_dir
+
+from seqlab.config import config_dir
+from seqlab.pipeline import train
+
+GLOVE = "${oc.env:SEQLAB_DATA_DIR,../shared/data}/embeddings/glove.6B.50d.conll2003.txt"
+
+#: name -> (overrides, metric, target, peers' published figure)
+SUITES: dict[str, tuple[list[str], str, float, str]] = {
+    "conll_random": (["experiment=conll2003"], "f1", 86.0,
+                     "random init: Lample et al. 2016 83.6, Ma & Hovy 2016 80.8"),
+    "conll_glove": (["experiment=conll2003_glove"], "f1", 91.0,
+                    "100d vectors: Lample 90.94, Ma & Hovy 91.21, NCRF++ 91.35"),
+    "sst2_glove": (["experiment=sst2_glove"], "accuracy", 86.0, "BiLSTM on binary SST: 84.9-87.5"),
+    "sst2_random": (["experiment=sst2"], "accuracy", 82.0, "BiLSTM on binary SST: 84.9-87.5 (with vectors)"),
+}
+
+
+def run_suite(name: str, overrides: list[str], metric: str, seeds: list[int], out: Path) -> dict:
+    runs = []
+    for seed in seeds:
+        run_dir = out / "runs" / f"{name}_seed{seed}"
+        all_overrides = [*overrides, f"seed={seed}", f"paths.output_dir={run_dir}", "trainer.enable_progress_bar=false"]
+        with initialize_config_dir(str(config_dir()), version_base="1.3"):
+            cfg = compose("train", overrides=all_overrides)
+        started = time.perf_counter()
+        results = train(cfg)
+        runs.append({
+            "seed": seed, "dev_f1": round(100 * results["val/f1_best"], 2),
+            "test": round(100 * results[f"test/{metric}"], 2), "epochs": results["epochs"],
+            "wall_s": round(time.perf_counter() - started, 1),
+        })
+        print(json.dumps({name: runs[-1]}), flush=True)
+    entry = {"overrides": overrides, "metric": metric, "runs": runs,
+             "test_mean": round(statistics.mean(r["test"] for r in runs), 2),
+             "dev_f1_mean": round(statistics.mean(r["dev_f1"] for r in runs), 2),
+             "machine": {"device": "cuda" if torch.cuda.is_available() else "cpu", "threads": torch.get_num_threads(),
+                         "cpu": platform.processor() or platform.machine(), "torch": torch.__version__}}
+    if len(runs) > 1:
+        entry["test_std"] = round(statistics.stdev(r["test"] for r in runs), 2)
+    return entry
+
+
+def table(results: dict) -> str:
+    lines = ["| suite | overrides | test metric | seeds: test (dev F1) | mean test | target | peers | epochs | wall time/run | machine |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, e in results.items():
+        seeds = ", ".join(f"{r['seed']}: {r['test']:.2f} ({r['dev_f1']:.2f})" for r in e["runs"])
+        std = f" ± {e['test_std']:.2f}" if "test_std" in e else ""
+        wall = statistics.mean(r["wall_s"] for r in e["runs"])
+        epochs = "/".join(str(r["epochs"]) for r in e["runs"])
+        machine = f"{e['machine']['device']} ({e['machine']['threads']} threads)"
+        lines.append(f"| {name} | `{' '.join(e['overrides'])}` | {e['metric']} | {seeds} | **{e['test_mean']:.2f}**{std} | "
+                     f"{e.get('target', '')} | {e.get('peers', '')} | {epochs} | {wall:.0f} s | {machine} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("suites", nargs="+", help=f"suite names ({', '.join(SUITES)}) or a new name with --overrides")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1])
+    parser.add_argument("--overrides", nargs="*", help="Hydra overrides for a suite not in the list")
+    parser.add_argument("--metric", default="f1", help="test metric of a custom suite (f1 or accuracy)")
+    parser.add_argument("--out", default="results")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    store = out / "accuracy.json"
+    results = json.loads(store.read_text()) if store.is_file() else {}
+    for name in args.suites:
+        if name in SUITES:
+            overrides, metric, target, peers = SUITES[name]
+        elif args.overrides:
+            overrides, metric, target, peers = args.overrides, args.metric, None, ""
+        else:
+            parser.error(f"unknown suite {name!r}: give --overrides, or one of {', '.join(SUITES)}")
+        entry = run_suite(name, overrides, metric, args.seeds, out)
+        entry.update({"target": target, "peers": peers})
+        results[name] = entry
+        store.write_text(json.dumps(results, indent=2))
+        (out / "accuracy.md").write_text(table(results))
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

