@@ -16,19 +16,13 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 
 from seqlab.data.collate import BucketBatchSampler, EncodedExample, collate_examples
+from seqlab.data.encoding import encode_examples
 from seqlab.data.readers import load_conll, load_examples, read_text_classification
 from seqlab.data.spec import DataSpec
 from seqlab.data.tag_schemes import labels_for_types, parse_scheme, split_tag
 from seqlab.resources import sample_path
 from seqlab.tokenization.vectors import embedding_matrix, load_word_vectors
-from seqlab.tokenization.vocab import (
-    encode_chars,
-    encode_words,
-    split_text,
-    text_splitter,
-    train_char_tokenizer,
-    train_word_tokenizer,
-)
+from seqlab.tokenization.vocab import split_text, text_splitter, train_char_tokenizer, train_word_tokenizer
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "dev", "test")
@@ -151,16 +145,9 @@ class TokenDataModule(pl.LightningDataModule):
     def encode(self, sentences: list[list[str]], targets: list | None = None) -> list[EncodedExample]:
         """Tokens (and targets) to id tensors with this module's vocabularies."""
         assert self.spec is not None, "call setup() first"
-        word_ids = encode_words(self.word_tokenizer, sentences)
-        char_ids = encode_chars(self.char_tokenizer, sentences, self.max_chars)
         label_index = {label: i for i, label in enumerate(self.spec.labels)}
-        out = []
-        for i, (words, chars) in enumerate(zip(word_ids, char_ids)):
-            width = max(len(c) for c in chars)
-            char_tensor = torch.tensor([c + [0] * (width - len(c)) for c in chars], dtype=torch.long)
-            target = self.target(targets[i], label_index) if targets is not None else None
-            out.append(EncodedExample(i, torch.tensor(words, dtype=torch.long), char_tensor, target))
-        return out
+        tensors = [self.target(t, label_index) for t in targets] if targets is not None else None
+        return encode_examples(self.word_tokenizer, self.char_tokenizer, sentences, self.max_chars, tensors)
 
     def _loader(self, split: str, train: bool) -> DataLoader:
         if split not in self.encoded:

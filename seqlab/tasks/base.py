@@ -71,6 +71,18 @@ class Task(pl.LightningModule):
         """Write this task's report for ``predictions`` (one per dataset row); return its text."""
         raise NotImplementedError
 
+    def predict_texts(self, batch: Batch) -> list[Any]:
+        """This task's prediction for each text of an unlabelled batch (used by the Predictor)."""
+        raise NotImplementedError
+
+    def describe(self, prediction: Any, words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
+        """One prediction as a JSON-ready dict, given the text's words and character offsets."""
+        raise NotImplementedError
+
+    def empty_prediction(self, text: str) -> dict[str, Any]:
+        """The output for a text with no words."""
+        raise NotImplementedError
+
     @classmethod
     def head_arguments(cls, spec: DataSpec) -> dict[str, Any]:
         """Keyword arguments for the head that come from the data (e.g. ``num_labels``)."""

@@ -11,7 +11,7 @@ from seqlab.data.collate import Batch
 from seqlab.data.spec import DataSpec
 from seqlab.data.tag_schemes import allowed_transitions, split_tag
 from seqlab.metrics.reports import write_span_report
-from seqlab.metrics.span_f1 import SpanF1
+from seqlab.metrics.span_f1 import SpanF1, strict_spans
 from seqlab.tasks.base import OptimizerFactory, SchedulerFactory, Task
 
 
@@ -65,6 +65,22 @@ class SequenceLabelingTask(Task):
     def on_test_epoch_end(self) -> None:
         self.log_dict({f"test/{k}": v.float() for k, v in self.test_f1.compute().items()})
         self.test_f1.reset()
+
+    def predict_texts(self, batch: Batch) -> list[list[str]]:
+        """Predicted labels of each text in ``batch``."""
+        return self.labels_of(self(batch), batch.mask)
+
+    def describe(self, tags: list[str], words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
+        """Tokens, tags and entity spans (token and character offsets) of one text."""
+        spans = []
+        for entity_type, start, end in sorted(strict_spans([tags], self.spec.tag_scheme)[0], key=lambda s: s[1]):
+            char_start, char_end = offsets[start][0], offsets[end - 1][1]
+            spans.append({"type": entity_type, "start": start, "end": end, "char_start": char_start,
+                          "char_end": char_end, "text": text[char_start:char_end]})
+        return {"tokens": words, "tags": tags, "spans": spans}
+
+    def empty_prediction(self, text: str) -> dict[str, Any]:
+        return {"text": text, "tokens": [], "tags": [], "spans": []}
 
     def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:
         text, _ = write_span_report(out_dir, "test", dataset["tokens"], dataset["tags"], predictions, self.spec.tag_scheme)

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import datasets
+import torch
 from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
@@ -56,6 +57,19 @@ class TextClassificationTask(Task):
     def on_test_epoch_end(self) -> None:
         self.log_dict({f"test/{k}": v for k, v in self.test_metrics.compute().items()})
         self.test_metrics.reset()
+
+    def predict_texts(self, batch: Batch) -> list[list[float]]:
+        """Class probabilities of each text in ``batch``."""
+        return torch.softmax(self.head.logits(self.features(batch), batch.mask).float(), dim=-1).tolist()
+
+    def describe(self, probabilities: list[float], words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
+        """Tokens, the best label and every class probability of one text."""
+        best = max(range(len(probabilities)), key=probabilities.__getitem__)
+        return {"tokens": words, "label": self.spec.labels[best],
+                "probabilities": dict(zip(self.spec.labels, probabilities))}
+
+    def empty_prediction(self, text: str) -> dict[str, Any]:
+        return {"text": text, "tokens": [], "label": None, "probabilities": {}}
 
     def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:
         text, _ = write_classification_report(

@@ -1,0 +1,134 @@
+"""Prediction from a self-contained checkpoint, without Hydra, training data or config files.
+
+    predictor = Predictor.from_checkpoint("outputs/.../checkpoints/last.ckpt")
+    predictor.predict(["EU rejects German call to boycott British lamb ."])
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import torch
+from omegaconf import OmegaConf
+from tokenizers import Tokenizer
+
+from seqlab.data.collate import collate_examples
+from seqlab.data.encoding import encode_examples
+from seqlab.data.spec import DataSpec
+from seqlab.tasks.base import CHECKPOINT_FORMAT, Task
+from seqlab.tokenization.vocab import text_splitter
+
+
+class CheckpointError(ValueError):
+    """A file that is not a usable seqlab checkpoint (corrupt, foreign, or another format version)."""
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """The checkpoint dict, checked to be a seqlab checkpoint of the supported format."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such checkpoint")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # torch raises several types for truncated or foreign files
+        raise CheckpointError(f"{path}: cannot be read as a checkpoint ({type(err).__name__}: {err})") from None
+    meta = checkpoint.get("seqlab") if isinstance(checkpoint, dict) else None
+    if meta is None:
+        raise CheckpointError(f"{path}: not a seqlab checkpoint (no 'seqlab' entry)")
+    if meta.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(
+            f"{path}: checkpoint format {meta.get('format')} is not supported by this seqlab "
+            f"(expects format {CHECKPOINT_FORMAT}); retrain or use the seqlab version that wrote it"
+        )
+    return checkpoint
+
+
+class Predictor:
+    """A trained task with its tokenizers: raw text in, structured predictions out.
+
+    Args:
+        task: the trained task (eval mode is set here).
+        word_tokenizer: the task's word vocabulary.
+        char_tokenizer: the task's character vocabulary.
+        max_chars: characters per token, as in training.
+        splitter: how raw text is cut into words (see :data:`seqlab.tokenization.vocab.SPLITTERS`).
+        batch_size: texts per forward pass.
+    """
+
+    def __init__(
+        self,
+        task: Task,
+        word_tokenizer: Tokenizer,
+        char_tokenizer: Tokenizer,
+        max_chars: int = 20,
+        splitter: str = "words",
+        batch_size: int = 256,
+    ) -> None:
+        self.task = task.eval()
+        self.word_tokenizer = word_tokenizer
+        self.char_tokenizer = char_tokenizer
+        self.max_chars = max_chars
+        self.splitter = text_splitter(splitter)
+        self.batch_size = batch_size
+
+    @classmethod
+    def from_checkpoint(
+        cls, path: str | Path, device: str = "cpu", splitter: str | None = None, batch_size: int = 256
+    ) -> "Predictor":
+        """Rebuild the task from the checkpoint's own config, labels and tokenizers."""
+        from seqlab.pipeline import build_task  # the one place that builds tasks from config
+
+        checkpoint = read_checkpoint(path)
+        meta = checkpoint["seqlab"]
+        cfg = OmegaConf.create(meta["config"])
+        task = build_task(cfg, DataSpec.from_dict(meta["spec"]))
+        task.load_state_dict(checkpoint["state_dict"])
+        data = cfg.get("data", {})
+        return cls(
+            task.to(device),
+            Tokenizer.from_str(meta["tokenizers"]["word"]),
+            Tokenizer.from_str(meta["tokenizers"]["char"]),
+            max_chars=int(data.get("max_chars", 20)),
+            splitter=splitter or data.get("splitter") or "words",
+            batch_size=batch_size,
+        )
+
+    def split(self, text: str) -> tuple[list[str], list[tuple[int, int]]]:
+        """Words of ``text`` and their character offsets."""
+        pieces = self.splitter.pre_tokenize_str(text)
+        return [w for w, _ in pieces], [span for _, span in pieces]
+
+    def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        """Predictions for raw texts, one dict per text (see :meth:`predict_stream`)."""
+        return list(self.predict_stream(texts))
+
+    def predict_stream(self, texts: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """Predict lazily, ``batch_size`` texts at a time, so memory stays constant.
+
+        A text with no words (empty or blank) yields ``{"text": text, "tokens": []}`` and the
+        task's empty prediction, rather than stopping the stream.
+        """
+        chunk: list[str] = []
+        for text in texts:
+            chunk.append(text)
+            if len(chunk) == self.batch_size:
+                yield from self._predict_chunk(chunk)
+                chunk = []
+        if chunk:
+            yield from self._predict_chunk(chunk)
+
+    @torch.inference_mode()
+    def _predict_chunk(self, texts: list[str]) -> list[dict[str, Any]]:
+        split = [self.split(text) for text in texts]
+        filled = [i for i, (words, _) in enumerate(split) if words]
+        outputs: list[dict[str, Any]] = [self.task.empty_prediction(text) for text in texts]
+        if filled:
+            examples = encode_examples(
+                self.word_tokenizer, self.char_tokenizer, [split[i][0] for i in filled], self.max_chars
+            )
+            batch = collate_examples(examples)
+            batch = type(batch)(**{k: v.to(self.task.device) if v is not None else None for k, v in vars(batch).items()})
+            for i, prediction in zip(filled, self.task.predict_texts(batch)):
+                words, offsets = split[i]
+                outputs[i] = {"text": texts[i], **self.task.describe(prediction, words, offsets, texts[i])}
+        return outputs
