@@ -9,7 +9,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import pytorch_lightning as pl
 import torch
@@ -104,3 +104,38 @@ def _save_tokenizers(folder: Path, datamodule: Any) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     datamodule.word_tokenizer.save(str(folder / "word.json"))
     datamodule.char_tokenizer.save(str(folder / "char.json"))
+
+
+def evaluate(ckpt_path: str, out_dir: str | Path, data_overrides: Sequence[str] = (), accelerator: str = "cpu") -> dict:
+    """Test a checkpoint on labelled data and write the task's full report under ``out_dir``.
+
+    The data module is the checkpoint's own, with ``data_overrides`` (``"data.dir=/my/conll"``,
+    Hydra override syntax) applied on top; only its test file is read, with the checkpoint's
+    vocabularies and labels, so no training data is needed.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from seqlab.checkpoint import read_checkpoint, restore
+
+    out_dir = Path(out_dir)
+    model = restore(read_checkpoint(ckpt_path))
+    config = model.config
+    config.data.dev_file = None
+    for override in OverridesParser.create().parse_overrides(list(data_overrides)):
+        if not override.key_or_group.startswith("data."):
+            raise ValueError(f"evaluate takes data.* overrides only, got {override.input_line!r}")
+        OmegaConf.update(config, override.key_or_group, override.value(), merge=False)
+    datamodule = build(config.data, pretrained=None)
+    datamodule.use_vocabularies(model.word_tokenizer, model.char_tokenizer, model.spec)
+    datamodule.setup("test")
+    trainer = pl.Trainer(accelerator=accelerator, devices=1, logger=False, enable_checkpointing=False,
+                         default_root_dir=str(out_dir), enable_model_summary=False)
+    results = {k: float(v) for k, v in trainer.test(model.task, datamodule=datamodule, verbose=False)[0].items()}
+    test = datamodule.datasets["test"]
+    predicted = [model.task.test_predictions[i] for i in range(len(test))]
+    print(model.task.write_test_report(test, predicted, out_dir / "reports"), flush=True)
+    results.update({"checkpoint": str(ckpt_path), "test_file": str(datamodule.path("test"))})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(results, indent=2))
+    log.info("results: %s", json.dumps(results))
+    return results

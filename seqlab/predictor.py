@@ -9,38 +9,13 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import torch
-from omegaconf import OmegaConf
 from tokenizers import Tokenizer
 
+from seqlab.checkpoint import CheckpointError, read_checkpoint, restore  # noqa: F401 (re-exported)
 from seqlab.data.collate import collate_examples
 from seqlab.data.encoding import encode_examples
-from seqlab.data.spec import DataSpec
-from seqlab.tasks.base import CHECKPOINT_FORMAT, Task
+from seqlab.tasks.base import Task
 from seqlab.tokenization.vocab import text_splitter
-
-
-class CheckpointError(ValueError):
-    """A file that is not a usable seqlab checkpoint (corrupt, foreign, or another format version)."""
-
-
-def read_checkpoint(path: str | Path) -> dict[str, Any]:
-    """The checkpoint dict, checked to be a seqlab checkpoint of the supported format."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such checkpoint")
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as err:  # torch raises several types for truncated or foreign files
-        raise CheckpointError(f"{path}: cannot be read as a checkpoint ({type(err).__name__}: {err})") from None
-    meta = checkpoint.get("seqlab") if isinstance(checkpoint, dict) else None
-    if meta is None:
-        raise CheckpointError(f"{path}: not a seqlab checkpoint (no 'seqlab' entry)")
-    if meta.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(
-            f"{path}: checkpoint format {meta.get('format')} is not supported by this seqlab "
-            f"(expects format {CHECKPOINT_FORMAT}); retrain or use the seqlab version that wrote it"
-        )
-    return checkpoint
 
 
 class Predictor:
@@ -76,18 +51,12 @@ class Predictor:
         cls, path: str | Path, device: str = "cpu", splitter: str | None = None, batch_size: int = 256
     ) -> "Predictor":
         """Rebuild the task from the checkpoint's own config, labels and tokenizers."""
-        from seqlab.pipeline import build_task  # the one place that builds tasks from config
-
-        checkpoint = read_checkpoint(path)
-        meta = checkpoint["seqlab"]
-        cfg = OmegaConf.create(meta["config"])
-        task = build_task(cfg, DataSpec.from_dict(meta["spec"]))
-        task.load_state_dict(checkpoint["state_dict"])
-        data = cfg.get("data", {})
+        model = restore(read_checkpoint(path))
+        data = model.config.get("data", {})
         return cls(
-            task.to(device),
-            Tokenizer.from_str(meta["tokenizers"]["word"]),
-            Tokenizer.from_str(meta["tokenizers"]["char"]),
+            model.task.to(device),
+            model.word_tokenizer,
+            model.char_tokenizer,
             max_chars=int(data.get("max_chars", 20)),
             splitter=splitter or data.get("splitter") or "words",
             batch_size=batch_size,

@@ -1,9 +1,11 @@
 """Shared fixtures: the real Hydra config, composed and shrunk for fast CPU runs."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+import torch
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
@@ -30,3 +32,9 @@ def make_config(tmp_path: Path):
             )
 
     return make
+
+
+# Tests are tiny: one thread each avoids oversubscribing small CI machines (two cores), where
+# threaded torch ran 10-20x slower under load. Subprocesses inherit the variable.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+torch.set_num_threads(1)

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import datasets
 import pytorch_lightning as pl
 import torch
+from tokenizers import Tokenizer
 from torch import Tensor
 from torch.utils.data import DataLoader
 
@@ -21,7 +22,7 @@ from seqlab.data.readers import load_conll, load_examples, read_text_classificat
 from seqlab.data.spec import DataSpec
 from seqlab.data.tag_schemes import labels_for_types, parse_scheme, split_tag
 from seqlab.resources import sample_path
-from seqlab.tokenization.vectors import embedding_matrix, load_word_vectors
+from seqlab.tokenization.vectors import WordVectors, embedding_matrix, load_word_vectors
 from seqlab.tokenization.vocab import split_text, text_splitter, train_char_tokenizer, train_word_tokenizer
 
 log = logging.getLogger(__name__)
@@ -100,16 +101,38 @@ class TokenDataModule(pl.LightningDataModule):
     def path(self, split: str) -> Path:
         return self.dir / self.files[split]
 
+    def use_vocabularies(self, word_tokenizer: Tokenizer, char_tokenizer: Tokenizer, spec: DataSpec) -> None:
+        """Encode with a trained model's vocabularies and labels: :meth:`setup` then reads only
+        the dev and test files (train need not exist), with ``spec.labels`` as the known labels."""
+        self.word_tokenizer, self.char_tokenizer, self.spec = word_tokenizer, char_tokenizer, spec
+
     def setup(self, stage: str | None = None) -> None:
-        """Read every split, build vocabularies and labels from train, encode (idempotent)."""
-        if self.spec is not None:
+        """Read the splits, build vocabularies and labels from train (unless given), encode.
+
+        Idempotent: Lightning calls it again from ``fit``/``test``.
+        """
+        if self.encoded:
             return
-        train = self.datasets["train"] = self.read("train", None)
-        labels = self.labels_from(train)
+        building = self.spec is None
+        if building:
+            self.datasets["train"] = self.read("train", None)
+            labels = self.labels_from(self.datasets["train"])
+        else:
+            labels = list(self.spec.labels)
         for split in SPLITS[1:]:
             if self.files.get(split) is not None:
                 self.datasets[split] = self.read(split, labels)
-        vectors = load_word_vectors(self.pretrained) if self.pretrained else None
+        vectors = load_word_vectors(self.pretrained) if building and self.pretrained else None
+        if building:
+            self._build_vocabularies(labels, vectors)
+        for split, dataset in self.datasets.items():
+            targets = dataset[self.target_column] if self.target_column in dataset.column_names else None
+            self.encoded[split] = self.encode(dataset["tokens"], targets)
+        if vectors is not None:
+            self._use_vectors(vectors)
+
+    def _build_vocabularies(self, labels: list[str], vectors: WordVectors | None) -> None:
+        train = self.datasets["train"]
         extra_words = []
         if vectors is not None:
             extra_words = vectors.covered(w for d in self.datasets.values() for s in d["tokens"] for w in s)
@@ -124,13 +147,8 @@ class TokenDataModule(pl.LightningDataModule):
             word_vocab_size=self.word_tokenizer.get_vocab_size(),
             char_vocab_size=self.char_tokenizer.get_vocab_size(),
         )
-        for split, dataset in self.datasets.items():
-            targets = dataset[self.target_column] if self.target_column in dataset.column_names else None
-            self.encoded[split] = self.encode(dataset["tokens"], targets)
-        if vectors is not None:
-            self._use_vectors(vectors)
 
-    def _use_vectors(self, vectors) -> None:
+    def _use_vectors(self, vectors: WordVectors) -> None:
         vocab = self.word_tokenizer.get_vocab()
         matrix, covered = embedding_matrix(vectors, vocab, seed=self.seed)
         self.pretrained_weights = torch.from_numpy(matrix)

@@ -172,7 +172,7 @@ def load_examples(
             cache_dir=cache_dir,
         )
     except datasets.exceptions.DatasetGenerationError as err:
-        if isinstance(err.__cause__, (ReaderError, FileNotFoundError)):
+        if isinstance(err.__cause__, (ValueError, FileNotFoundError)):  # ReaderError is a ValueError
             raise err.__cause__ from None
         raise
 
@@ -248,7 +248,7 @@ def _jsonl_rows(path: Path, delimiter: str) -> Iterator[tuple[int, dict]]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as err:
             raise ReaderError(path, number, f"invalid JSON ({err.msg} at column {err.colno})") from None
         if not isinstance(row, dict):

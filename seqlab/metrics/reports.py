@@ -1,6 +1,7 @@
 """Evaluation reports written under the run directory: seqeval report (txt + JSON), predictions."""
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Sequence
@@ -14,7 +15,7 @@ def check_aligned(**sequences: Sequence[Sequence[str]]) -> None:
     """Raise ``ValueError`` naming the first sentence whose sequences differ in length."""
     counts = {name: len(value) for name, value in sequences.items()}
     if len(set(counts.values())) > 1:
-        raise ValueError("different numbers of sentences: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+        raise ValueError("different numbers of examples: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     for i, row in enumerate(zip(*sequences.values())):
         if len({len(x) for x in row}) > 1:
             sizes = ", ".join(f"{len(x)} {name}" for name, x in zip(sequences, row))
@@ -95,10 +96,10 @@ def write_classification_report(
     (out / f"{name}_report.txt").write_text(full)
     (out / f"{name}_report.json").write_text(json.dumps({**table, "labels": labels, "confusion_matrix": matrix}, indent=2))
     _plot_confusion(matrix, labels, out / f"{name}_confusion.png", title=f"{name} confusion matrix")
-    with (out / f"{name}_predictions.tsv").open("w", encoding="utf-8") as handle:
-        handle.write("text\tgold\tpredicted\n")
-        for row in zip(texts, gold, predicted):
-            handle.write("\t".join(row) + "\n")
+    with (out / f"{name}_predictions.tsv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")  # quotes texts holding tabs/newlines
+        writer.writerow(["text", "gold", "predicted"])
+        writer.writerows(zip(texts, gold, predicted))
     return full, table
 
 

@@ -60,3 +60,29 @@ def test_default_run_learns_the_sample(tmp_path: Path) -> None:
     result = run(f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads((tmp_path / "run" / "results.json").read_text())["test/f1"] > 0.85
+
+
+def test_sentiment_run_writes_classification_report(tmp_path: Path) -> None:
+    import os
+
+    # One OpenMP thread: the tiny model trains ~10x faster than with a contended thread pool.
+    result = subprocess.run(
+        [*TRAIN, "task=sentiment", "trainer.max_epochs=2", f"hydra.run.dir={tmp_path / 'run'}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = tmp_path / "run"
+    assert "confusion matrix" in result.stdout and "accuracy" in result.stdout  # the report is printed
+    report = json.loads((out / "reports" / "test_report.json").read_text())
+    assert "accuracy" in report and report["labels"] == ["0", "1"]
+    assert set(report) >= {"0", "1", "macro avg", "confusion_matrix"}
+    assert sum(map(sum, report["confusion_matrix"])) == report["macro avg"]["support"] == 100
+    assert (out / "reports" / "test_confusion.png").read_bytes().startswith(b"\x89PNG")
+    assert (out / "reports" / "test_predictions.tsv").read_text().startswith("text\tgold\tpredicted\n")
+    assert (out / "checkpoints" / "last.ckpt").is_file()
+    results = json.loads((out / "results.json").read_text())
+    assert 0.0 <= results["test/accuracy"] <= 1.0 and "test/f1" in results
+    assert results["test/accuracy"] == pytest.approx(report["accuracy"], abs=1e-6)
+    checkpoint = torch.load(out / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    assert checkpoint["seqlab"]["spec"]["labels"] == ["0", "1"]
+    assert checkpoint["seqlab"]["config"]["task"]["_target_"].endswith("TextClassificationTask")

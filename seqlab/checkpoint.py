@@ -1,0 +1,64 @@
+"""Reading self-contained seqlab checkpoints back into a task and its vocabularies."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from omegaconf import DictConfig, OmegaConf
+from tokenizers import Tokenizer
+
+from seqlab.data.spec import DataSpec
+from seqlab.tasks.base import CHECKPOINT_FORMAT, Task
+
+
+class CheckpointError(ValueError):
+    """A file that is not a usable seqlab checkpoint (corrupt, foreign, or another format version)."""
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """The checkpoint dict, checked to be a seqlab checkpoint of the supported format."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such checkpoint")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # torch raises several types for truncated or foreign files
+        raise CheckpointError(f"{path}: cannot be read as a checkpoint ({type(err).__name__}: {err})") from None
+    meta = checkpoint.get("seqlab") if isinstance(checkpoint, dict) else None
+    if meta is None:
+        raise CheckpointError(f"{path}: not a seqlab checkpoint (no 'seqlab' entry)")
+    if meta.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(
+            f"{path}: checkpoint format {meta.get('format')} is not supported by this seqlab "
+            f"(expects format {CHECKPOINT_FORMAT}); retrain or use the seqlab version that wrote it"
+        )
+    return checkpoint
+
+
+@dataclass
+class RestoredModel:
+    """A trained task with the config and vocabularies it was trained with."""
+
+    task: Task
+    config: DictConfig
+    spec: DataSpec
+    word_tokenizer: Tokenizer
+    char_tokenizer: Tokenizer
+
+
+def restore(checkpoint: dict[str, Any]) -> RestoredModel:
+    """Rebuild the task from the checkpoint's own config and load its weights."""
+    from seqlab.pipeline import build_task  # the one place that builds tasks from config
+
+    meta = checkpoint["seqlab"]
+    config = OmegaConf.create(meta["config"])
+    spec = DataSpec.from_dict(meta["spec"])
+    task = build_task(config, spec)
+    task.load_state_dict(checkpoint["state_dict"])
+    task.best_val_f1 = meta.get("best_val_f1", 0.0)
+    return RestoredModel(
+        task.eval(), config, spec, Tokenizer.from_str(meta["tokenizers"]["word"]),
+        Tokenizer.from_str(meta["tokenizers"]["char"]),
+    )

@@ -1,0 +1,21 @@
+"""``seqlab-eval ckpt_path=... [data.dir=...]``: test a checkpoint and write the full report."""
+from __future__ import annotations
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from seqlab.config import config_dir
+
+
+@hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="eval")
+def main(cfg: DictConfig) -> None:
+    from seqlab.pipeline import evaluate
+
+    hydra_cfg = HydraConfig.get()
+    data_overrides = [o for o in hydra_cfg.overrides.task if o.startswith("data.")]
+    evaluate(cfg.ckpt_path, hydra_cfg.runtime.output_dir, data_overrides, accelerator=cfg.accelerator)
+
+
+if __name__ == "__main__":
+    main()

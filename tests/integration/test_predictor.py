@@ -1,0 +1,99 @@
+"""Train tiny -> checkpoint -> load in a fresh process -> identical predictions; raw-text edge cases."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from seqlab.pipeline import train
+from seqlab.predictor import CheckpointError, Predictor, read_checkpoint
+
+TEXTS = [
+    "Peter Blackburn visited Paris on Monday with the European Commission .",
+    "",
+    "   ",
+    "Zzqxv unseen ¤¤ characters in 1,234 places",
+    " ".join(["Berlin"] * 600),  # longer than 512 tokens
+]
+
+
+@pytest.fixture(scope="module")
+def ner_checkpoint(tmp_path_factory) -> Path:
+    from hydra import compose, initialize_config_dir
+
+    from seqlab.config import config_dir
+
+    out = tmp_path_factory.mktemp("ner")
+    overrides = ["trainer.max_epochs=2", "trainer.enable_progress_bar=false", f"paths.output_dir={out}",
+                 f"data.cache_dir={out / 'cache'}"]
+    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+        cfg = compose("train", overrides=overrides)
+    train(cfg)
+    return out / "checkpoints" / "last.ckpt"
+
+
+def test_fresh_process_gives_identical_predictions(ner_checkpoint: Path, tmp_path: Path) -> None:
+    here = Predictor.from_checkpoint(ner_checkpoint).predict(TEXTS)
+    script = (
+        "import json, sys\nfrom seqlab.predictor import Predictor\n"
+        f"texts = json.loads(sys.stdin.read())\n"
+        f"print(json.dumps(Predictor.from_checkpoint({str(ner_checkpoint)!r}).predict(texts)))\n"
+    )
+    # The fresh process runs outside the repository and its data: the checkpoint is all it has.
+    result = subprocess.run([sys.executable, "-c", script], input=json.dumps(TEXTS), capture_output=True,
+                            text=True, cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout) == json.loads(json.dumps(here))
+
+
+def test_raw_text_edge_cases(ner_checkpoint: Path) -> None:
+    predictions = Predictor.from_checkpoint(ner_checkpoint, batch_size=2).predict(TEXTS)
+    assert len(predictions) == len(TEXTS)
+    assert predictions[1] == {"text": "", "tokens": [], "tags": [], "spans": []}
+    assert predictions[2]["tokens"] == []
+    assert len(predictions[3]["tags"]) == len(predictions[3]["tokens"]) > 0
+    assert len(predictions[4]["tokens"]) == 600 == len(predictions[4]["tags"])
+    first = predictions[0]
+    for span in first["spans"]:
+        assert first["text"][span["char_start"]:span["char_end"]] == span["text"]
+        assert span["text"].split() == first["tokens"][span["start"]:span["end"]]
+
+
+def test_batched_stream_equals_one_at_a_time(ner_checkpoint: Path) -> None:
+    predictor = Predictor.from_checkpoint(ner_checkpoint, batch_size=3)
+    assert list(predictor.predict_stream(iter(TEXTS))) == [predictor.predict([t])[0] for t in TEXTS]
+
+
+def test_corrupt_and_foreign_checkpoints_are_clear_errors(ner_checkpoint: Path, tmp_path: Path) -> None:
+    truncated = tmp_path / "truncated.ckpt"
+    truncated.write_bytes(ner_checkpoint.read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match="cannot be read as a checkpoint"):
+        read_checkpoint(truncated)
+    foreign = tmp_path / "foreign.ckpt"
+    torch.save({"state_dict": {}}, foreign)
+    with pytest.raises(CheckpointError, match="not a seqlab checkpoint"):
+        read_checkpoint(foreign)
+    future = tmp_path / "future.ckpt"
+    checkpoint = torch.load(ner_checkpoint, weights_only=False)
+    checkpoint["seqlab"]["format"] = 999
+    torch.save(checkpoint, future)
+    with pytest.raises(CheckpointError, match="checkpoint format 999 is not supported"):
+        read_checkpoint(future)
+    with pytest.raises(FileNotFoundError, match="no such checkpoint"):
+        read_checkpoint(tmp_path / "missing.ckpt")
+
+
+def test_predict_cli_streams_stdin_to_stdout(ner_checkpoint: Path, tmp_path: Path) -> None:
+    data = b"Peter Blackburn visited Paris .\n\nBad \xff bytes here\n"
+    command = [sys.executable, "-m", "seqlab.cli.predict", f"ckpt_path={ner_checkpoint}", "input=-", "output=-",
+               "format=conll", f"hydra.run.dir={tmp_path / 'run'}"]
+    result = subprocess.run(command, input=data, capture_output=True, cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    out = result.stdout.decode("utf-8")
+    assert out.startswith("Peter\t")
+    assert ".\tO\n\n\nBad\t" in out  # the empty input line stays an empty block
+    assert "not valid UTF-8" in result.stderr.decode() and ":3:" in result.stderr.decode()
