@@ -28,6 +28,7 @@ class Predictor:
         max_chars: characters per token, as in training.
         splitter: how raw text is cut into words (see :data:`seqlab.tokenization.vocab.SPLITTERS`).
         batch_size: texts per forward pass.
+        nbest: also return the ``nbest`` best tag sequences with their probabilities (CRF heads).
     """
 
     def __init__(
@@ -38,6 +39,7 @@ class Predictor:
         max_chars: int = 20,
         splitter: str = "words",
         batch_size: int = 256,
+        nbest: int = 1,
     ) -> None:
         self.task = task.eval()
         self.word_tokenizer = word_tokenizer
@@ -45,10 +47,12 @@ class Predictor:
         self.max_chars = max_chars
         self.splitter = text_splitter(splitter)
         self.batch_size = batch_size
+        self.nbest = nbest
 
     @classmethod
     def from_checkpoint(
-        cls, path: str | Path, device: str = "cpu", splitter: str | None = None, batch_size: int = 256
+        cls, path: str | Path, device: str = "cpu", splitter: str | None = None, batch_size: int = 256,
+        nbest: int = 1,
     ) -> "Predictor":
         """Rebuild the task from the checkpoint's own config, labels and tokenizers."""
         model = restore(read_checkpoint(path))
@@ -60,6 +64,7 @@ class Predictor:
             max_chars=int(data.get("max_chars", 20)),
             splitter=splitter or data.get("splitter") or "words",
             batch_size=batch_size,
+            nbest=nbest,
         )
 
     def split(self, text: str) -> tuple[list[str], list[tuple[int, int]]]:
@@ -97,7 +102,7 @@ class Predictor:
             )
             batch = collate_examples(examples)
             batch = type(batch)(**{k: v.to(self.task.device) if v is not None else None for k, v in vars(batch).items()})
-            for i, prediction in zip(filled, self.task.predict_texts(batch)):
+            for i, prediction in zip(filled, self.task.predict_texts(batch, self.nbest)):
                 words, offsets = split[i]
                 outputs[i] = {"text": texts[i], **self.task.describe(prediction, words, offsets, texts[i])}
         return outputs

@@ -45,7 +45,7 @@ def main(cfg: DictConfig) -> None:
     if cfg.format not in ("jsonl", "conll"):
         raise ValueError(f"format must be jsonl or conll, got {cfg.format!r}")
     predictor = Predictor.from_checkpoint(cfg.ckpt_path, device=cfg.device, splitter=cfg.splitter,
-                                          batch_size=cfg.batch_size)
+                                          batch_size=cfg.batch_size, nbest=cfg.nbest)
     output = cfg.output or str(Path(HydraConfig.get().runtime.output_dir) / f"predictions.{cfg.format}")
     source = sys.stdin.buffer if cfg.input == "-" else open(cfg.input, "rb")
     sink = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")

@@ -116,8 +116,14 @@ class CRF(nn.Module):
         return torch.logsumexp(alpha + end, dim=1)  # (B,)
 
     @torch.no_grad()
-    def decode(self, emissions: Tensor, mask: Tensor) -> Tensor:
-        """Viterbi best tag sequence for each sentence, ``(B, T)``; padded positions hold 0."""
+    def decode(self, emissions: Tensor, mask: Tensor, nbest: int = 1) -> Tensor:
+        """Viterbi best tag sequence for each sentence, ``(B, T)``; padded positions hold 0.
+
+        With ``nbest > 1``, the ``nbest`` best sequences in order, ``(B, nbest, T)`` (see
+        :meth:`decode_nbest`, which also returns their scores).
+        """
+        if nbest > 1:
+            return self.decode_nbest(emissions, mask, nbest)[0]
         mask = mask.bool()
         self._check(emissions, mask)
         trans, start, end = self._scores()
@@ -139,3 +145,69 @@ class CRF(nn.Module):
             path.append(current)
         path.reverse()
         return torch.stack(path, dim=1).masked_fill(~mask, 0)
+
+    @torch.no_grad()
+    def decode_nbest(self, emissions: Tensor, mask: Tensor, nbest: int) -> tuple[Tensor, Tensor]:
+        """The ``nbest`` highest-scoring tag sequences (exact list Viterbi) and their scores.
+
+        Returns ``paths (B, nbest, T)`` (0 on padding) and ``scores (B, nbest)``; subtract
+        :meth:`log_partition` from a score for the sequence's log-probability. When a sentence
+        has fewer than ``nbest`` possible sequences, the missing ones score ``-inf``.
+        """
+        mask = mask.bool()
+        self._check(emissions, mask)
+        trans, start, end = self._scores()
+        emissions = emissions.float()
+        batch, length, k = emissions.shape
+        n = nbest
+        # score[b, tag, r]: r-th best score of a path ending in tag; rank 0 filled at the start.
+        score = emissions.new_full((batch, k, n), float("-inf"))
+        score[:, :, 0] = start + emissions[:, 0]
+        identity = torch.arange(k * n, device=emissions.device).view(1, k, n).expand(batch, k, n)
+        backpointers = []
+        for t in range(1, length):
+            # (B, from, rank, 1) + (from, 1, to) -> (B, from*rank, to) -> best n per "to"
+            candidates = (score.unsqueeze(3) + trans.unsqueeze(1)).reshape(batch, k * n, k)
+            best, best_from = candidates.topk(n, dim=1)  # (B, n, to)
+            step_mask = mask[:, t].view(batch, 1, 1)
+            score = torch.where(step_mask, (best + emissions[:, t].unsqueeze(1)).transpose(1, 2), score)
+            backpointers.append(torch.where(step_mask, best_from.transpose(1, 2), identity))  # (B, to, n)
+        final, current = (score + end.view(1, k, 1)).reshape(batch, k * n).topk(n, dim=1)  # (B, n)
+        path = [current // n]
+        for pointers in reversed(backpointers):
+            current = pointers.reshape(batch, k * n).gather(1, current)
+            path.append(current // n)
+        path.reverse()
+        paths = torch.stack(path, dim=2)  # (B, n, T)
+        return paths.masked_fill(~mask.unsqueeze(1), 0), final
+
+    def log_partition(self, emissions: Tensor, mask: Tensor) -> Tensor:
+        """Log of the sum over all tag sequences of their exponentiated scores, ``(B,)``."""
+        mask = mask.bool()
+        self._check(emissions, mask)
+        return self._log_partition(emissions.float(), mask)
+
+    def marginals(self, emissions: Tensor, mask: Tensor) -> Tensor:
+        """Per-token tag probabilities ``(B, T, K)`` by the forward-backward algorithm (0 on padding)."""
+        mask = mask.bool()
+        self._check(emissions, mask)
+        trans, start, end = self._scores()
+        emissions = emissions.float()
+        length = emissions.size(1)
+        alpha = start + emissions[:, 0]
+        alphas = [alpha]
+        for t in range(1, length):
+            nxt = torch.logsumexp(alpha.unsqueeze(2) + trans, dim=1) + emissions[:, t]
+            alpha = torch.where(mask[:, t : t + 1], nxt, alpha)
+            alphas.append(alpha)
+        # Past a sentence's end beta stays at the end scores, so its last real token gets them.
+        beta = end.expand_as(alpha)
+        betas = [beta]
+        for t in range(length - 2, -1, -1):
+            nxt = torch.logsumexp(trans + (emissions[:, t + 1] + beta).unsqueeze(1), dim=2)
+            beta = torch.where(mask[:, t + 1 : t + 2], nxt, beta)
+            betas.append(beta)
+        betas.reverse()
+        log_z = torch.logsumexp(alpha + end, dim=1)  # (B,)
+        scores = torch.stack(alphas, 1) + torch.stack(betas, 1) - log_z.view(-1, 1, 1)
+        return scores.exp().masked_fill(~mask.unsqueeze(2), 0.0)

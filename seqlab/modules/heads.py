@@ -41,6 +41,16 @@ class CRFTagHead(nn.Module):
         """Best tag ids ``(B, T)`` (0 on padding)."""
         return self.crf.decode(self.projection(features), mask)
 
+    def marginals(self, features: Tensor, mask: Tensor) -> Tensor:
+        """Per-token tag probabilities ``(B, T, K)`` (forward-backward)."""
+        return self.crf.marginals(self.projection(features), mask)
+
+    def decode_nbest(self, features: Tensor, mask: Tensor, nbest: int) -> tuple[Tensor, Tensor]:
+        """The ``nbest`` best tag sequences ``(B, n, T)`` and their probabilities ``(B, n)``."""
+        emissions = self.projection(features)
+        paths, scores = self.crf.decode_nbest(emissions, mask, nbest)
+        return paths, (scores - self.crf.log_partition(emissions, mask).unsqueeze(1)).exp()
+
 
 class SoftmaxTagHead(nn.Module):
     """Independent per-token softmax, trained with cross-entropy.
@@ -84,6 +94,13 @@ class SoftmaxTagHead(nn.Module):
         if self.constraint is None:
             return logits.argmax(-1).masked_fill(~mask, 0)
         return self.constraint.decode(torch.log_softmax(logits, -1), mask)
+
+    def marginals(self, features: Tensor, mask: Tensor) -> Tensor:
+        """Per-token tag probabilities ``(B, T, K)`` (the softmax)."""
+        return torch.softmax(self.projection(features).float(), -1).masked_fill(~mask.unsqueeze(2), 0.0)
+
+    def decode_nbest(self, features: Tensor, mask: Tensor, nbest: int) -> tuple[Tensor, Tensor]:
+        raise ValueError("n-best decoding needs a CRF head (head=crf); the softmax head scores tokens independently")
 
 
 POOLINGS = ("last", "mean", "max", "attention")

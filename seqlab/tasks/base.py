@@ -71,7 +71,7 @@ class Task(pl.LightningModule):
         """Write this task's report for ``predictions`` (one per dataset row); return its text."""
         raise NotImplementedError
 
-    def predict_texts(self, batch: Batch) -> list[Any]:
+    def predict_texts(self, batch: Batch, nbest: int = 1) -> list[Any]:
         """This task's prediction for each text of an unlabelled batch (used by the Predictor)."""
         raise NotImplementedError
 

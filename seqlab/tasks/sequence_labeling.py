@@ -66,18 +66,39 @@ class SequenceLabelingTask(Task):
         self.log_dict({f"test/{k}": v.float() for k, v in self.test_f1.compute().items()})
         self.test_f1.reset()
 
-    def predict_texts(self, batch: Batch) -> list[list[str]]:
-        """Predicted labels of each text in ``batch``."""
-        return self.labels_of(self(batch), batch.mask)
+    def predict_texts(self, batch: Batch, nbest: int = 1) -> list[dict[str, Any]]:
+        """For each text: its tags, each tag's marginal probability and, if ``nbest > 1``, the
+        ``nbest`` best tag sequences with their probabilities (impossible ones dropped)."""
+        features = self.features(batch)
+        tag_ids = self.head.decode(features, batch.mask)
+        confidence = self.head.marginals(features, batch.mask).gather(2, tag_ids.unsqueeze(2)).squeeze(2)
+        lengths = batch.mask.sum(1).tolist()
+        out = [{"tags": tags, "confidence": [round(p, 4) for p in row[:n]]}
+               for tags, row, n in zip(self.labels_of(tag_ids, batch.mask), confidence.tolist(), lengths)]
+        if nbest > 1:
+            paths, probabilities = self.head.decode_nbest(features, batch.mask, nbest)
+            for b, item in enumerate(out):
+                item["nbest"] = [
+                    {"tags": self.labels_of(paths[b, r : r + 1], batch.mask[b : b + 1])[0], "probability": round(p, 6)}
+                    for r, p in enumerate(probabilities[b].tolist()) if p > 0.0
+                ]
+        return out
 
-    def describe(self, tags: list[str], words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
-        """Tokens, tags and entity spans (token and character offsets) of one text."""
+    def describe(self, prediction: dict[str, Any], words: list[str], offsets: list[tuple[int, int]],
+                 text: str) -> dict[str, Any]:
+        """Tokens, tags and entity spans of one text; a span's ``score`` is the mean marginal
+        probability of its tags, and its offsets are given in tokens and in characters."""
+        tags, confidence = prediction["tags"], prediction["confidence"]
         spans = []
         for entity_type, start, end in sorted(strict_spans([tags], self.spec.tag_scheme)[0], key=lambda s: s[1]):
             char_start, char_end = offsets[start][0], offsets[end - 1][1]
             spans.append({"type": entity_type, "start": start, "end": end, "char_start": char_start,
-                          "char_end": char_end, "text": text[char_start:char_end]})
-        return {"tokens": words, "tags": tags, "spans": spans}
+                          "char_end": char_end, "text": text[char_start:char_end],
+                          "score": round(sum(confidence[start:end]) / (end - start), 4)})
+        described = {"tokens": words, "tags": tags, "spans": spans}
+        if "nbest" in prediction:
+            described["nbest"] = prediction["nbest"]
+        return described
 
     def empty_prediction(self, text: str) -> dict[str, Any]:
         return {"text": text, "tokens": [], "tags": [], "spans": []}

@@ -58,8 +58,8 @@ class TextClassificationTask(Task):
         self.log_dict({f"test/{k}": v for k, v in self.test_metrics.compute().items()})
         self.test_metrics.reset()
 
-    def predict_texts(self, batch: Batch) -> list[list[float]]:
-        """Class probabilities of each text in ``batch``."""
+    def predict_texts(self, batch: Batch, nbest: int = 1) -> list[list[float]]:
+        """Class probabilities of each text in ``batch`` (all classes, so ``nbest`` is not needed)."""
         return torch.softmax(self.head.logits(self.features(batch), batch.mask).float(), dim=-1).tolist()
 
     def describe(self, probabilities: list[float], words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:

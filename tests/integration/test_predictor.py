@@ -97,3 +97,12 @@ def test_predict_cli_streams_stdin_to_stdout(ner_checkpoint: Path, tmp_path: Pat
     assert out.startswith("Peter\t")
     assert ".\tO\n\n\nBad\t" in out  # the empty input line stays an empty block
     assert "not valid UTF-8" in result.stderr.decode() and ":3:" in result.stderr.decode()
+
+
+def test_nbest_and_span_scores(ner_checkpoint: Path) -> None:
+    prediction = Predictor.from_checkpoint(ner_checkpoint, nbest=4).predict([TEXTS[0]])[0]
+    best = prediction["nbest"]
+    assert 1 <= len(best) <= 4 and best[0]["tags"] == prediction["tags"]
+    probabilities = [b["probability"] for b in best]
+    assert probabilities == sorted(probabilities, reverse=True) and sum(probabilities) <= 1.0 + 1e-6
+    assert all(0.0 <= span["score"] <= 1.0 for span in prediction["spans"])

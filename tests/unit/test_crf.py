@@ -108,3 +108,50 @@ def test_gradients_reach_every_parameter() -> None:
     crf.log_likelihood(emissions, gold, mask).backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in crf.parameters())
     assert emissions.grad[~mask].abs().sum() == 0
+
+
+def all_paths(crf: CRF, emissions: torch.Tensor, length: int):
+    paths = list(itertools.product(range(crf.num_tags), repeat=length))
+    return paths, torch.stack([path_score(crf, emissions[:length], p) for p in paths])
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("constrained", [False, True])
+def test_nbest_matches_brute_force(seed: int, constrained: bool) -> None:
+    labels = labels_for_types(["X"], "IOB2")
+    crf = randomise(CRF(len(labels), allowed_transitions("IOB2", labels) if constrained else None), seed)
+    emissions, _, mask = random_case(seed, batch=4, length=4, tags=len(labels))
+    nbest = 5
+    paths, scores = crf.decode_nbest(emissions, mask, nbest)
+    assert paths.shape == (4, nbest, 4) and scores.shape == (4, nbest)
+    assert torch.equal(paths[:, 0], crf.decode(emissions, mask))
+    for b in range(4):
+        n = int(mask[b].sum())
+        candidates, brute = all_paths(crf, emissions[b], n)
+        order = brute.argsort(descending=True)[:nbest]
+        assert torch.allclose(scores[b, : len(order)], brute[order], atol=1e-4)
+        for r in range(len(order)):  # the path found has the score claimed
+            found = tuple(paths[b, r, :n].tolist())
+            assert torch.allclose(path_score(crf, emissions[b], found), scores[b, r], atol=1e-4)
+        assert len({tuple(paths[b, r, :n].tolist()) for r in range(len(order))}) == len(order)  # distinct
+        if len(order) < nbest:
+            assert torch.isinf(scores[b, len(order):]).all()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_marginals_match_brute_force(seed: int) -> None:
+    crf = randomise(CRF(3), seed)
+    emissions, _, mask = random_case(seed, batch=3, length=4, tags=3)
+    marginals = crf.marginals(emissions, mask)
+    log_z = crf.log_partition(emissions, mask)
+    for b in range(3):
+        n = int(mask[b].sum())
+        paths, scores = all_paths(crf, emissions[b], n)
+        assert torch.allclose(log_z[b], torch.logsumexp(scores, 0), atol=1e-4)
+        probabilities = (scores - torch.logsumexp(scores, 0)).exp()
+        expected = torch.zeros(n, 3)
+        for path, p in zip(paths, probabilities):
+            for t, tag in enumerate(path):
+                expected[t, tag] += p
+        assert torch.allclose(marginals[b, :n], expected, atol=1e-5)
+        assert marginals[b, n:].eq(0).all()
