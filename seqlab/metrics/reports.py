@@ -8,7 +8,7 @@ from typing import Sequence
 
 from seqeval.metrics import classification_report
 
-from seqlab.metrics.span_f1 import seqeval_scheme
+from seqlab.metrics.span_f1 import seqeval_scheme, strict_spans
 
 
 def check_aligned(**sequences: Sequence[Sequence[str]]) -> None:
@@ -52,15 +52,55 @@ def write_span_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     text, table = span_report(gold, predicted, tag_scheme)
+    labels, matrix = entity_confusion(gold, predicted, tag_scheme)
     header = f"{name}: seqeval strict, scheme {tag_scheme}, {len(gold)} sentences\n\n"
-    (out / f"{name}_report.txt").write_text(header + text)
-    (out / f"{name}_report.json").write_text(json.dumps({"scheme": tag_scheme, "mode": "strict", **table}, indent=2))
+    full = header + text + "\n" + format_confusion(labels, matrix)
+    (out / f"{name}_report.txt").write_text(full)
+    (out / f"{name}_report.json").write_text(json.dumps(
+        {"scheme": tag_scheme, "mode": "strict", **table, "confusion_labels": labels, "confusion_matrix": matrix},
+        indent=2))
+    types = [t for t in table if t not in AVERAGES]
+    _plot_bars({t: table[t]["f1-score"] for t in types}, out / f"{name}_f1.png", f"{name}: F1 per entity type")
+    _plot_confusion(matrix, labels, out / f"{name}_confusion.png", f"{name}: entity types (gold vs predicted spans)")
     with (out / f"{name}_predictions.conll").open("w", encoding="utf-8") as handle:
         for sentence, gold_tags, predicted_tags in zip(tokens, gold, predicted):
             for row in zip(sentence, gold_tags, predicted_tags):
                 handle.write(" ".join(row) + "\n")
             handle.write("\n")
-    return header + text, table
+    return full, table
+
+
+AVERAGES = ("micro avg", "macro avg", "weighted avg", "accuracy")
+NONE = "(none)"
+
+
+def entity_confusion(
+    gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], tag_scheme: str
+) -> tuple[list[str], list[list[int]]]:
+    """Confusion of entity types over span boundaries: a gold span and a predicted span with the
+    same start and end count as (gold type, predicted type); a gold span with no predicted span
+    at its boundaries counts as (type, "(none)"), a predicted one with no gold span as ("(none)", type)."""
+    pairs = []
+    for gold_spans, predicted_spans in zip(strict_spans(gold, tag_scheme), strict_spans(predicted, tag_scheme)):
+        gold_at = {(s, e): t for t, s, e in gold_spans}
+        predicted_at = {(s, e): t for t, s, e in predicted_spans}
+        pairs += [(t, predicted_at.get(bounds, NONE)) for bounds, t in gold_at.items()]
+        pairs += [(NONE, t) for bounds, t in predicted_at.items() if bounds not in gold_at]
+    labels = sorted({t for pair in pairs for t in pair} - {NONE}) + [NONE]
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = [[0] * len(labels) for _ in labels]
+    for g, p in pairs:
+        matrix[index[g]][index[p]] += 1
+    return labels, matrix
+
+
+def format_confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> str:
+    """A confusion matrix as a text table (rows gold, columns predicted)."""
+    width = max(8, *(len(label) for label in labels))
+    rows = ["confusion matrix (rows: gold, columns: predicted)",
+            " " * width + " " + " ".join(f"{label:>{width}}" for label in labels)]
+    rows += [f"{label:>{width}} " + " ".join(f"{n:>{width}d}" for n in row) for label, row in zip(labels, matrix)]
+    return "\n".join(rows) + "\n"
 
 
 def write_classification_report(
@@ -86,16 +126,14 @@ def write_classification_report(
     text = sklearn_report(gold, predicted, **kwargs)
     table = sklearn_report(gold, predicted, output_dict=True, **kwargs)
     matrix = confusion_matrix(gold, predicted, labels=labels).tolist()
-    width = max(len(label) for label in labels + ["gold"])
-    rows = ["confusion matrix (rows: gold, columns: predicted)", " " * width + " " + " ".join(f"{l:>8}" for l in labels)]
-    rows += [f"{label:>{width}} " + " ".join(f"{n:>8d}" for n in row) for label, row in zip(labels, matrix)]
     header = f"{name}: {len(gold)} examples\n\n"
-    full = header + text + "\n" + "\n".join(rows) + "\n"
+    full = header + text + "\n" + format_confusion(labels, matrix)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}_report.txt").write_text(full)
     (out / f"{name}_report.json").write_text(json.dumps({**table, "labels": labels, "confusion_matrix": matrix}, indent=2))
     _plot_confusion(matrix, labels, out / f"{name}_confusion.png", title=f"{name} confusion matrix")
+    _plot_bars({label: table[label]["f1-score"] for label in labels}, out / f"{name}_f1.png", f"{name}: F1 per class")
     with (out / f"{name}_predictions.tsv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n")  # quotes texts holding tabs/newlines
         writer.writerow(["text", "gold", "predicted"])
@@ -103,12 +141,28 @@ def write_classification_report(
     return full, table
 
 
-def _plot_confusion(matrix: list[list[int]], labels: list[str], path: Path, title: str) -> None:
+def _pyplot():
     import matplotlib
 
-    matplotlib.use("Agg")
+    matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def _plot_bars(values: dict[str, float], path: Path, title: str) -> None:
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(1.5 + 0.7 * len(values), 3.5))
+    bars = axes.bar(list(values), [100 * v for v in values.values()], color="tab:blue")
+    axes.bar_label(bars, fmt="%.1f")
+    axes.set(ylim=(0, 105), ylabel="F1 (%)", title=title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def _plot_confusion(matrix: list[list[int]], labels: list[str], path: Path, title: str) -> None:
+    plt = _pyplot()
     size = 1.2 + 0.6 * len(labels)
     figure, axes = plt.subplots(figsize=(size + 1.5, size))
     image = axes.imshow(matrix, cmap="Blues")
