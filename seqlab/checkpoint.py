@@ -57,7 +57,7 @@ def restore(checkpoint: dict[str, Any]) -> RestoredModel:
     spec = DataSpec.from_dict(meta["spec"])
     task = build_task(config, spec)
     task.load_state_dict(checkpoint["state_dict"])
-    task.best_val_f1 = meta.get("best_val_f1", 0.0)
+    task.best_val_score = meta.get("best_val_score", 0.0)
     return RestoredModel(
         task.eval(), config, spec, Tokenizer.from_str(meta["tokenizers"]["word"]),
         Tokenizer.from_str(meta["tokenizers"]["char"]),

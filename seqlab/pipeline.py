@@ -17,6 +17,7 @@ from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from seqlab.data.spec import DataSpec
+from seqlab.registry import available_tasks, task_owner
 from seqlab.tasks.base import Task
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def build_task(cfg: DictConfig, spec: DataSpec, pretrained: torch.Tensor | None 
 
     ``pretrained`` holds the word vectors the data module read for ``embedding.pretrained``.
     """
-    task_class = get_class(cfg.task._target_)
+    task_class = task_class_of(cfg)
     embedder = build(
         cfg.embedding, word_vocab_size=spec.word_vocab_size, char_vocab_size=spec.char_vocab_size, pretrained=pretrained
     )
@@ -43,6 +44,37 @@ def build_task(cfg: DictConfig, spec: DataSpec, pretrained: torch.Tensor | None 
         cfg.task, spec=spec, embedder=embedder, encoder=encoder, head=head,
         optimizer=instantiate(cfg.optimizer), scheduler=scheduler,
     )
+
+
+class TaskConfigError(ValueError):
+    """A task config that cannot build a task: no ``task._target_``, or a class that does not import."""
+
+
+def task_class_of(cfg: DictConfig) -> type[Task]:
+    """The class named by ``task._target_``; errors name the task's provider and the key."""
+    target = cfg.task.get("_target_") if cfg.get("task") is not None else None
+    if not target:
+        raise TaskConfigError(f"{_chosen_task()}: its config has no task._target_ (the Task class to build); "
+                              "add `task: {_target_: package.module.TaskClass}` to its conf/task/<name>.yaml")
+    try:
+        task_class = get_class(target)
+    except Exception as err:  # Hydra wraps import errors of every kind
+        raise TaskConfigError(f"{task_owner(target)}: task._target_ {target!r} cannot be imported "
+                              f"({type(err).__name__}: {str(err).splitlines()[0]})") from None
+    if not (isinstance(task_class, type) and issubclass(task_class, Task)):
+        raise TaskConfigError(f"{task_owner(target)}: task._target_ {target!r} is not a seqlab Task subclass")
+    return task_class
+
+
+def _chosen_task() -> str:
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():
+        name = HydraConfig.get().runtime.choices.get("task")
+        if name:
+            entry = available_tasks().get(name)
+            return f"task {name!r}" + (f" (package {entry.distribution})" if entry else "")
+    return "the task"
 
 
 def build_trainer(cfg: DictConfig) -> pl.Trainer:
@@ -78,7 +110,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     results: dict[str, Any] = {
         "best_checkpoint": best,
         "epochs": trainer.current_epoch,
-        "val/f1_best": float(task.best_val_f1),
+        f"val/{task.selection_metric}_best": float(task.best_val_score),
     }
     if "test" in datamodule.encoded:
         tested = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=False)[0]

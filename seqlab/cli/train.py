@@ -1,18 +1,44 @@
 """``seqlab-train``: compose the config with Hydra and run :func:`seqlab.pipeline.train`."""
 from __future__ import annotations
 
+import sys
+
 import hydra
 from omegaconf import DictConfig
 
 from seqlab.config import config_dir
+from seqlab.registry import UnknownTaskError, task_entry
+
+
+def check_task_override(argv: list[str]) -> None:
+    """Fail early, with the valid names and the closest one, on ``task=<unregistered name>``.
+
+    With a ``hydra.searchpath`` override the name may come from an unpackaged config folder,
+    so the check is left to Hydra.
+    """
+    if any(arg.lstrip("+").startswith("hydra.searchpath") for arg in argv):
+        return
+    for arg in argv:
+        key, sep, value = arg.lstrip("+").partition("=")
+        if sep and key == "task" and "," not in value:  # a sweep list is Hydra's to expand
+            task_entry(value)
 
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="train")
-def main(cfg: DictConfig) -> float | None:
-    """Train; returns the best dev metric so sweepers can optimise it."""
+def _main(cfg: DictConfig) -> float | None:
     from seqlab.pipeline import train  # heavy imports after Hydra has parsed --help/--cfg
 
-    return train(cfg).get("val/f1_best")
+    return train(cfg).get(f"{cfg.monitor}_best")
+
+
+def main() -> None:
+    """Train; the best dev metric is returned to sweepers."""
+    try:
+        check_task_override(sys.argv[1:])
+    except UnknownTaskError as err:
+        print(f"seqlab-train: {err}", file=sys.stderr)
+        sys.exit(2)
+    _main()
 
 
 if __name__ == "__main__":

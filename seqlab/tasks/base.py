@@ -61,7 +61,8 @@ class Task(pl.LightningModule):
         #: Extra entries (resolved config, tokenizer JSON) saved under ``checkpoint["seqlab"]``.
         self.checkpoint_extras: dict[str, Any] = {}
         self.test_predictions: dict[int, Any] = {}
-        self.best_val_f1 = 0.0
+        #: Best ``val/<selection_metric>`` seen so far (sanity checks excluded).
+        self.best_val_score = 0.0
 
     def features(self, batch: Batch) -> torch.Tensor:
         """Encoder output ``(B, T, encoder.output_dim)``."""
@@ -104,23 +105,27 @@ class Task(pl.LightningModule):
         """Predicted ids: ``(B, T)`` tags or ``(B,)`` classes."""
         return self.head.decode(self.features(batch), batch.mask)
 
+    #: The validation score that selects checkpoints (pair it with ``monitor: val/<name>`` in config).
+    selection_metric = "f1"
+
     def log_validation(self, scores: dict[str, torch.Tensor]) -> None:
-        """Log ``val/<name>`` for each score and track ``val/f1_best`` (``scores`` must hold ``f1``)."""
-        f1 = float(scores["f1"])
+        """Log ``val/<name>`` for each score, the selection metric on the progress bar, and its best."""
+        name = self.selection_metric
+        value = float(scores[name])
         if not self.trainer.sanity_checking:
-            self.best_val_f1 = max(self.best_val_f1, f1)
-        self.log_dict({f"val/{k}": v.float() for k, v in scores.items() if k != "f1"})
-        self.log("val/f1", f1, prog_bar=True)
-        self.log("val/f1_best", self.best_val_f1)
+            self.best_val_score = max(self.best_val_score, value)
+        self.log_dict({f"val/{k}": v.float() for k, v in scores.items() if k != name})
+        self.log(f"val/{name}", value, prog_bar=True)
+        self.log(f"val/{name}_best", self.best_val_score)
 
     def on_test_epoch_start(self) -> None:
         self.test_predictions = {}
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["seqlab"] = {
-            "format": CHECKPOINT_FORMAT, "spec": self.spec.to_dict(), "best_val_f1": self.best_val_f1,
+            "format": CHECKPOINT_FORMAT, "spec": self.spec.to_dict(), "best_val_score": self.best_val_score,
             **self.checkpoint_extras,
         }
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        self.best_val_f1 = checkpoint.get("seqlab", {}).get("best_val_f1", 0.0)
+        self.best_val_score = checkpoint.get("seqlab", {}).get("best_val_score", 0.0)

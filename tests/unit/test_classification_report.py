@@ -29,11 +29,12 @@ def report(tmp_path: Path):
     return out, text, table
 
 
-def test_writes_all_four_files(report):
+def test_writes_all_five_files(report):
     out, _, _ = report
     assert sorted(p.name for p in out.iterdir()) == [
-        "test_confusion.png", "test_predictions.tsv", "test_report.json", "test_report.txt",
+        "test_confusion.png", "test_f1.png", "test_predictions.tsv", "test_report.json", "test_report.txt",
     ]
+    assert (out / "test_f1.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_text_report(report):

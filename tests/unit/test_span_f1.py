@@ -219,19 +219,23 @@ def test_span_report_dict():
 
 
 def test_write_span_report_files(tmp_path):
-    """write_span_report writes txt, json and a token/gold/predicted CoNLL file."""
+    """write_span_report writes txt, json, two PNG charts and a token/gold/predicted CoNLL file."""
     out = tmp_path / "run" / "eval"
     text, table = write_span_report(out, "test", TOKENS, GOLD, PRED, "IOB2")
     assert sorted(p.name for p in out.iterdir()) == [
+        "test_confusion.png",
+        "test_f1.png",
         "test_predictions.conll",
         "test_report.json",
         "test_report.txt",
     ]
+    assert all((out / name).read_bytes()[:4] == b"\x89PNG" for name in ("test_confusion.png", "test_f1.png"))
 
     txt = (out / "test_report.txt").read_text()
     assert txt == text
     assert txt.startswith("test: seqeval strict, scheme IOB2, 2 sentences\n\n")
-    assert txt.endswith(span_report(GOLD, PRED, "IOB2")[0])
+    assert span_report(GOLD, PRED, "IOB2")[0] in txt
+    assert "confusion matrix (rows: gold, columns: predicted)" in txt
 
     report = json.loads((out / "test_report.json").read_text())
     assert report["scheme"] == "IOB2"
