@@ -116,15 +116,22 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         tested = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=False)[0]
         results.update({k: float(v) for k, v in tested.items()})
         if trainer.is_global_zero:
-            test = datamodule.datasets["test"]
-            predicted = [task.test_predictions[i] for i in range(len(test))]
-            print(task.write_test_report(test, predicted, out_dir / "reports"), flush=True)
+            print(_write_report(task, datamodule.datasets["test"], out_dir / "reports"), flush=True)
     results["wall_time_s"] = round(time.perf_counter() - started, 1)
     if trainer.is_global_zero:
         (out_dir / "results.json").write_text(json.dumps(results, indent=2))
         log.info("results: %s", json.dumps(results))
         log.info("outputs in %s", out_dir)
     return results
+
+
+def _write_report(task: Task, dataset: Any, out_dir: Path) -> str:
+    """The task's report on the test rows it predicted (all of them unless batches were limited)."""
+    rows = sorted(task.test_predictions)
+    if len(rows) < len(dataset):
+        log.warning("the report covers %d of %d test rows (test batches were limited)", len(rows), len(dataset))
+        dataset = dataset.select(rows)
+    return task.write_test_report(dataset, [task.test_predictions[i] for i in rows], out_dir)
 
 
 def count_parameters(module: pl.LightningModule) -> int:
@@ -163,9 +170,7 @@ def evaluate(ckpt_path: str, out_dir: str | Path, data_overrides: Sequence[str] 
     trainer = pl.Trainer(accelerator=accelerator, devices=1, logger=False, enable_checkpointing=False,
                          default_root_dir=str(out_dir), enable_model_summary=False)
     results = {k: float(v) for k, v in trainer.test(model.task, datamodule=datamodule, verbose=False)[0].items()}
-    test = datamodule.datasets["test"]
-    predicted = [model.task.test_predictions[i] for i in range(len(test))]
-    print(model.task.write_test_report(test, predicted, out_dir / "reports"), flush=True)
+    print(_write_report(model.task, datamodule.datasets["test"], out_dir / "reports"), flush=True)
     results.update({"checkpoint": str(ckpt_path), "test_file": str(datamodule.path("test"))})
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(results, indent=2))
