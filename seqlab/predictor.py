@@ -83,13 +83,27 @@ class Predictor:
         task's empty prediction, rather than stopping the stream.
         """
         chunk: list[str] = []
+        chunk_size = self.batch_size * self.SORT_WINDOW
         for text in texts:
             chunk.append(text)
-            if len(chunk) == self.batch_size:
-                yield from self._predict_chunk(chunk)
+            if len(chunk) == chunk_size:
+                yield from self._predict_window(chunk)
                 chunk = []
         if chunk:
-            yield from self._predict_chunk(chunk)
+            yield from self._predict_window(chunk)
+
+    #: Texts are read this many batches at a time and batched by length within that window,
+    #: so batches carry little padding while memory stays bounded.
+    SORT_WINDOW = 8
+
+    def _predict_window(self, texts: list[str]) -> list[dict[str, Any]]:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        outputs: list[dict[str, Any]] = [{}] * len(texts)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            for row, output in zip(rows, self._predict_chunk([texts[i] for i in rows])):
+                outputs[row] = output
+        return outputs
 
     @torch.inference_mode()
     def _predict_chunk(self, texts: list[str]) -> list[dict[str, Any]]:

@@ -37,13 +37,14 @@ class CharCNNEmbedding(nn.Module):
         self.output_dim = num_filters
 
     def forward(self, char_ids: Tensor) -> Tensor:
-        batch, length, chars = char_ids.shape
-        flat = char_ids.reshape(batch * length, chars)  # (N, L)
-        x = self.conv(self.embedding(flat).transpose(1, 2))  # (N, F, L')
-        pad = (flat == PAD_ID)[:, : x.size(2)].unsqueeze(1)  # (N, 1, L')
-        x = x.masked_fill(pad, torch.finfo(x.dtype).min).max(dim=2).values  # (N, F)
-        x = x.masked_fill(pad.all(dim=2), 0.0)  # padding tokens -> 0
-        return x.view(batch, length, -1)
+        real = char_ids[:, :, 0] != PAD_ID  # (B, T): padding tokens have no characters
+        words = char_ids[real]  # (N, L), real tokens only
+        x = self.conv(self.embedding(words).transpose(1, 2))  # (N, F, L')
+        pad = (words == PAD_ID)[:, : x.size(2)].unsqueeze(1)  # (N, 1, L')
+        pooled = x.masked_fill(pad, torch.finfo(x.dtype).min).max(dim=2).values  # (N, F)
+        out = pooled.new_zeros((*char_ids.shape[:2], self.output_dim))
+        out[real] = pooled
+        return out
 
 
 class CharLSTMEmbedding(nn.Module):
@@ -62,19 +63,16 @@ class CharLSTMEmbedding(nn.Module):
         self.output_dim = 2 * hidden_size
 
     def forward(self, char_ids: Tensor) -> Tensor:
-        batch, length, chars = char_ids.shape
-        flat = char_ids.reshape(batch * length, chars)
-        lengths = (flat != PAD_ID).sum(1)
-        out = flat.new_zeros((batch * length, self.output_dim), dtype=self.embedding.weight.dtype)
-        real = lengths > 0
-        if real.any():
-            packed = nn.utils.rnn.pack_padded_sequence(
-                self.embedding(flat[real]), lengths[real].cpu(), batch_first=True, enforce_sorted=False
-            )
-            _, (hidden, _) = self.lstm(packed)  # (2, N_real, H)
-            out = out.to(hidden.dtype)
-            out[real] = torch.cat([hidden[0], hidden[1]], dim=1)
-        return out.view(batch, length, -1)
+        real = char_ids[:, :, 0] != PAD_ID  # (B, T): padding tokens have no characters
+        words = char_ids[real]  # (N, L), real tokens only
+        lengths = (words != PAD_ID).sum(1)
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.embedding(words), lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        _, (hidden, _) = self.lstm(packed)  # (2, N, H)
+        out = hidden.new_zeros((*char_ids.shape[:2], self.output_dim))
+        out[real] = torch.cat([hidden[0], hidden[1]], dim=1)
+        return out
 
 
 class TokenEmbedder(nn.Module):

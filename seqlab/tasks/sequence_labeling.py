@@ -67,14 +67,17 @@ class SequenceLabelingTask(Task):
         self.test_f1.reset()
 
     def predict_texts(self, batch: Batch, nbest: int = 1) -> list[dict[str, Any]]:
-        """For each text: its tags, each tag's marginal probability and, if ``nbest > 1``, the
-        ``nbest`` best tag sequences with their probabilities (impossible ones dropped)."""
+        """For each text: its tags, each tag's marginal probability, its spans ``(type, start, end)``
+        and, if ``nbest > 1``, the ``nbest`` best tag sequences with their probabilities
+        (impossible ones dropped)."""
         features = self.features(batch)
         tag_ids = self.head.decode(features, batch.mask)
         confidence = self.head.marginals(features, batch.mask).gather(2, tag_ids.unsqueeze(2)).squeeze(2)
         lengths = batch.mask.sum(1).tolist()
-        out = [{"tags": tags, "confidence": [round(p, 4) for p in row[:n]]}
-               for tags, row, n in zip(self.labels_of(tag_ids, batch.mask), confidence.tolist(), lengths)]
+        tags = self.labels_of(tag_ids, batch.mask)
+        spans = strict_spans(tags, self.spec.tag_scheme)  # one seqeval pass for the whole batch
+        out = [{"tags": t, "confidence": row[:n], "spans": sorted(s, key=lambda span: span[1])}
+               for t, row, n, s in zip(tags, confidence.tolist(), lengths, spans)]
         if nbest > 1:
             paths, probabilities = self.head.decode_nbest(features, batch.mask, nbest)
             for b, item in enumerate(out):
@@ -90,7 +93,7 @@ class SequenceLabelingTask(Task):
         probability of its tags, and its offsets are given in tokens and in characters."""
         tags, confidence = prediction["tags"], prediction["confidence"]
         spans = []
-        for entity_type, start, end in sorted(strict_spans([tags], self.spec.tag_scheme)[0], key=lambda s: s[1]):
+        for entity_type, start, end in prediction["spans"]:
             char_start, char_end = offsets[start][0], offsets[end - 1][1]
             spans.append({"type": entity_type, "start": start, "end": end, "char_start": char_start,
                           "char_end": char_end, "text": text[char_start:char_end],
