@@ -11,7 +11,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import torch
 from tokenizers import Tokenizer
 
-from seqlab.checkpoint import CheckpointError, read_checkpoint, restore  # noqa: F401 (re-exported)
+from seqlab.checkpoint import read_checkpoint, restore
 from seqlab.data.collate import collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.tasks.base import Task

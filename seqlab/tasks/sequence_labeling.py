@@ -5,30 +5,21 @@ from pathlib import Path
 from typing import Any
 
 import datasets
-from torch import Tensor, nn
+from torch import Tensor
 
 from seqlab.data.collate import Batch
 from seqlab.data.spec import DataSpec
 from seqlab.data.tag_schemes import allowed_transitions, split_tag
 from seqlab.metrics.reports import write_span_report
 from seqlab.metrics.span_f1 import SpanF1, strict_spans
-from seqlab.tasks.base import OptimizerFactory, SchedulerFactory, Task
+from seqlab.tasks.base import Task
 
 
 class SequenceLabelingTask(Task):
     """Tags every token; scores spans with :class:`SpanF1` (seqeval strict); see :class:`Task`."""
 
-    def __init__(
-        self,
-        spec: DataSpec,
-        embedder: nn.Module,
-        encoder: nn.Module,
-        head: nn.Module,
-        optimizer: OptimizerFactory,
-        scheduler: SchedulerFactory | None = None,
-        scheduler_interval: str = "epoch",
-    ) -> None:
-        super().__init__(spec, embedder, encoder, head, optimizer, scheduler, scheduler_interval)
+    def __init__(self, spec: DataSpec, *args: Any, **kwargs: Any) -> None:
+        super().__init__(spec, *args, **kwargs)
         if spec.tag_scheme is None:
             raise ValueError("SequenceLabelingTask scores spans and needs a tag_scheme (IOB1/IOB2/IOBES/BILOU)")
         types = sorted({split_tag(label)[1] for label in spec.labels if label != "O"})

@@ -6,30 +6,20 @@ from typing import Any
 
 import datasets
 import torch
-from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
 from seqlab.data.collate import Batch
 from seqlab.data.spec import DataSpec
 from seqlab.metrics.reports import write_classification_report
-from seqlab.tasks.base import OptimizerFactory, SchedulerFactory, Task
+from seqlab.tasks.base import Task
 
 
 class TextClassificationTask(Task):
     """One label per text; accuracy and macro-F1 (logged as ``f1``); see :class:`Task`."""
 
-    def __init__(
-        self,
-        spec: DataSpec,
-        embedder: nn.Module,
-        encoder: nn.Module,
-        head: nn.Module,
-        optimizer: OptimizerFactory,
-        scheduler: SchedulerFactory | None = None,
-        scheduler_interval: str = "epoch",
-    ) -> None:
-        super().__init__(spec, embedder, encoder, head, optimizer, scheduler, scheduler_interval)
+    def __init__(self, spec: DataSpec, *args: Any, **kwargs: Any) -> None:
+        super().__init__(spec, *args, **kwargs)
         metrics = MetricCollection({
             "accuracy": MulticlassAccuracy(spec.num_labels, average="micro"),
             "f1": MulticlassF1Score(spec.num_labels, average="macro"),

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from seqlab.pipeline import train
-from seqlab.predictor import CheckpointError, Predictor, read_checkpoint
+from seqlab.checkpoint import CheckpointError, read_checkpoint
+from seqlab.predictor import Predictor
 
 TEXTS = [
     "Peter Blackburn visited Paris on Monday with the European Commission .",

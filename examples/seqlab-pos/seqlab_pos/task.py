@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 
 import datasets
-import torch
 from torch import Tensor
 from torchmetrics.classification import MulticlassAccuracy
 
