@@ -43,7 +43,8 @@ def train_word_tokenizer(
     vocab = tokenizer.get_vocab()
     added = [w for w in dict.fromkeys(normalize_word(tokenizer, w) for w in extra_words) if w not in vocab]
     if added:
-        vocab.update((word, len(vocab) + i) for i, word in enumerate(added))
+        first = len(vocab)
+        vocab.update({word: first + i for i, word in enumerate(added)})
         tokenizer.model = models.WordLevel(vocab=vocab, unk_token=UNK)
     return tokenizer
 

@@ -99,3 +99,12 @@ def test_embedding_matrix_pads_with_zeros_and_counts_coverage(tmp_path):
     vectors = load_word_vectors(str(write(tmp_path / "v.txt", GLOVE)))
     matrix, covered = embedding_matrix(vectors, {"<pad>": 0, "<unk>": 1, "the": 2, "Rome": 3})
     assert covered == 1 and matrix[0].tolist() == [0.0, 0.0, 0.0] and matrix[2].tolist() == pytest.approx([0.1, 0.2, 0.3])
+
+
+def test_extra_words_get_contiguous_ids() -> None:
+    from seqlab.tokenization.vocab import train_word_tokenizer
+
+    tokenizer = train_word_tokenizer([["a", "b"]], extra_words=["c", "d", "e", "b", "F1"])
+    vocab = tokenizer.get_vocab()
+    assert sorted(vocab.values()) == list(range(len(vocab)))
+    assert {"c", "d", "e", "F0"} <= set(vocab) and len(vocab) == 2 + 2 + 4  # specials, a b, c d e F0
