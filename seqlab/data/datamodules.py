@@ -23,7 +23,7 @@ from seqlab.data.spec import DataSpec
 from seqlab.data.tag_schemes import labels_for_types, parse_scheme, split_tag
 from seqlab.resources import sample_path
 from seqlab.tokenization.vectors import WordVectors, embedding_matrix, load_word_vectors
-from seqlab.tokenization.vocab import split_text, text_splitter, train_char_tokenizer, train_word_tokenizer
+from seqlab.tokenization.vocab import UNK_ID, split_text, text_splitter, train_char_tokenizer, train_word_tokenizer
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "dev", "test")
@@ -82,6 +82,7 @@ class TokenDataModule(pl.LightningDataModule):
 
     # -- what subclasses define -------------------------------------------------------------
     tag_scheme: str | None = None
+    target_column = "tags"  # the dataset column holding the labels
 
     def read(self, split: str, known_labels: Sequence[str] | None) -> datasets.Dataset:
         """The split as a dataset with a ``tokens`` column and, if labelled, a target column."""
@@ -94,8 +95,6 @@ class TokenDataModule(pl.LightningDataModule):
     def target(self, example_targets: Any, label_index: dict[str, int]) -> Tensor:
         """One example's labels as a tensor."""
         raise NotImplementedError
-
-    target_column = "tags"
 
     # -- shared -------------------------------------------------------------------------------
     def path(self, split: str) -> Path:
@@ -156,7 +155,7 @@ class TokenDataModule(pl.LightningDataModule):
                  len(vocab), 100.0 * covered / len(vocab))
         for split in SPLITS[1:]:
             if split in self.encoded:
-                unknown = sum(int((e.word_ids == 1).sum()) for e in self.encoded[split])
+                unknown = sum(int((e.word_ids == UNK_ID).sum()) for e in self.encoded[split])
                 total = sum(e.word_ids.numel() for e in self.encoded[split])
                 log.info("%s: %.2f%% of %d tokens map to the unknown word", split, 100.0 * unknown / total, total)
 

@@ -27,11 +27,13 @@ class CharCNNEmbedding(nn.Module):
         vocab_size: number of character ids (including padding and unknown).
         embedding_dim: size of each character embedding.
         num_filters: number of convolution filters, the output size.
-        kernel_size: convolution window in characters.
+        kernel_size: convolution window in characters (odd, so the output keeps the word's length).
     """
 
     def __init__(self, vocab_size: int, embedding_dim: int = 30, num_filters: int = 50, kernel_size: int = 3) -> None:
         super().__init__()
+        if kernel_size < 1 or kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be a positive odd number, got {kernel_size}")
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
         self.conv = nn.Conv1d(embedding_dim, num_filters, kernel_size, padding=kernel_size // 2)
         self.output_dim = num_filters
@@ -39,9 +41,9 @@ class CharCNNEmbedding(nn.Module):
     def forward(self, char_ids: Tensor) -> Tensor:
         real = char_ids[:, :, 0] != PAD_ID  # (B, T): padding tokens have no characters
         words = char_ids[real]  # (N, L), real tokens only
-        x = self.conv(self.embedding(words).transpose(1, 2))  # (N, F, L')
-        pad = (words == PAD_ID)[:, : x.size(2)].unsqueeze(1)  # (N, 1, L')
-        pooled = x.masked_fill(pad, torch.finfo(x.dtype).min).max(dim=2).values  # (N, F)
+        x = self.conv(self.embedding(words).transpose(1, 2))  # (N, F, L)
+        pad = (words == PAD_ID).unsqueeze(1)  # (N, 1, L)
+        pooled = x.masked_fill(pad, torch.finfo(x.dtype).min).max(dim=2).values  # (N, F), characters only
         out = pooled.new_zeros((*char_ids.shape[:2], self.output_dim))
         out[real] = pooled
         return out

@@ -95,3 +95,15 @@ def test_dimension_mismatch_names_both_sides(make_config, datamodule):
 
     with pytest.raises(ValueError, match="encoder input_dim 99 does not match embedder output_dim 100"):
         SequenceLabelingTask(datamodule.spec, TokenEmbedder(10, 10), BiLSTMEncoder(99), CRFTagHead(200, 9), torch.optim.Adam)
+
+
+def test_char_cnn_ignores_padding_and_needs_an_odd_window():
+    from seqlab.modules.embedding import CharCNNEmbedding
+
+    with pytest.raises(ValueError, match="kernel_size must be a positive odd number, got 4"):
+        CharCNNEmbedding(10, kernel_size=4)
+    cnn = CharCNNEmbedding(10, kernel_size=5).eval()
+    word = torch.tensor([[[3, 4, 5]]])
+    padded = torch.tensor([[[3, 4, 5, 0, 0, 0], [0, 0, 0, 0, 0, 0]]])  # longer char padding, a padding token
+    out = cnn(padded)
+    assert torch.allclose(out[0, 0], cnn(word)[0, 0], atol=1e-6) and out[0, 1].eq(0).all()
