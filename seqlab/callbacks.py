@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
+import numpy as np
 import pytorch_lightning as pl
+import torch
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -33,3 +36,29 @@ class FiniteLossGuard(pl.Callback):
             f"stopped. Last good checkpoint: {last}. Try a lower optimizer.lr, gradient clipping "
             f"(trainer.gradient_clip_val), or precision=32-true."
         )
+
+
+class RandomStateCheckpoint(pl.Callback):
+    """Save the Python, NumPy and torch random states in every checkpoint and restore them on resume.
+
+    Lightning restores weights, optimiser and loop state but not the random generators, so a run
+    resumed from ``last.ckpt`` would draw other dropout masks than an uninterrupted one. With
+    this callback (and the bucket sampler's per-epoch seeding) the resumed run continues exactly.
+    """
+
+    def state_dict(self) -> dict[str, Any]:
+        # Plain types and tensors only, so Lightning's weights-only checkpoint loading accepts them.
+        name, keys, position, has_gauss, gauss = np.random.get_state()
+        numpy_state = [name, torch.from_numpy(keys.astype(np.int64)), int(position), int(has_gauss), float(gauss)]
+        state = {"python": random.getstate(), "numpy": numpy_state, "torch": torch.get_rng_state()}
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            state["cuda"] = torch.cuda.get_rng_state_all()
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        random.setstate(state_dict["python"])
+        name, keys, position, has_gauss, gauss = state_dict["numpy"]
+        np.random.set_state((name, keys.numpy().astype(np.uint32), position, has_gauss, gauss))
+        torch.set_rng_state(state_dict["torch"])
+        if "cuda" in state_dict and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state_dict["cuda"])

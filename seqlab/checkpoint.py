@@ -1,11 +1,13 @@
 """Reading self-contained seqlab checkpoints back into a task and its vocabularies."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+from pytorch_lightning.plugins.io import TorchCheckpointIO
 from omegaconf import DictConfig, OmegaConf
 from tokenizers import Tokenizer
 
@@ -62,3 +64,18 @@ def restore(checkpoint: dict[str, Any]) -> RestoredModel:
         task.eval(), config, spec, Tokenizer.from_str(meta["tokenizers"]["word"]),
         Tokenizer.from_str(meta["tokenizers"]["char"]),
     )
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Write each checkpoint to a temporary file and rename it into place.
+
+    A crash or SIGKILL during the write leaves the previous file (``last.ckpt`` included) intact
+    instead of a truncated one, so a finished checkpoint is never lost.
+    """
+
+    def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any | None = None) -> None:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        super().save_checkpoint(checkpoint, partial, storage_options)
+        os.replace(partial, target)
