@@ -72,7 +72,7 @@ def table(results: dict) -> str:
         epochs = "/".join(str(r["epochs"]) for r in e["runs"])
         machine = f"{e['machine']['device']} ({e['machine']['threads']} threads)"
         lines.append(f"| {name} | `{' '.join(e['overrides'])}` | {e['metric']} | {seeds} | **{e['test_mean']:.2f}**{std} | "
-                     f"{e.get('target', '')} | {e.get('peers', '')} | {epochs} | {wall:.0f} s | {machine} |")
+                     f"{e.get('target') or ''} | {e.get('peers') or ''} | {epochs} | {wall:.0f} s | {machine} |")
     return "\n".join(lines) + "\n"
 
 
