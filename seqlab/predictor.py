@@ -114,8 +114,7 @@ class Predictor:
             examples = encode_examples(
                 self.word_tokenizer, self.char_tokenizer, [split[i][0] for i in filled], self.max_chars
             )
-            batch = collate_examples(examples)
-            batch = type(batch)(**{k: v.to(self.task.device) if v is not None else None for k, v in vars(batch).items()})
+            batch = collate_examples(examples).to(self.task.device)
             for i, prediction in zip(filled, self.task.predict_texts(batch, self.nbest)):
                 words, offsets = split[i]
                 outputs[i] = {"text": texts[i], **self.task.describe(prediction, words, offsets, texts[i])}

@@ -36,6 +36,10 @@ class Batch:
     def __len__(self) -> int:
         return self.index.numel()
 
+    def to(self, device: torch.device | str) -> "Batch":
+        """The same batch with every tensor on ``device``."""
+        return Batch(**{k: v.to(device) if v is not None else None for k, v in vars(self).items()})
+
 
 def collate_examples(sentences: Sequence[EncodedExample]) -> Batch:
     """Pad texts to the longest one (and characters to the longest word) in the batch."""

@@ -63,13 +63,7 @@ def test_default_run_learns_the_sample(tmp_path: Path) -> None:
 
 
 def test_sentiment_run_writes_classification_report(tmp_path: Path) -> None:
-    import os
-
-    # One OpenMP thread: the tiny model trains ~10x faster than with a contended thread pool.
-    result = subprocess.run(
-        [*TRAIN, "task=sentiment", "trainer.max_epochs=2", f"hydra.run.dir={tmp_path / 'run'}"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
+    result = run("task=sentiment", "trainer.max_epochs=2", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     out = tmp_path / "run"
     assert "confusion matrix" in result.stdout and "accuracy" in result.stdout  # the report is printed

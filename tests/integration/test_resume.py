@@ -29,7 +29,6 @@ def test_resumed_run_equals_uninterrupted(make_config, tmp_path) -> None:
 def test_sigkill_mid_training_then_resume_equals_uninterrupted(tmp_path) -> None:
     """A real SIGKILL at an arbitrary moment: last.ckpt stays whole and the resumed run ends the same."""
     import json
-    import os
     import signal
     import subprocess
     import sys
@@ -37,15 +36,14 @@ def test_sigkill_mid_training_then_resume_equals_uninterrupted(tmp_path) -> None
 
     args = [sys.executable, "-m", "seqlab.cli.train", "trainer.max_epochs=8", "~callbacks.early_stopping", "seed=3",
             "embedding.word_dropout=0.1", "trainer.enable_progress_bar=false", "data.batch_size=16"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
 
     def run_dir(name):
         return ["hydra.run.dir=" + str(tmp_path / name), f"data.cache_dir={tmp_path / 'cache'}"]
 
-    done = subprocess.run([*args, *run_dir("straight")], capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run([*args, *run_dir("straight")], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
 
-    victim = subprocess.Popen([*args, *run_dir("killed")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    victim = subprocess.Popen([*args, *run_dir("killed")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     last = tmp_path / "killed" / "checkpoints" / "last.ckpt"
     deadline = time.time() + 300
     while not last.exists() and victim.poll() is None and time.time() < deadline:
@@ -56,7 +54,7 @@ def test_sigkill_mid_training_then_resume_equals_uninterrupted(tmp_path) -> None
     assert not (tmp_path / "killed" / "results.json").exists(), "the run finished before it was killed"
 
     resumed = subprocess.run([*args, *run_dir("killed"), "ckpt_path=last"], capture_output=True, text=True,
-                             env=env, timeout=600)
+                             timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     expected = json.loads((tmp_path / "straight" / "results.json").read_text())
     got = json.loads((tmp_path / "killed" / "results.json").read_text())

@@ -13,15 +13,6 @@ from seqlab.modules.heads import POOLINGS, ClassifierHead
 from seqlab.pipeline import build, build_task, count_parameters
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors: with other CPU jobs running, torch's thread pool only adds contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # ---------------------------------------------------------------------------- ClassifierHead
 
 LENGTHS = [3, 5, 1, 4]
