@@ -17,6 +17,7 @@ from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from seqlab.data.spec import DataSpec
+from seqlab.distributed import DDPStrategy, gather_dict, prepare_workers, release_workers
 from seqlab.registry import available_tasks, task_owner
 from seqlab.tasks.base import Task
 
@@ -78,10 +79,17 @@ def _chosen_task() -> str:
 
 
 def build_trainer(cfg: DictConfig) -> pl.Trainer:
-    """The Lightning Trainer with the configured callbacks and loggers."""
+    """The Lightning Trainer with the configured callbacks and loggers.
+
+    ``strategy: ddp`` becomes seqlab's :class:`~seqlab.distributed.DDPStrategy` (safe under Hydra
+    sweeps); any other strategy name or ``_target_`` goes to Lightning as given.
+    """
     callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c is not None]
     loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c is not None]
-    return build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    extra: dict[str, Any] = {}
+    if cfg.trainer.get("strategy") == "ddp":
+        extra["strategy"] = DDPStrategy()
+    return build(cfg.trainer, callbacks=callbacks, logger=loggers or False, **extra)
 
 
 def train(cfg: DictConfig) -> dict[str, Any]:
@@ -99,11 +107,27 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     task = build_task(cfg, spec, datamodule.pretrained_weights)
     tokenizers = {"word": datamodule.word_tokenizer.to_str(), "char": datamodule.char_tokenizer.to_str()}
     task.checkpoint_extras = {"config": OmegaConf.to_container(cfg, resolve=True), "tokenizers": tokenizers}
-    _save_tokenizers(out_dir / "tokenizers", datamodule)
     log.info("model: %d trainable parameters\n%s", count_parameters(task), task)
 
     trainer = build_trainer(cfg)
-    trainer.fit(task, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    prepare_workers(trainer, cfg, out_dir)
+    try:
+        results = _fit_and_test(trainer, task, datamodule, cfg.get("ckpt_path"), out_dir)
+    finally:
+        release_workers(trainer)
+    results["wall_time_s"] = round(time.perf_counter() - started, 1)
+    if trainer.is_global_zero:
+        (out_dir / "results.json").write_text(json.dumps(results, indent=2))
+        log.info("results: %s", json.dumps(results))
+        log.info("outputs in %s", out_dir)
+    return results
+
+
+def _fit_and_test(trainer: pl.Trainer, task: Task, datamodule: Any, ckpt_path: str | None, out_dir: Path) -> dict:
+    """Fit (every rank), test the best checkpoint and write reports (rank 0)."""
+    trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+    if trainer.is_global_zero:
+        _save_tokenizers(out_dir / "tokenizers", datamodule)
     checkpoint = trainer.checkpoint_callback
     best = checkpoint.best_model_path if checkpoint is not None and checkpoint.best_model_path else None
 
@@ -115,13 +139,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     if "test" in datamodule.encoded:
         tested = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=False)[0]
         results.update({k: float(v) for k, v in tested.items()})
+        task.test_predictions = gather_dict(task.test_predictions)  # each rank predicted its share
         if trainer.is_global_zero:
             print(_write_report(task, datamodule.datasets["test"], out_dir / "reports"), flush=True)
-    results["wall_time_s"] = round(time.perf_counter() - started, 1)
-    if trainer.is_global_zero:
-        (out_dir / "results.json").write_text(json.dumps(results, indent=2))
-        log.info("results: %s", json.dumps(results))
-        log.info("outputs in %s", out_dir)
     return results
 
 

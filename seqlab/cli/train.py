@@ -1,13 +1,20 @@
 """``seqlab-train``: compose the config with Hydra and run :func:`seqlab.pipeline.train`."""
 from __future__ import annotations
 
+import logging
 import sys
+from pathlib import Path
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from seqlab.config import config_dir
 from seqlab.registry import UnknownTaskError, task_entry
+from seqlab.sweep import record_trial
+
+log = logging.getLogger(__name__)
 
 
 def check_task_override(argv: list[str]) -> None:
@@ -28,7 +35,19 @@ def check_task_override(argv: list[str]) -> None:
 def _main(cfg: DictConfig) -> float | None:
     from seqlab.pipeline import train  # heavy imports after Hydra has parsed --help/--cfg
 
-    return train(cfg).get(f"{cfg.monitor}_best")
+    hydra_cfg = HydraConfig.get()
+    if hydra_cfg.mode != RunMode.MULTIRUN:
+        return train(cfg).get(f"{cfg.monitor}_best")
+    # A sweep trial: record how it ended; a failure must not end the sweep.
+    out_dir, job, overrides = Path(cfg.paths.output_dir), hydra_cfg.job.num, list(hydra_cfg.overrides.task)
+    try:
+        results = train(cfg)
+    except Exception as err:  # noqa: BLE001 - recorded in trial.json and the sweep summary
+        log.exception("trial %d (%s) failed; the sweep goes on", job, " ".join(overrides))
+        record_trial(out_dir, job, overrides, cfg.monitor, error=err)
+        return float("nan")  # what sweepers such as Optuna read as a failed trial
+    record_trial(out_dir, job, overrides, cfg.monitor, results=results)
+    return results.get(f"{cfg.monitor}_best")
 
 
 def main() -> None:

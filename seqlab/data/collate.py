@@ -1,7 +1,6 @@
 """Encoded examples, padded batches, and the length-bucketed batch sampler."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
@@ -72,13 +71,19 @@ class BucketBatchSampler(Sampler[list[int]]):
 
     Each epoch sorts the sentences by length (ties in a random order), cuts them into batches
     and, when ``shuffle`` is set, shuffles the batches. The order depends only on ``seed`` and
-    the epoch (:meth:`set_epoch`), so a resumed run sees the same batches. With
-    ``num_replicas > 1`` each rank takes every ``num_replicas``-th batch.
+    the epoch (:meth:`set_epoch`), so a resumed run sees the same batches.
+
+    Data-parallel ranks (``num_replicas > 1``) share global batches of
+    ``batch_size * num_replicas`` sentences, each rank taking its slice, so N ranks at
+    ``batch_size`` see what one process sees at ``N * batch_size``. In training every rank
+    needs a batch at every step: a last global batch with fewer sentences than ranks is topped
+    up with the epoch's first sentences. Evaluation (``shuffle=False``) repeats nothing: a rank
+    with no share of the last batch simply has one batch fewer.
 
     Args:
         lengths: length of each sentence.
-        batch_size: sentences per batch.
-        shuffle: shuffle sentences of equal length and the order of batches.
+        batch_size: sentences per batch (per rank).
+        shuffle: shuffle sentences of equal length and the order of batches (training).
         seed: base seed of the shuffling.
         num_replicas: number of data-parallel ranks.
         rank: this rank.
@@ -95,6 +100,8 @@ class BucketBatchSampler(Sampler[list[int]]):
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"rank must be in [0, {num_replicas}), got {rank}")
         self.lengths = torch.as_tensor(list(lengths), dtype=torch.float64)
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -106,24 +113,45 @@ class BucketBatchSampler(Sampler[list[int]]):
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def _batches(self) -> list[list[int]]:
+    def _global_batches(self) -> list[list[int]]:
         generator = torch.Generator().manual_seed(self.seed + self.epoch)
         keys = self.lengths
         if self.shuffle:
             keys = keys + torch.rand(len(keys), generator=generator, dtype=torch.float64) * 0.5
         order = torch.argsort(keys, stable=True).tolist()
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        size = self.batch_size * self.num_replicas
+        batches = [order[i : i + size] for i in range(0, len(order), size)]
+        if self.shuffle and batches and len(batches[-1]) < self.num_replicas <= len(order):
+            short = batches[-1]
+            batches[-1] = short + [i for i in order if i not in short][: self.num_replicas - len(short)]
         if self.shuffle:
             batches = [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
-        if self.num_replicas > 1:
-            per_rank = math.ceil(len(batches) / self.num_replicas)
-            batches = (batches * 2)[: per_rank * self.num_replicas]  # pad so every rank gets as many
-            batches = batches[self.rank :: self.num_replicas]
         return batches
+
+    def _share(self, size: int) -> tuple[int, int]:
+        """This rank's slice ``[start, end)`` of a global batch of ``size`` sentences (as even as possible)."""
+        return self.rank * size // self.num_replicas, (self.rank + 1) * size // self.num_replicas
+
+    def _batches(self) -> list[list[int]]:
+        if self.num_replicas == 1:
+            return self._global_batches()
+        shares = []
+        for batch in self._global_batches():
+            start, end = self._share(len(batch))
+            if end > start:
+                shares.append(batch[start:end])
+        return shares
 
     def __iter__(self) -> Iterator[list[int]]:
         return iter(self._batches())
 
     def __len__(self) -> int:
-        total = math.ceil(len(self.lengths) / self.batch_size)
-        return math.ceil(total / self.num_replicas)
+        total = len(self.lengths)
+        size = self.batch_size * self.num_replicas
+        full, last = divmod(total, size)
+        if self.num_replicas == 1 or last == 0:
+            return full + (last > 0)
+        if self.shuffle:
+            return full + 1
+        start, end = self._share(last)
+        return full + (end > start)

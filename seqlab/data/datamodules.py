@@ -35,7 +35,7 @@ class TokenDataModule(pl.LightningDataModule):
     Args:
         dir: folder holding the split files.
         files: split name (train/dev/test) to file name; ``None`` for an absent split.
-        batch_size: training examples per batch.
+        batch_size: training examples per batch (per rank under DDP).
         eval_batch_size: examples per batch for dev and test.
         max_chars: characters kept per token for the character encoder.
         min_word_frequency: words rarer than this in train map to the unknown id.
@@ -170,11 +170,14 @@ class TokenDataModule(pl.LightningDataModule):
         if split not in self.encoded:
             raise ValueError(f"no {split} file configured for {self.dir}")
         examples = self.encoded[split]
+        trainer = self.trainer  # under DDP each rank loads its own share of every global batch
         sampler = BucketBatchSampler(
             [e.word_ids.numel() for e in examples],
             self.batch_size if train else self.eval_batch_size,
             shuffle=train,
             seed=self.seed,
+            num_replicas=trainer.world_size if trainer is not None else 1,
+            rank=trainer.global_rank if trainer is not None else 0,
         )
         return DataLoader(
             examples,

@@ -94,11 +94,18 @@ class Task(pl.LightningModule):
         if self.scheduler_factory is None:
             return optimizer
         scheduler = self.scheduler_factory(optimizer)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": self.scheduler_interval}}
+        config = {"scheduler": scheduler, "interval": self.scheduler_interval}
+        if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            # Steps on the selection metric after each validation (set its mode: max for F1).
+            config.update(monitor=f"val/{self.selection_metric}", interval="epoch", strict=True)
+        return {"optimizer": optimizer, "lr_scheduler": config}
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         loss = self.head.loss(self.features(batch), batch.targets, batch.mask)
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch))
+        if getattr(self.head, "loss_reduction", None) == "sum" and self.trainer.world_size > 1:
+            # DDP averages gradients over ranks; a summed loss must stay a sum over the global batch.
+            return loss * self.trainer.world_size
         return loss
 
     def forward(self, batch: Batch) -> torch.Tensor:
@@ -114,9 +121,15 @@ class Task(pl.LightningModule):
         value = float(scores[name])
         if not self.trainer.sanity_checking:
             self.best_val_score = max(self.best_val_score, value)
-        self.log_dict({f"val/{k}": v.float() for k, v in scores.items() if k != name})
-        self.log(f"val/{name}", value, prog_bar=True)
-        self.log(f"val/{name}_best", self.best_val_score)
+        # Scores come from torchmetrics, already reduced over ranks; sync_dist keeps Lightning's
+        # epoch-level bookkeeping in step across ranks (a mean of equal values).
+        self.log_dict({f"val/{k}": v.float() for k, v in scores.items() if k != name}, sync_dist=True)
+        self.log(f"val/{name}", value, prog_bar=True, sync_dist=True)
+        self.log(f"val/{name}_best", self.best_val_score, sync_dist=True)
+
+    def log_test(self, scores: dict[str, torch.Tensor]) -> None:
+        """Log ``test/<name>`` for each score (scores already reduced over ranks)."""
+        self.log_dict({f"test/{k}": torch.as_tensor(v).float() for k, v in scores.items()}, sync_dist=True)
 
     def on_test_epoch_start(self) -> None:
         self.test_predictions = {}

@@ -54,7 +54,7 @@ class SequenceLabelingTask(Task):
         self.test_predictions.update(zip(batch.index.tolist(), predicted))
 
     def on_test_epoch_end(self) -> None:
-        self.log_dict({f"test/{k}": v.float() for k, v in self.test_f1.compute().items()})
+        self.log_test(self.test_f1.compute())
         self.test_f1.reset()
 
     def predict_texts(self, batch: Batch, nbest: int = 1) -> list[dict[str, Any]]:

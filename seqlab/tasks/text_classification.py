@@ -45,7 +45,7 @@ class TextClassificationTask(Task):
         self.test_predictions.update(zip(batch.index.tolist(), (labels[i] for i in predicted.tolist())))
 
     def on_test_epoch_end(self) -> None:
-        self.log_dict({f"test/{k}": v for k, v in self.test_metrics.compute().items()})
+        self.log_test(self.test_metrics.compute())
         self.test_metrics.reset()
 
     def predict_texts(self, batch: Batch, nbest: int = 1) -> list[list[float]]:

@@ -48,7 +48,7 @@ class PosTaggingTask(Task):
         self.test_predictions.update(zip(batch.index.tolist(), self._labels(predicted, batch.mask)))
 
     def on_test_epoch_end(self) -> None:
-        self.log("test/accuracy", self.test_accuracy.compute())
+        self.log_test({"accuracy": self.test_accuracy.compute()})
         self.test_accuracy.reset()
 
     def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:

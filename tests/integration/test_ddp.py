@@ -1,0 +1,39 @@
+"""Two-process DDP on CPU (gloo) trains and tests exactly like one process on the same data and seed."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+TRAIN = [sys.executable, "-m", "seqlab.cli.train"]
+# Deterministic settings: no dropout, so the ranks' random streams do not matter.
+COMMON = ["trainer.accelerator=cpu", "trainer.max_epochs=15", "trainer.enable_progress_bar=false", "seed=7",
+          "embedding.dropout=0", "encoder.dropout=0", "embedding.word_dropout=0"]
+
+
+def train(tmp_path: Path, name: str, *args: str) -> dict:
+    run = tmp_path / name
+    result = subprocess.run([*TRAIN, *COMMON, *args, f"hydra.run.dir={run}"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads((run / "results.json").read_text())
+
+
+def test_two_cpu_processes_equal_one_process(tmp_path: Path) -> None:
+    single = train(tmp_path, "single", "data.batch_size=32")
+    ddp = train(tmp_path, "ddp", "trainer=ddp", "trainer.devices=2", "data.batch_size=16")  # same global batch
+
+    assert single["test/f1"] > 0.5  # it learned something, so equality means something
+    test_scores = {k: v for k, v in single.items() if k.startswith("test/")}
+    assert {k: ddp[k] for k in test_scores} == test_scores
+    assert ddp["val/f1_best"] == single["val/f1_best"] and ddp["epochs"] == single["epochs"]
+
+    run = tmp_path / "ddp"
+    predictions = (run / "reports" / "test_predictions.conll").read_text().strip().split("\n\n")
+    assert len(predictions) == 100  # the report covers the test sentences of both ranks
+    assert (run / "reports" / "test_predictions.conll").read_text() == \
+        (tmp_path / "single" / "reports" / "test_predictions.conll").read_text()
+    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == \
+        sorted(p.name for p in (tmp_path / "single" / "checkpoints").iterdir())
+    assert not (tmp_path / "outputs").exists()  # no rank made a run directory of its own
