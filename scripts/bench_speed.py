@@ -49,9 +49,10 @@ class EpochTimer(pl.Callback):
         self.seconds.append(time.perf_counter() - self._start)
 
 
-def run_yardstick(data: str, batch_size: int, eval_batch_size: int) -> dict:
+def run_yardstick(data: str, batch_size: int, eval_batch_size: int, threads: int) -> dict:
     command = [sys.executable, str(YARDSTICK), "--data", data, "--batch-size", str(batch_size),
-               "--eval-batch-size", str(eval_batch_size), "--epochs", "1", "--device", "cpu"]
+               "--eval-batch-size", str(eval_batch_size), "--epochs", "1", "--device", "cpu",
+               "--threads", str(threads)]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
     epoch = result["epochs"][0]
@@ -104,7 +105,8 @@ def run_seqlab(data: str, batch_size: int, eval_batch_size: int, out_dir: str) -
             "trainer_test_sents_per_s": round(sentences / test_s, 1), "prepare_s": round(prepare_s, 2),
             "predict_raw_text_sents_per_s": round(sentences / predict_s, 1),
             "test_f1": round(100 * test_f1, 2),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            **({"peak_gpu_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1)} if torch.cuda.is_available() else {})}
 
 
 def main() -> None:
@@ -114,15 +116,19 @@ def main() -> None:
     parser.add_argument("--eval-batch-size", type=int, default=512)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--out", default="results")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads(), help="torch threads of both loops")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     runs: dict[str, list[dict]] = {"yardstick": [], "seqlab": []}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeats):
-            runs["yardstick"].append(run_yardstick(args.data, args.batch_size, args.eval_batch_size))
+            runs["yardstick"].append(run_yardstick(args.data, args.batch_size, args.eval_batch_size, args.threads))
             runs["seqlab"].append(run_seqlab(args.data, args.batch_size, args.eval_batch_size, f"{tmp}/{i}"))
             print(json.dumps({k: v[-1] for k, v in runs.items()}), flush=True)
     median = {name: {key: statistics.median(r[key] for r in rs) for key in ("train_sents_per_s", "decode_sents_per_s")}
               for name, rs in runs.items()}
+    for name, rs in runs.items():  # peak memory over the repeats (one epoch of training + decoding each)
+        median[name]["peak_rss_mb"] = max(r["peak_rss_mb"] for r in rs)
     median["seqlab"]["predict_raw_text_sents_per_s"] = statistics.median(
         r["predict_raw_text_sents_per_s"] for r in runs["seqlab"])
     result = {
@@ -137,12 +143,13 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_speed.json").write_text(json.dumps(result, indent=2))
-    rows = [f"| {name} | {m['train_sents_per_s']:.0f} | {m['decode_sents_per_s']:.0f} |" for name, m in median.items()]
+    rows = [f"| {name} | {m['train_sents_per_s']:.0f} | {m['decode_sents_per_s']:.0f} | {m['peak_rss_mb']:.0f} |"
+            for name, m in median.items()]
     table = "\n".join([
         f"CoNLL-2003, CPU ({result['machine']['threads']} threads, torch {torch.__version__}), "
         f"train batch {args.batch_size}, decode batch {args.eval_batch_size}, median of {args.repeats}",
-        "", "| loop | train sentences/s | decode sentences/s |", "|---|---|---|", *rows,
-        f"| **seqlab / yardstick** | **{result['train_ratio']:.2f}x** | **{result['decode_ratio']:.2f}x** |", "",
+        "", "| loop | train sentences/s | decode sentences/s | peak RSS (MB) |", "|---|---|---|---|", *rows,
+        f"| **seqlab / yardstick** | **{result['train_ratio']:.2f}x** | **{result['decode_ratio']:.2f}x** | |", "",
         f"seqlab Predictor on raw text (split, encode, Viterbi + marginals, spans with scores): "
         f"{median['seqlab']['predict_raw_text_sents_per_s']:.0f} sentences/s = "
         f"**{result['predict_ratio']:.2f}x** the yardstick's decode.", "",

@@ -116,6 +116,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     finally:
         release_workers(trainer)
     results["wall_time_s"] = round(time.perf_counter() - started, 1)
+    results.update(peak_memory_mb())
     if trainer.is_global_zero:
         (out_dir / "results.json").write_text(json.dumps(results, indent=2))
         log.info("results: %s", json.dumps(results))
@@ -152,6 +153,16 @@ def _write_report(task: Task, dataset: Any, out_dir: Path) -> str:
         log.warning("the report covers %d of %d test rows (test batches were limited)", len(rows), len(dataset))
         dataset = dataset.select(rows)
     return task.write_test_report(dataset, [task.test_predictions[i] for i in rows], out_dir)
+
+
+def peak_memory_mb() -> dict[str, float]:
+    """This process's peak resident memory and, on CUDA, peak GPU memory allocated by torch (MiB)."""
+    import resource
+
+    peak = {"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        peak["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    return peak
 
 
 def count_parameters(module: pl.LightningModule) -> int:

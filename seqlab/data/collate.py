@@ -35,9 +35,14 @@ class Batch:
     def __len__(self) -> int:
         return self.index.numel()
 
-    def to(self, device: torch.device | str) -> "Batch":
+    def to(self, device: torch.device | str, non_blocking: bool = False) -> "Batch":
         """The same batch with every tensor on ``device``."""
-        return Batch(**{k: v.to(device) if v is not None else None for k, v in vars(self).items()})
+        return Batch(**{k: v.to(device, non_blocking=non_blocking) if v is not None else None
+                        for k, v in vars(self).items()})
+
+    def pin_memory(self) -> "Batch":
+        """The same batch in page-locked memory (called by the DataLoader with ``pin_memory=True``)."""
+        return Batch(**{k: v.pin_memory() if v is not None else None for k, v in vars(self).items()})
 
 
 def collate_examples(sentences: Sequence[EncodedExample]) -> Batch:

@@ -185,6 +185,7 @@ class TokenDataModule(pl.LightningDataModule):
             collate_fn=collate_examples,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
+            pin_memory=trainer is not None and trainer.strategy.root_device.type == "cuda",
         )
 
     def train_dataloader(self) -> DataLoader:

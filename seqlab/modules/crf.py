@@ -108,12 +108,7 @@ class CRF(nn.Module):
 
     def _log_partition(self, emissions: Tensor, mask: Tensor) -> Tensor:
         trans, start, end = self._scores()
-        alpha = start + emissions[:, 0]  # (B, K)
-        for t in range(1, emissions.size(1)):
-            # (B, K, 1) + (K, K) -> logsumexp over "from" -> (B, K)
-            nxt = torch.logsumexp(alpha.unsqueeze(2) + trans, dim=1) + emissions[:, t]
-            alpha = torch.where(mask[:, t : t + 1], nxt, alpha)
-        return torch.logsumexp(alpha + end, dim=1)  # (B,)
+        return _LogPartition.apply(emissions, trans, start, end, mask)
 
     @torch.no_grad()
     def decode(self, emissions: Tensor, mask: Tensor, nbest: int = 1) -> Tensor:
@@ -193,21 +188,74 @@ class CRF(nn.Module):
         self._check(emissions, mask)
         trans, start, end = self._scores()
         emissions = emissions.float()
-        length = emissions.size(1)
-        alpha = start + emissions[:, 0]
-        alphas = [alpha]
-        for t in range(1, length):
-            nxt = torch.logsumexp(alpha.unsqueeze(2) + trans, dim=1) + emissions[:, t]
-            alpha = torch.where(mask[:, t : t + 1], nxt, alpha)
-            alphas.append(alpha)
-        # Past a sentence's end beta stays at the end scores, so its last real token gets them.
-        beta = end.expand_as(alpha)
-        betas = [beta]
-        for t in range(length - 2, -1, -1):
-            nxt = torch.logsumexp(trans + (emissions[:, t + 1] + beta).unsqueeze(1), dim=2)
-            beta = torch.where(mask[:, t + 1 : t + 2], nxt, beta)
-            betas.append(beta)
-        betas.reverse()
-        log_z = torch.logsumexp(alpha + end, dim=1)  # (B,)
-        scores = torch.stack(alphas, 1) + torch.stack(betas, 1) - log_z.view(-1, 1, 1)
+        alphas = forward_scores(emissions, mask, trans, start)
+        betas = backward_scores(emissions, mask, trans, end)
+        log_z = torch.logsumexp(alphas[:, -1] + end, dim=1)  # (B,)
+        scores = alphas + betas - log_z.view(-1, 1, 1)
         return scores.exp().masked_fill(~mask.unsqueeze(2), 0.0)
+
+
+def forward_scores(emissions: Tensor, mask: Tensor, trans: Tensor, start: Tensor) -> Tensor:
+    """Forward (alpha) log-scores ``(B, T, K)``: all paths ending in each tag at each position.
+
+    Past a sentence's end alpha keeps its last value, so ``alphas[:, -1]`` is every sentence's final one.
+    """
+    alpha = start + emissions[:, 0]  # (B, K)
+    alphas = [alpha]
+    for t in range(1, emissions.size(1)):
+        # (B, K, 1) + (K, K) -> logsumexp over "from" -> (B, K)
+        nxt = torch.logsumexp(alpha.unsqueeze(2) + trans, dim=1) + emissions[:, t]
+        alpha = torch.where(mask[:, t : t + 1], nxt, alpha)
+        alphas.append(alpha)
+    return torch.stack(alphas, 1)
+
+
+def backward_scores(emissions: Tensor, mask: Tensor, trans: Tensor, end: Tensor) -> Tensor:
+    """Backward (beta) log-scores ``(B, T, K)``: all path continuations from each tag to the end.
+
+    Past a sentence's end beta stays at the end scores, so its last real token gets them.
+    """
+    beta = end.expand(emissions.size(0), -1)
+    betas = [beta]
+    for t in range(emissions.size(1) - 2, -1, -1):
+        nxt = torch.logsumexp(trans + (emissions[:, t + 1] + beta).unsqueeze(1), dim=2)
+        beta = torch.where(mask[:, t + 1 : t + 2], nxt, beta)
+        betas.append(beta)
+    betas.reverse()
+    return torch.stack(betas, 1)
+
+
+class _LogPartition(torch.autograd.Function):
+    """``log Z`` with a hand-written backward: the gradient of ``log Z`` is the expected count
+    of each emission and transition, i.e. the forward-backward marginals.
+
+    Autograd through the forward recursion records ~10 small ops per position and replays them
+    backwards; this backward is one beta recursion plus a few batched products, which made the
+    CRF loss about twice as fast to differentiate. Checked against autograd on brute-force
+    enumeration in the tests.
+    """
+
+    @staticmethod
+    def forward(ctx, emissions: Tensor, trans: Tensor, start: Tensor, end: Tensor, mask: Tensor) -> Tensor:
+        alphas = forward_scores(emissions, mask, trans, start)
+        log_z = torch.logsumexp(alphas[:, -1] + end, dim=1)
+        ctx.save_for_backward(emissions, trans, end, mask, alphas, log_z)
+        return log_z
+
+    @staticmethod
+    def backward(ctx, grad_log_z: Tensor):
+        emissions, trans, end, mask, alphas, log_z = ctx.saved_tensors
+        betas = backward_scores(emissions, mask, trans, end)
+        weight = grad_log_z.view(-1, 1, 1)
+        unary = (alphas + betas - log_z.view(-1, 1, 1)).exp() * mask.unsqueeze(2)  # (B, T, K) marginals
+        grad_emissions = unary * weight
+        grad_start = (unary[:, 0] * weight[:, 0]).sum(0)
+        last = mask.sum(1) - 1  # (B,)
+        final = unary[torch.arange(unary.size(0)), last]  # (B, K)
+        grad_end = (final * weight[:, 0]).sum(0)
+        # Pairwise marginals of (tag i at t-1, tag j at t), summed over real positions t >= 1.
+        pair = (alphas[:, :-1].unsqueeze(3) + trans + (emissions[:, 1:] + betas[:, 1:]).unsqueeze(2)
+                - log_z.view(-1, 1, 1, 1)).exp()  # (B, T-1, K, K)
+        pair_weight = mask[:, 1:].to(pair.dtype) * grad_log_z.view(-1, 1)  # (B, T-1)
+        grad_trans = torch.einsum("btij,bt->ij", pair, pair_weight)
+        return grad_emissions, grad_trans, grad_start, grad_end, None

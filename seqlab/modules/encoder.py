@@ -1,7 +1,12 @@
 """Sequence encoders: bidirectional LSTM and GRU over packed sequences."""
 from __future__ import annotations
 
+import contextlib
+
+import torch
 from torch import Tensor, nn
+
+from seqlab.modules.dropout import Dropout
 
 
 class _BiRNNEncoder(nn.Module):
@@ -20,7 +25,7 @@ class _BiRNNEncoder(nn.Module):
             batch_first=True,
             dropout=dropout if num_layers > 1 else 0.0,
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.output_dim = 2 * hidden_size
 
     def forward(self, x: Tensor, mask: Tensor) -> Tensor:
@@ -28,8 +33,12 @@ class _BiRNNEncoder(nn.Module):
         if x.size(-1) != self.input_dim:
             raise ValueError(f"{type(self).__name__} expects input_dim {self.input_dim}, got {x.size(-1)}")
         lengths = mask.sum(1).cpu()
+        cpu_autocast = x.device.type == "cpu" and torch.is_autocast_enabled("cpu")
+        if cpu_autocast:  # oneDNN has no bf16 RNN here: run the recurrence in float32
+            x = x.float()
         packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        out, _ = self.rnn(packed)
+        with torch.autocast("cpu", enabled=False) if cpu_autocast else contextlib.nullcontext():
+            out, _ = self.rnn(packed)
         out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.size(1))
         return self.dropout(out)
 

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqlab.modules.crf import CRF
+from seqlab.modules.dropout import Dropout
 
 
 class CRFTagHead(nn.Module):
@@ -127,7 +128,7 @@ class ClassifierHead(nn.Module):
         self.pooling = pooling
         self.attention = nn.Sequential(nn.Linear(input_dim, input_dim), nn.Tanh(), nn.Linear(input_dim, 1, bias=False)) \
             if pooling == "attention" else None
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.projection = nn.Linear(input_dim, num_labels)
 
     def pool(self, features: Tensor, mask: Tensor) -> Tensor:

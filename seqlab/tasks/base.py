@@ -108,6 +108,12 @@ class Task(pl.LightningModule):
             return loss * self.trainer.world_size
         return loss
 
+    def transfer_batch_to_device(self, batch: Any, device: torch.device, dataloader_idx: int) -> Any:
+        """A :class:`Batch` moves itself (no generic walk over the collection each step)."""
+        if isinstance(batch, Batch):
+            return batch.to(device, non_blocking=True)
+        return super().transfer_batch_to_device(batch, device, dataloader_idx)
+
     def forward(self, batch: Batch) -> torch.Tensor:
         """Predicted ids: ``(B, T)`` tags or ``(B,)`` classes."""
         return self.head.decode(self.features(batch), batch.mask)

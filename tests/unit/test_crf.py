@@ -155,3 +155,26 @@ def test_marginals_match_brute_force(seed: int) -> None:
                 expected[t, tag] += p
         assert torch.allclose(marginals[b, :n], expected, atol=1e-5)
         assert marginals[b, n:].eq(0).all()
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("constrained", [False, True])
+def test_log_partition_gradients_match_autograd_on_brute_force(seed: int, constrained: bool) -> None:
+    """The hand-written backward of log Z equals autograd through enumeration of every path."""
+    labels = labels_for_types(["X"], "IOB2")
+    allowed = allowed_transitions("IOB2", labels) if constrained else None
+    crf = randomise(CRF(len(labels), allowed), seed)
+    emissions, _, mask = random_case(seed, tags=len(labels))
+    weights = torch.randn(emissions.size(0), generator=torch.Generator().manual_seed(seed))
+
+    def gradients(log_z_of_batch):
+        leaf = emissions.clone().requires_grad_(True)
+        crf.zero_grad()
+        (log_z_of_batch(leaf) * weights).sum().backward()
+        return [leaf.grad] + [p.grad.clone() for p in (crf.transitions, crf.start_transitions, crf.end_transitions)]
+
+    ours = gradients(lambda e: crf.log_partition(e, mask))
+    expected = gradients(lambda e: torch.stack(
+        [brute_force(crf, e[b], int(mask[b].sum()))[0] for b in range(e.size(0))]))
+    for got, want in zip(ours, expected):
+        assert torch.allclose(got, want, atol=1e-4), (got, want)

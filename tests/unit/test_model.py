@@ -107,3 +107,31 @@ def test_char_cnn_ignores_padding_and_needs_an_odd_window():
     padded = torch.tensor([[[3, 4, 5, 0, 0, 0], [0, 0, 0, 0, 0, 0]]])  # longer char padding, a padding token
     out = cnn(padded)
     assert torch.allclose(out[0, 0], cnn(word)[0, 0], atol=1e-6) and out[0, 1].eq(0).all()
+
+
+@pytest.mark.parametrize("kernel_size", [1, 3, 5])
+def test_char_cnn_matrix_product_equals_its_convolution(kernel_size):
+    """The windows-times-weights form computes exactly what ``self.conv`` (same parameters) does."""
+    from seqlab.modules.embedding import CharCNNEmbedding
+
+    cnn = CharCNNEmbedding(20, embedding_dim=6, num_filters=7, kernel_size=kernel_size)
+    x = torch.randn(4, 9, 6)
+    expected = cnn.conv(x.transpose(1, 2)).transpose(1, 2)
+    assert torch.allclose(cnn._convolve(x), expected, atol=1e-5)
+
+
+def test_dropout_keeps_the_expectation_and_drops_p_of_the_values():
+    from seqlab.modules.dropout import Dropout
+
+    torch.manual_seed(0)
+    x = torch.ones(200, 500)
+    dropout = Dropout(0.3)
+    y = dropout(x)
+    assert abs(float((y == 0).float().mean()) - 0.3) < 0.01
+    assert torch.allclose(y[y != 0], torch.full_like(y[y != 0], 1 / 0.7))
+    assert abs(float(y.mean()) - 1.0) < 0.02
+    assert torch.equal(dropout.eval()(x), x)
+    assert torch.equal(Dropout(1.0)(x), torch.zeros_like(x)) and torch.equal(Dropout(0.0)(x), x)
+    z = torch.randn(3, 4, requires_grad=True)
+    Dropout(0.5)(z).sum().backward()
+    assert set(z.grad.unique().tolist()) <= {0.0, 2.0}
