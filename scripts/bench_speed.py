@@ -65,7 +65,7 @@ def run_seqlab(data: str, batch_size: int, eval_batch_size: int, out_dir: str) -
         "experiment=conll2003", f"data.dir={data}", "data.tag_scheme=IOB2", "data.lowercase=false",
         "embedding.word_dropout=0.0", f"data.batch_size={batch_size}",
         f"data.eval_batch_size={eval_batch_size}", "optimizer=sgd", "trainer.max_epochs=1",
-        "trainer.limit_val_batches=0", "~callbacks.early_stopping", "~callbacks.model_checkpoint",
+        "trainer.limit_val_batches=0", "~callbacks.early_stopping", "~callbacks.model_checkpoint", "~callbacks.last_checkpoint",
         f"paths.output_dir={out_dir}", "seed=1",
     ]
     with initialize_config_dir(str(config_dir()), version_base="1.3"):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,8 +30,10 @@ class FiniteLossGuard(pl.Callback):
         value = float(loss.detach())
         if math.isfinite(value):
             return
-        checkpoint = trainer.checkpoint_callback
-        last = getattr(checkpoint, "last_model_path", "") or "none written yet"
+        written = [path for cb in trainer.checkpoint_callbacks
+                   for path in (getattr(cb, "last_model_path", ""), getattr(cb, "best_model_path", "")) if path]
+        last = max(written, key=lambda path: Path(path).stat().st_mtime if Path(path).exists() else 0.0,
+                   default="none written yet")
         raise NonFiniteLossError(
             f"train/loss is {value} at epoch {trainer.current_epoch}, step {trainer.global_step}; training "
             f"stopped. Last good checkpoint: {last}. Try a lower optimizer.lr, gradient clipping "

@@ -39,26 +39,32 @@ class CharCNNEmbedding(nn.Module):
         self.conv = nn.Conv1d(embedding_dim, num_filters, kernel_size, padding=kernel_size // 2)
         self.output_dim = num_filters
 
-    def _convolve(self, x: Tensor) -> Tensor:
-        """``self.conv`` on ``(N, L, C)``, computed as one matrix product over the stacked windows.
+    def forward(self, char_ids: Tensor) -> Tensor:
+        """``(B, T, L)`` character ids to ``(B, T, num_filters)``; padding tokens get zeros.
 
-        Same parameters and result as ``conv(x.transpose(1, 2)).transpose(1, 2)``; with few
-        channels the matrix product (and its backward) is about a third faster on the CPU.
+        The words' characters are laid end to end in one stream, ``kernel_size // 2`` zero
+        (padding) characters between words, so no window crosses a word and padding characters
+        cost nothing: a CoNLL batch has about a third as many real characters as ``B x T x L``
+        slots. The convolution is one matrix product over the stream's windows and the max runs
+        over each word's own characters; the result equals ``conv`` + max over the padded words.
         """
+        real = char_ids[:, :, 0] != PAD_ID  # (B, T): padding tokens have no characters
+        words = char_ids[real]  # (N, L)
+        is_char = words != PAD_ID
+        lengths = is_char.sum(1)  # (N,), each >= 1
         k = self.conv.kernel_size[0]
         half = k // 2
-        padded = nn.functional.pad(x, (0, 0, half, half))  # zero characters around the word
-        length = x.size(1)
-        windows = torch.cat([padded[:, i : i + length] for i in range(k)], dim=2)  # (N, L, k * C)
+        span = lengths + half  # a word and the separator after it
+        starts = torch.cumsum(span, 0) - span + half
+        positions = (starts.unsqueeze(1) + torch.arange(words.size(1), device=words.device)).masked_select(is_char)
+        stream = words.new_full((half + int(span.sum()),), PAD_ID)
+        stream[positions] = words.masked_select(is_char)
+        x = self.embedding(stream)  # (S, C); padding characters embed to zero, like the conv's zero padding
+        centres = x.size(0) - 2 * half
+        windows = torch.cat([x[i : i + centres] for i in range(k)], dim=1)  # (S - 2 * half, k * C)
         weight = self.conv.weight.permute(0, 2, 1).reshape(self.conv.out_channels, -1)  # (F, k * C)
-        return nn.functional.linear(windows, weight, self.conv.bias)
-
-    def forward(self, char_ids: Tensor) -> Tensor:
-        real = char_ids[:, :, 0] != PAD_ID  # (B, T): padding tokens have no characters
-        words = char_ids[real]  # (N, L), real tokens only
-        x = self._convolve(self.embedding(words))  # (N, L, F)
-        pad = (words == PAD_ID).unsqueeze(2)  # (N, L, 1)
-        pooled = x.masked_fill(pad, torch.finfo(x.dtype).min).max(dim=1).values  # (N, F), characters only
+        filters = nn.functional.linear(windows, weight, self.conv.bias)[positions - half]  # (chars, F)
+        pooled = torch.segment_reduce(filters, "max", lengths=lengths)  # (N, F), each word's own characters
         out = pooled.new_zeros((*char_ids.shape[:2], self.output_dim))
         out[real] = pooled
         return out

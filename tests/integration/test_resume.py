@@ -1,6 +1,8 @@
 """A run interrupted after an epoch and resumed from last.ckpt ends exactly like an uninterrupted one."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from seqlab.pipeline import train
@@ -59,3 +61,10 @@ def test_sigkill_mid_training_then_resume_equals_uninterrupted(tmp_path) -> None
     expected = json.loads((tmp_path / "straight" / "results.json").read_text())
     got = json.loads((tmp_path / "killed" / "results.json").read_text())
     assert got["test/f1"] == expected["test/f1"] and got["epochs"] == expected["epochs"] == 8
+
+
+def test_last_checkpoint_is_rewritten_every_epoch_even_without_improvement(make_config, tmp_path) -> None:
+    """With the dev score stuck (lr 0), the best checkpoint stays at epoch 0 but last.ckpt follows the run."""
+    results = train(make_config("trainer.max_epochs=3", "~callbacks.early_stopping", "optimizer.lr=0.0"))
+    last = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    assert last["epoch"] == 2 and Path(results["best_checkpoint"]).name.startswith("epoch000-")

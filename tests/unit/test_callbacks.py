@@ -8,7 +8,8 @@ from seqlab.callbacks import FiniteLossGuard, NonFiniteLossError
 
 
 def trainer(last: str = "") -> SimpleNamespace:
-    return SimpleNamespace(current_epoch=3, global_step=120, checkpoint_callback=SimpleNamespace(last_model_path=last))
+    callbacks = [SimpleNamespace(best_model_path="", last_model_path=""), SimpleNamespace(best_model_path=last)]
+    return SimpleNamespace(current_epoch=3, global_step=120, checkpoint_callbacks=callbacks)
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])

@@ -110,14 +110,24 @@ def test_char_cnn_ignores_padding_and_needs_an_odd_window():
 
 
 @pytest.mark.parametrize("kernel_size", [1, 3, 5])
-def test_char_cnn_matrix_product_equals_its_convolution(kernel_size):
-    """The windows-times-weights form computes exactly what ``self.conv`` (same parameters) does."""
+def test_char_cnn_equals_convolution_and_max_over_each_padded_word(kernel_size):
+    """The character-stream computation gives what ``conv`` + max over each word's characters gives."""
     from seqlab.modules.embedding import CharCNNEmbedding
 
+    torch.manual_seed(kernel_size)
     cnn = CharCNNEmbedding(20, embedding_dim=6, num_filters=7, kernel_size=kernel_size)
-    x = torch.randn(4, 9, 6)
-    expected = cnn.conv(x.transpose(1, 2)).transpose(1, 2)
-    assert torch.allclose(cnn._convolve(x), expected, atol=1e-5)
+    lengths = torch.tensor([[1, 4, 9, 2], [3, 0, 0, 0]])  # word lengths; 0 = padding token
+    char_ids = torch.zeros(2, 4, 9, dtype=torch.long)
+    for b, t in lengths.nonzero().tolist():
+        char_ids[b, t, : lengths[b, t]] = torch.randint(1, 20, (int(lengths[b, t]),))
+    got = cnn(char_ids)
+
+    conv = cnn.conv(cnn.embedding(char_ids.view(8, 9)).transpose(1, 2))  # (8, F, 9), zero padding
+    conv = conv.masked_fill((char_ids.view(8, 1, 9) == 0), float("-inf")).max(2).values.view(2, 4, 7)
+    expected = torch.where((lengths > 0).unsqueeze(2), conv, torch.zeros(()))
+    assert torch.allclose(got, expected, atol=1e-5)
+    got.sum().backward()
+    assert cnn.conv.weight.grad is not None and cnn.embedding.weight.grad[0].eq(0).all()
 
 
 def test_dropout_keeps_the_expectation_and_drops_p_of_the_values():
