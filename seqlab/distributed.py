@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -82,7 +83,7 @@ class ConfigLauncher(_SubprocessScriptLauncher):
                     proc.kill()
             if not self._done.wait(self.grace_s):
                 log.error("the main process is still waiting for the dead rank after %.0f s: killing it", self.grace_s)
-                os.kill(os.getpid(), 9)
+                os.kill(os.getpid(), signal.SIGKILL)
             return
 
     def release(self, timeout_s: float = 120.0) -> None:
