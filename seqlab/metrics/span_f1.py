@@ -28,9 +28,18 @@ def seqeval_scheme(name: str) -> type[seqeval.scheme.Token]:
 
 
 def strict_spans(sequences: Sequence[Sequence[str]], scheme: str) -> list[set[tuple[str, int, int]]]:
-    """Per sentence, the set of ``(type, start, end)`` spans seqeval's strict mode accepts."""
-    entities = seqeval.scheme.Entities([list(s) for s in sequences], seqeval_scheme(scheme), suffix=False)
-    return [{(e.tag, e.start, e.end) for e in sentence} for sentence in entities.entities]
+    """Per sentence, the set of ``(type, start, end)`` spans seqeval's strict mode accepts.
+
+    Sentences tagged all ``O`` hold no span and skip seqeval, whose per-token checks are the
+    slowest part of turning predictions into spans.
+    """
+    spans: list[set[tuple[str, int, int]]] = [set() for _ in sequences]
+    tagged = [i for i, sentence in enumerate(sequences) if any(tag != "O" for tag in sentence)]
+    if tagged:
+        entities = seqeval.scheme.Entities([list(sequences[i]) for i in tagged], seqeval_scheme(scheme), suffix=False)
+        for i, sentence in zip(tagged, entities.entities):
+            spans[i] = {(e.tag, e.start, e.end) for e in sentence}
+    return spans
 
 
 class SpanF1(Metric):
