@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.callbacks import EMAWeightAveraging
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -65,3 +66,32 @@ class RandomStateCheckpoint(pl.Callback):
         torch.set_rng_state(state_dict["torch"])
         if "cuda" in state_dict and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state_dict["cuda"])
+
+
+class ExponentialMovingAverage(EMAWeightAveraging):
+    """Lightning's EMA of the weights, also used by the final test.
+
+    Dev scores, the saved checkpoints' ``state_dict`` (what ``seqlab-eval`` and the
+    ``Predictor`` load) and resuming all come from Lightning's callback. Lightning keeps the
+    average after ``fit``, so loading the best checkpoint for ``test`` would put the raw
+    (non-averaged) weights back; this subclass drops the average when ``fit`` ends, so test
+    scores the averaged weights dev selected.
+
+    Args:
+        decay: weight of the old average at each optimizer step (0.999: about the last 1,000 steps).
+        update_starting_at_step: first step that updates the average (before: a copy of the model).
+    """
+
+    def __init__(self, decay: float = 0.999, update_starting_at_step: int | None = None) -> None:
+        if not 0.0 < decay < 1.0:
+            raise ValueError(f"decay must be in (0, 1), got {decay}")
+        super().__init__(decay=decay, update_starting_at_step=update_starting_at_step)
+
+    def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        if stage == "fit":
+            self._average_model = None
+
+    def on_load_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule,
+                           checkpoint: dict[str, Any]) -> None:
+        if self._average_model is not None:  # resuming fit; outside fit state_dict holds the average already
+            super().on_load_checkpoint(trainer, pl_module, checkpoint)

@@ -29,14 +29,17 @@ class CharCNNEmbedding(nn.Module):
         embedding_dim: size of each character embedding.
         num_filters: number of convolution filters, the output size.
         kernel_size: convolution window in characters (odd, so the output keeps the word's length).
+        dropout: dropout on the character embeddings before the convolution (Ma & Hovy: 0.5).
     """
 
-    def __init__(self, vocab_size: int, embedding_dim: int = 30, num_filters: int = 50, kernel_size: int = 3) -> None:
+    def __init__(self, vocab_size: int, embedding_dim: int = 30, num_filters: int = 50, kernel_size: int = 3,
+                 dropout: float = 0.0) -> None:
         super().__init__()
         if kernel_size < 1 or kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be a positive odd number, got {kernel_size}")
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
         self.conv = nn.Conv1d(embedding_dim, num_filters, kernel_size, padding=kernel_size // 2)
+        self.dropout = Dropout(dropout)
         self.output_dim = num_filters
 
     def forward(self, char_ids: Tensor) -> Tensor:
@@ -59,7 +62,7 @@ class CharCNNEmbedding(nn.Module):
         positions = (starts.unsqueeze(1) + torch.arange(words.size(1), device=words.device)).masked_select(is_char)
         stream = words.new_full((half + int(span.sum()),), PAD_ID)
         stream[positions] = words.masked_select(is_char)
-        x = self.embedding(stream)  # (S, C); padding characters embed to zero, like the conv's zero padding
+        x = self.dropout(self.embedding(stream))  # (S, C); padding characters embed to zero, like the conv's zero padding
         centres = x.size(0) - 2 * half
         windows = torch.cat([x[i : i + centres] for i in range(k)], dim=1)  # (S - 2 * half, k * C)
         weight = self.conv.weight.permute(0, 2, 1).reshape(self.conv.out_channels, -1)  # (F, k * C)

@@ -130,6 +130,21 @@ def test_char_cnn_equals_convolution_and_max_over_each_padded_word(kernel_size):
     assert cnn.conv.weight.grad is not None and cnn.embedding.weight.grad[0].eq(0).all()
 
 
+def test_char_cnn_dropout_acts_in_training_only():
+    from seqlab.modules.embedding import CharCNNEmbedding
+
+    torch.manual_seed(0)
+    cnn = CharCNNEmbedding(20, dropout=0.5)
+    char_ids = torch.tensor([[[3, 4, 5, 6], [0, 0, 0, 0]]])
+    assert not torch.equal(cnn(char_ids), cnn(char_ids))  # other characters dropped each call
+    assert cnn(char_ids)[0, 1].eq(0).all()  # a padding token stays zero
+    cnn.eval()
+    assert torch.equal(cnn(char_ids), cnn(char_ids))
+    plain = CharCNNEmbedding(20)
+    plain.load_state_dict(cnn.state_dict())
+    assert torch.equal(cnn(char_ids), plain(char_ids))  # evaluation: no dropout at all
+
+
 def test_dropout_keeps_the_expectation_and_drops_p_of_the_values():
     from seqlab.modules.dropout import Dropout
 
