@@ -9,7 +9,7 @@ from seqlab.pipeline import train
 def losses(make_config, tmp_path, name: str, every: int) -> dict[int, float]:
     out = tmp_path / name
     train(make_config("seed=5", f"trainer.log_every_n_steps={every}", f"paths.output_dir={out}"))
-    with open(out / "logs" / "metrics.csv") as f:
+    with open(out / "logs" / "version_0" / "metrics.csv") as f:
         return {int(row["step"]): float(row["train/loss"]) for row in csv.DictReader(f) if row["train/loss"]}
 
 
