@@ -62,7 +62,8 @@ class CharCNNEmbedding(nn.Module):
         positions = (starts.unsqueeze(1) + torch.arange(words.size(1), device=words.device)).masked_select(is_char)
         stream = words.new_full((half + int(span.sum()),), PAD_ID)
         stream[positions] = words.masked_select(is_char)
-        x = self.dropout(self.embedding(stream))  # (S, C); padding characters embed to zero, like the conv's zero padding
+        # (S, C); padding characters embed to zero (and stay zero through dropout), like the conv's zero padding
+        x = self.dropout(self.embedding(stream))
         centres = x.size(0) - 2 * half
         windows = torch.cat([x[i : i + centres] for i in range(k)], dim=1)  # (S - 2 * half, k * C)
         weight = self.conv.weight.permute(0, 2, 1).reshape(self.conv.out_channels, -1)  # (F, k * C)
