@@ -34,6 +34,8 @@ SUITES: dict[str, tuple[list[str], str, float | None, str]] = {
                     "100d vectors: Lample 90.94, Ma & Hovy 91.21, NCRF++ 91.35"),
     "conll_glove_lowercase_50ep": (["experiment=conll2003_glove", "data.lowercase=true", "trainer.max_epochs=50"],
                                    "f1", None, "the previous conll_glove recipe"),
+    "conll_glove_2layers": (["experiment=conll2003_glove_2layers"], "f1", None,
+                            "100d vectors: Lample 90.94, Ma & Hovy 91.21, NCRF++ 91.35"),
     "conll_glove_adam": (["experiment=conll2003_glove_adam"], "f1", None,
                          "100d vectors: Lample 90.94, Ma & Hovy 91.21, NCRF++ 91.35"),
     "sst2_glove": (["experiment=sst2_glove"], "accuracy", 86.0, "BiLSTM on binary SST: 84.9-87.5"),
