@@ -23,8 +23,8 @@ def test_resumed_run_equals_uninterrupted(make_config, tmp_path) -> None:
     got = train(make_config(*COMMON, f"paths.output_dir={resumed}", "ckpt_path=last"))
 
     assert got["epochs"] == expected["epochs"] == 4
-    logged = [sorted(path.parent.name for path in (resumed / "logs").glob("*/metrics.csv"))]
-    assert logged == [["version_0", "version_1"]], "resuming must keep the first part's metrics"
+    logged = sorted(path.parent.name for path in (resumed / "logs").glob("*/metrics.csv"))
+    assert logged == ["version_0", "version_1"], "resuming must keep the first part's metrics"
     assert got["test/f1"] == expected["test/f1"]
     a, b = final_weights(straight), final_weights(resumed)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
