@@ -24,20 +24,17 @@ from hydra import compose, initialize_config_dir
 from seqlab.config import config_dir
 from seqlab.pipeline import train
 
-GLOVE = "${oc.env:SEQLAB_DATA_DIR,../shared/data}/embeddings/glove.6B.50d.conll2003.txt"
+CONLL_PEERS = "100d vectors: Lample 90.94, Ma & Hovy 91.21, NCRF++ 91.35"
 
 #: name -> (overrides, metric, target, peers' published figure)
 SUITES: dict[str, tuple[list[str], str, float | None, str]] = {
     "conll_random": (["experiment=conll2003"], "f1", 86.0,
                      "random init: Lample et al. 2016 83.6, Ma & Hovy 2016 80.8"),
-    "conll_glove": (["experiment=conll2003_glove"], "f1", 91.0,
-                    "100d vectors: Lample 90.94, Ma & Hovy 91.21, NCRF++ 91.35"),
+    "conll_glove": (["experiment=conll2003_glove"], "f1", 91.0, CONLL_PEERS),
     "conll_glove_lowercase_50ep": (["experiment=conll2003_glove", "data.lowercase=true", "trainer.max_epochs=50"],
                                    "f1", None, "the previous conll_glove recipe"),
-    "conll_glove_2layers": (["experiment=conll2003_glove_2layers"], "f1", None,
-                            "100d vectors: Lample 90.94, Ma & Hovy 91.21, NCRF++ 91.35"),
-    "conll_glove_adam": (["experiment=conll2003_glove_adam"], "f1", None,
-                         "100d vectors: Lample 90.94, Ma & Hovy 91.21, NCRF++ 91.35"),
+    "conll_glove_2layers": (["experiment=conll2003_glove_2layers"], "f1", None, CONLL_PEERS),
+    "conll_glove_adam": (["experiment=conll2003_glove_adam"], "f1", None, CONLL_PEERS),
     "sst2_glove": (["experiment=sst2_glove"], "accuracy", 86.0, "BiLSTM on binary SST: 84.9-87.5"),
     "sst2_random": (["experiment=sst2"], "accuracy", 82.0, "BiLSTM on binary SST: 84.9-87.5 (with vectors)"),
 }

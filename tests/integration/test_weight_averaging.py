@@ -26,7 +26,7 @@ def test_resumed_ema_run_equals_uninterrupted(make_config, tmp_path) -> None:
     train(make_config(*EMA, "~callbacks.early_stopping", resumed_dir, "trainer.max_epochs=2"))
     resumed = train(make_config(*EMA, "~callbacks.early_stopping", resumed_dir, "ckpt_path=last"))
     assert resumed["test/f1"] == straight["test/f1"]
-    a = torch.load(tmp_path / "a" / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
-    b = torch.load(tmp_path / "b" / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    a, b = (torch.load(tmp_path / run / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+            for run in "ab")
     for key in ("state_dict", "current_model_state"):
         assert all(torch.equal(a[key][k], b[key][k]) for k in a[key])
