@@ -116,6 +116,7 @@ class TokenEmbedder(nn.Module):
         pretrained: initial word vectors ``(word_vocab_size, word_dim)`` (the data module reads
             the file named by ``embedding.pretrained`` and passes the rows here).
         freeze: keep the word vectors fixed during training.
+        variational_dropout: one dropout mask per sentence, shared by all its tokens.
     """
 
     def __init__(
@@ -128,6 +129,7 @@ class TokenEmbedder(nn.Module):
         word_dropout: float = 0.0,
         pretrained: torch.Tensor | None = None,
         freeze: bool = False,
+        variational_dropout: bool = False,
     ) -> None:
         super().__init__()
         if not 0.0 <= word_dropout < 1.0:
@@ -146,7 +148,7 @@ class TokenEmbedder(nn.Module):
         self.word.weight.requires_grad_(not freeze)
         self.word_dropout = word_dropout
         self.char = char(vocab_size=char_vocab_size) if char is not None else None
-        self.dropout = Dropout(dropout)
+        self.dropout = Dropout(dropout, variational=variational_dropout)
         self.output_dim = word_dim + (self.char.output_dim if self.char is not None else 0)
 
     def forward(self, word_ids: Tensor, char_ids: Tensor | None = None) -> Tensor:

@@ -13,19 +13,24 @@ class _BiRNNEncoder(nn.Module):
     rnn_class: type[nn.RNNBase]
 
     def __init__(
-        self, input_dim: int, hidden_size: int = 100, num_layers: int = 1, dropout: float = 0.5
+        self, input_dim: int, hidden_size: int = 100, num_layers: int = 1, dropout: float = 0.5,
+        variational_dropout: bool = False,
     ) -> None:
         super().__init__()
         self.input_dim = input_dim
-        self.rnn = self.rnn_class(
-            input_dim,
-            hidden_size,
-            num_layers=num_layers,
-            bidirectional=True,
-            batch_first=True,
-            dropout=dropout if num_layers > 1 else 0.0,
-        )
-        self.dropout = Dropout(dropout)
+        self.dropout = Dropout(dropout, variational=variational_dropout)
+        if variational_dropout and num_layers > 1:
+            # The RNN's own dropout between layers draws a mask per time step: stack single layers
+            # with the shared-mask dropout between them instead.
+            self.rnn: nn.Module = nn.ModuleList(
+                self.rnn_class(input_dim if i == 0 else 2 * hidden_size, hidden_size, bidirectional=True, batch_first=True)
+                for i in range(num_layers)
+            )
+        else:
+            self.rnn = self.rnn_class(
+                input_dim, hidden_size, num_layers=num_layers, bidirectional=True, batch_first=True,
+                dropout=dropout if num_layers > 1 else 0.0,
+            )
         self.output_dim = 2 * hidden_size
 
     def forward(self, x: Tensor, mask: Tensor) -> Tensor:
@@ -36,11 +41,14 @@ class _BiRNNEncoder(nn.Module):
         cpu_autocast = x.device.type == "cpu" and torch.is_autocast_enabled("cpu")
         if cpu_autocast:  # oneDNN has no bf16 RNN here: run the recurrence in float32
             x = x.float()
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        with torch.autocast("cpu", enabled=False) if cpu_autocast else contextlib.nullcontext():
-            out, _ = self.rnn(packed)
-        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.size(1))
-        return self.dropout(out)
+        for i, rnn in enumerate(self.rnn if isinstance(self.rnn, nn.ModuleList) else [self.rnn]):
+            if i > 0:
+                x = self.dropout(x)
+            packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            with torch.autocast("cpu", enabled=False) if cpu_autocast else contextlib.nullcontext():
+                out, _ = rnn(packed)
+            x, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.size(1))
+        return self.dropout(x)
 
 
 class BiLSTMEncoder(_BiRNNEncoder):
@@ -51,6 +59,8 @@ class BiLSTMEncoder(_BiRNNEncoder):
         hidden_size: LSTM size per direction; ``output_dim`` is ``2 * hidden_size``.
         num_layers: stacked layers.
         dropout: dropout between layers and on the output.
+        variational_dropout: one dropout mask per sequence for all its time steps (between
+            layers and on the output) instead of a fresh mask at every step.
     """
 
     rnn_class = nn.LSTM

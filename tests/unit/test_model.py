@@ -160,3 +160,39 @@ def test_dropout_keeps_the_expectation_and_drops_p_of_the_values():
     z = torch.randn(3, 4, requires_grad=True)
     Dropout(0.5)(z).sum().backward()
     assert set(z.grad.unique().tolist()) <= {0.0, 2.0}
+
+
+def test_variational_dropout_shares_one_mask_over_the_time_steps():
+    from seqlab.modules.dropout import Dropout
+
+    torch.manual_seed(0)
+    x = torch.ones(64, 30, 50)
+    y = Dropout(0.4, variational=True)(x)
+    assert torch.equal(y, y[:, :1].expand_as(y))  # every step of a sentence drops the same features
+    assert not torch.equal(y[0], y[1])  # each sentence draws its own mask
+    assert abs(float((y == 0).float().mean()) - 0.4) < 0.03 and abs(float(y.mean()) - 1.0) < 0.05
+    assert torch.equal(Dropout(0.4, variational=True).eval()(x), x)
+
+
+def test_variational_dropout_stacks_single_layers_with_one_mask_between_them(make_config, datamodule):
+    from seqlab.modules.encoder import BiLSTMEncoder
+
+    task = task_for(make_config, datamodule, "encoder.num_layers=2", "encoder.variational_dropout=true",
+                    "embedding.variational_dropout=true")
+    assert [rnn.num_layers for rnn in task.encoder.rnn] == [1, 1] and task.encoder.dropout.variational
+    assert task.embedder.dropout.variational
+    assert count_parameters(task) == count_parameters(task_for(make_config, datamodule, "encoder.num_layers=2"))
+
+    torch.manual_seed(0)
+    stacked = BiLSTMEncoder(6, hidden_size=4, num_layers=2, dropout=0.5, variational_dropout=True)
+    plain = BiLSTMEncoder(6, hidden_size=4, num_layers=2, dropout=0.5)
+    with torch.no_grad():  # the same weights: layer i of the stack is layer i of the 2-layer LSTM
+        for i, rnn in enumerate(stacked.rnn):
+            for name, value in rnn.named_parameters():
+                getattr(plain.rnn, name.replace("_l0", f"_l{i}")).copy_(value)
+    x, mask = torch.randn(3, 5, 6), torch.tensor([[1] * 5, [1] * 3 + [0] * 2, [1] + [0] * 4]).bool()
+    out = stacked.eval()(x, mask)
+    assert torch.allclose(out, plain.eval()(x, mask), atol=1e-6)  # without dropout they are one model
+    assert out[~mask].eq(0).all()
+    stacked.train()(x, mask).sum().backward()
+    assert all(p.grad is not None for p in stacked.parameters())
