@@ -8,6 +8,11 @@ table ``<out>/accuracy.md`` is rewritten from it.
     python scripts/benchmark_accuracy.py conll_glove --seeds 1 2 3
     python scripts/benchmark_accuracy.py sst2_glove sst2_random
     python scripts/benchmark_accuracy.py my_run --overrides experiment=conll2003 encoder.num_layers=2
+
+Seeds run in parallel (one process each, ``--out`` apart) are merged into one table; runs of a
+suite are joined by seed, a seed already in ``<out>`` being replaced:
+
+    python scripts/benchmark_accuracy.py --merge /tmp/seed1 /tmp/seed2 --out results
 """
 from __future__ import annotations
 
@@ -56,13 +61,34 @@ def run_suite(name: str, overrides: list[str], metric: str, seeds: list[int], ou
         })
         print(json.dumps({name: runs[-1]}), flush=True)
     entry = {"overrides": overrides, "metric": metric, "runs": runs,
-             "test_mean": round(statistics.mean(r["test"] for r in runs), 2),
-             "dev_f1_mean": round(statistics.mean(r["dev_f1"] for r in runs), 2),
              "machine": {"device": "cuda" if torch.cuda.is_available() else "cpu", "threads": torch.get_num_threads(),
                          "cpu": platform.processor() or platform.machine(), "torch": torch.__version__}}
+    return summarize(entry)
+
+
+def summarize(entry: dict) -> dict:
+    """``entry`` with the mean (and, over several seeds, the standard deviation) of its runs."""
+    runs = entry["runs"]
+    entry["test_mean"] = round(statistics.mean(r["test"] for r in runs), 2)
+    entry["dev_f1_mean"] = round(statistics.mean(r["dev_f1"] for r in runs), 2)
+    entry.pop("test_std", None)
     if len(runs) > 1:
         entry["test_std"] = round(statistics.stdev(r["test"] for r in runs), 2)
     return entry
+
+
+def merge(results: dict, other: dict) -> dict:
+    """``results`` with the suites of ``other`` added; a suite in both gets the runs of both,
+    one per seed (``other``'s run of a seed replaces the one in ``results``)."""
+    for name, entry in other.items():
+        if name in results:
+            if results[name]["overrides"] != entry["overrides"]:
+                raise ValueError(f"suite {name!r} has overrides {results[name]['overrides']} in one table "
+                                 f"and {entry['overrides']} in the other")
+            by_seed = {r["seed"]: r for r in results[name]["runs"]} | {r["seed"]: r for r in entry["runs"]}
+            entry = {**results[name], **entry, "runs": [by_seed[s] for s in sorted(by_seed)]}
+        results[name] = summarize(dict(entry))
+    return results
 
 
 def table(results: dict) -> str:
@@ -81,16 +107,28 @@ def table(results: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("suites", nargs="+", help=f"suite names ({', '.join(SUITES)}) or a new name with --overrides")
+    parser.add_argument("suites", nargs="*", help=f"suite names ({', '.join(SUITES)}) or a new name with --overrides")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
     parser.add_argument("--overrides", nargs="*", help="Hydra overrides for a suite not in the list")
     parser.add_argument("--metric", default="f1", help="test metric of a custom suite (f1 or accuracy)")
     parser.add_argument("--out", default="results")
+    parser.add_argument("--merge", nargs="+", default=[], metavar="DIR",
+                        help="first add the suites of DIR/accuracy.json (other --out folders) to <out>")
     args = parser.parse_args()
+    if not args.suites and not args.merge:
+        parser.error("name the suites to run, or the folders to --merge")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     store = out / "accuracy.json"
     results = json.loads(store.read_text()) if store.is_file() else {}
+    for folder in args.merge:
+        source = Path(folder) / "accuracy.json"
+        if not source.is_file():
+            parser.error(f"--merge {folder}: no accuracy.json there")
+        results = merge(results, json.loads(source.read_text()))
+    if args.merge:
+        store.write_text(json.dumps(results, indent=2))
+        (out / "accuracy.md").write_text(table(results))
     for name in args.suites:
         if name in SUITES:
             overrides, metric, target, peers = SUITES[name]

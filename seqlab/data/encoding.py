@@ -8,6 +8,7 @@ from tokenizers import Tokenizer
 from torch import Tensor
 
 from seqlab.data.collate import EncodedExample
+from seqlab.tokenization.casing import casing_classes
 from seqlab.tokenization.vocab import encode_chars, encode_words
 
 
@@ -29,5 +30,6 @@ def encode_examples(
         width = max(1, max(len(c) for c in chars))
         char_tensor = torch.tensor([c + [0] * (width - len(c)) for c in chars], dtype=torch.long)
         target = targets[i] if targets is not None else None
-        out.append(EncodedExample(first_index + i, torch.tensor(words, dtype=torch.long), char_tensor, target))
+        casing = torch.tensor(casing_classes(sentences[i]), dtype=torch.long)
+        out.append(EncodedExample(first_index + i, torch.tensor(words, dtype=torch.long), char_tensor, target, casing))
     return out

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.modules.dropout import Dropout
+from seqlab.tokenization.casing import CASING_CLASSES
 from seqlab.tokenization.vocab import PAD_ID, UNK_ID
 
 
@@ -103,7 +104,7 @@ class CharLSTMEmbedding(nn.Module):
 
 
 class TokenEmbedder(nn.Module):
-    """Word embedding concatenated with an optional character encoder, then dropout.
+    """Word embedding concatenated with an optional character encoder and casing embedding, then dropout.
 
     Args:
         word_vocab_size: number of word ids (set from the data).
@@ -117,6 +118,8 @@ class TokenEmbedder(nn.Module):
             the file named by ``embedding.pretrained`` and passes the rows here).
         freeze: keep the word vectors fixed during training.
         variational_dropout: one dropout mask per sentence, shared by all its tokens.
+        casing_dim: size of an embedding of each token's casing class (all lower, all upper,
+            initial upper, numeric, ...: :mod:`seqlab.tokenization.casing`); 0 for none.
     """
 
     def __init__(
@@ -130,6 +133,7 @@ class TokenEmbedder(nn.Module):
         pretrained: torch.Tensor | None = None,
         freeze: bool = False,
         variational_dropout: bool = False,
+        casing_dim: int = 0,
     ) -> None:
         super().__init__()
         if not 0.0 <= word_dropout < 1.0:
@@ -148,11 +152,15 @@ class TokenEmbedder(nn.Module):
         self.word.weight.requires_grad_(not freeze)
         self.word_dropout = word_dropout
         self.char = char(vocab_size=char_vocab_size) if char is not None else None
+        if casing_dim < 0:
+            raise ValueError(f"casing_dim must be >= 0, got {casing_dim}")
+        self.casing = nn.Embedding(len(CASING_CLASSES), casing_dim, padding_idx=PAD_ID) if casing_dim else None
         self.dropout = Dropout(dropout, variational=variational_dropout)
-        self.output_dim = word_dim + (self.char.output_dim if self.char is not None else 0)
+        self.output_dim = word_dim + (self.char.output_dim if self.char is not None else 0) + casing_dim
 
-    def forward(self, word_ids: Tensor, char_ids: Tensor | None = None) -> Tensor:
-        """``(B, T)`` word ids and ``(B, T, L)`` character ids to ``(B, T, output_dim)``."""
+    def forward(self, word_ids: Tensor, char_ids: Tensor | None = None, casing: Tensor | None = None) -> Tensor:
+        """``(B, T)`` word ids, ``(B, T, L)`` character ids and ``(B, T)`` casing class ids to
+        ``(B, T, output_dim)``."""
         if self.training and self.word_dropout > 0:
             drop = torch.rand(word_ids.shape, device=word_ids.device) < self.word_dropout
             word_ids = word_ids.masked_fill(drop & (word_ids != PAD_ID), UNK_ID)
@@ -161,4 +169,8 @@ class TokenEmbedder(nn.Module):
             if char_ids is None:
                 raise ValueError("this embedder has a character encoder but no char_ids were given")
             x = torch.cat([x, self.char(char_ids)], dim=-1)
+        if self.casing is not None:
+            if casing is None:
+                raise ValueError("this embedder has a casing embedding but no casing classes were given")
+            x = torch.cat([x, self.casing(casing)], dim=-1)
         return self.dropout(x)

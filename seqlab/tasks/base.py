@@ -66,7 +66,7 @@ class Task(pl.LightningModule):
 
     def features(self, batch: Batch) -> torch.Tensor:
         """Encoder output ``(B, T, encoder.output_dim)``."""
-        return self.encoder(self.embedder(batch.word_ids, batch.char_ids), batch.mask)
+        return self.encoder(self.embedder(batch.word_ids, batch.char_ids, batch.casing), batch.mask)
 
     def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:
         """Write this task's report for ``predictions`` (one per dataset row); return its text."""

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,11 +27,36 @@ def test_experiment_composes(name: str) -> None:
 
 
 def test_benchmark_suites_compose() -> None:
+    for overrides, *_ in benchmark_script().SUITES.values():
+        composed(*overrides)
+
+
+def benchmark_script():
     spec = importlib.util.spec_from_file_location("benchmark_accuracy", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    for overrides, *_ in module.SUITES.values():
-        composed(*overrides)
+    return module
+
+
+def test_accuracy_tables_of_parallel_seeds_merge_by_seed(tmp_path) -> None:
+    def entry(*seeds_tests):
+        runs = [{"seed": s, "dev_f1": 94.0, "test": t, "epochs": 30, "wall_s": 10.0} for s, t in seeds_tests]
+        return {"overrides": ["experiment=conll2003"], "metric": "f1", "runs": runs, "target": None, "peers": "",
+                "machine": {"device": "cpu", "threads": 1}}
+
+    for folder, table in {"a": {"x": entry((1, 90.0))}, "b": {"x": entry((2, 91.0), (3, 92.0)), "y": entry((1, 80.0))},
+                          "out": {"x": entry((3, 50.0))}}.items():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "accuracy.json").write_text(json.dumps(table))
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, str(SCRIPT), "--merge", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out)],
+                   check=True, capture_output=True)
+    merged = json.loads((out / "accuracy.json").read_text())
+    assert [(r["seed"], r["test"]) for r in merged["x"]["runs"]] == [(1, 90.0), (2, 91.0), (3, 92.0)]
+    assert (merged["x"]["test_mean"], merged["x"]["test_std"], merged["y"]["test_mean"]) == (91.0, 1.0, 80.0)
+    assert "test_std" not in merged["y"] and "| x |" in (out / "accuracy.md").read_text()
+    with pytest.raises(ValueError, match="suite 'x' has overrides"):
+        benchmark_script().merge(merged, {"x": {**entry((4, 1.0)), "overrides": ["experiment=sst2"]}})
 
 
 def test_conll_glove_recipes() -> None:

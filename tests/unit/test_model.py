@@ -37,6 +37,7 @@ def task_for(make_config, datamodule, *overrides):
         "encoder=bigru",
         "embedding.word_dim=50",
         "data.tag_scheme=IOBES",
+        "embedding.casing_dim=10",
     ],
 )
 def test_override_changes_the_model(make_config, datamodule, override):
@@ -61,7 +62,8 @@ def test_composed_model_matches_the_config(make_config, datamodule):
     assert type(task_for(make_config, datamodule, "optimizer=sgd", "optimizer.lr=0.015").configure_optimizers()).__name__ == "SGD"
 
 
-@pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm", "encoder=bigru", "encoder.num_layers=2")])
+@pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm", "encoder=bigru", "encoder.num_layers=2"),
+                                       ("embedding.casing_dim=10",)])
 def test_every_trainable_parameter_gets_a_gradient(make_config, datamodule, overrides):
     task = task_for(make_config, datamodule, *overrides)
     batch = collate_examples(datamodule.encoded["train"][:16])
@@ -71,7 +73,7 @@ def test_every_trainable_parameter_gets_a_gradient(make_config, datamodule, over
     assert not missing
 
 
-@pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm",)])
+@pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm",), ("embedding.casing_dim=10",)])
 def test_batched_predictions_equal_one_sentence_at_a_time(make_config, datamodule, overrides):
     task = task_for(make_config, datamodule, *overrides).eval()
     sentences = datamodule.encoded["dev"][:24]
@@ -196,3 +198,31 @@ def test_variational_dropout_stacks_single_layers_with_one_mask_between_them(mak
     assert out[~mask].eq(0).all()
     stacked.train()(x, mask).sum().backward()
     assert all(p.grad is not None for p in stacked.parameters())
+
+
+@pytest.mark.parametrize("token, name", [
+    ("the", "all_lower"), ("The", "initial_upper"), ("McDonald", "initial_upper"), ("EU", "all_upper"),
+    ("U.S.", "all_upper"), ("1996", "numeric"), ("12.5", "mainly_numeric"), ("3rd", "contains_digit"),
+    ("A1", "contains_digit"), ("iPhone", "other"), (",", "other"),
+])
+def test_casing_class_of_a_token(token, name):
+    from seqlab.tokenization.casing import CASING_CLASSES, casing_class
+
+    assert CASING_CLASSES[casing_class(token)] == name
+
+
+def test_casing_embedding_sees_how_a_word_was_written(make_config, datamodule):
+    from seqlab.data.encoding import encode_examples
+
+    task = task_for(make_config, datamodule, "embedding.casing_dim=10").eval()
+    examples = encode_examples(datamodule.word_tokenizer, datamodule.char_tokenizer,
+                               [["Peter", "lives", "in", "Paris"], ["peter", "lives", "in", "paris"], ["x"]], 20)
+    batch = collate_examples(examples)
+    assert batch.casing.tolist() == [[6, 4, 4, 6], [4, 4, 4, 4], [4, 0, 0, 0]]  # 0 on padding
+    with torch.no_grad():
+        casing_part = task.embedder(batch.word_ids, batch.char_ids, batch.casing)[..., -10:]
+    assert torch.equal(casing_part[0, 1:3], casing_part[1, 1:3])  # same shape, same vector
+    assert not torch.equal(casing_part[0, 0], casing_part[1, 0])  # "Peter" vs "peter"
+    assert casing_part[2, 1:].eq(0).all()
+    with pytest.raises(ValueError, match="no casing classes"):
+        task.embedder(batch.word_ids, batch.char_ids)
