@@ -36,7 +36,8 @@ def build_task(cfg: DictConfig, spec: DataSpec, pretrained: torch.Tensor | None 
     """
     task_class = task_class_of(cfg)
     embedder = build(
-        cfg.embedding, word_vocab_size=spec.word_vocab_size, char_vocab_size=spec.char_vocab_size, pretrained=pretrained
+        cfg.embedding, word_vocab_size=spec.word_vocab_size, char_vocab_size=spec.char_vocab_size,
+        train_word_vocab_size=spec.train_word_vocab_size, pretrained=pretrained,
     )
     encoder = build(cfg.encoder, input_dim=embedder.output_dim)
     head = build(cfg.head, input_dim=encoder.output_dim, **task_class.head_arguments(spec))

@@ -23,7 +23,14 @@ from seqlab.data.spec import DataSpec
 from seqlab.data.tag_schemes import labels_for_types, parse_scheme, split_tag
 from seqlab.resources import sample_path
 from seqlab.tokenization.vectors import WordVectors, embedding_matrix, load_word_vectors
-from seqlab.tokenization.vocab import UNK_ID, split_text, text_splitter, train_char_tokenizer, train_word_tokenizer
+from seqlab.tokenization.vocab import (
+    UNK_ID,
+    add_words,
+    split_text,
+    text_splitter,
+    train_char_tokenizer,
+    train_word_tokenizer,
+)
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "dev", "test")
@@ -136,15 +143,17 @@ class TokenDataModule(pl.LightningDataModule):
         if vectors is not None:
             extra_words = vectors.covered(w for d in self.datasets.values() for s in d["tokens"] for w in s)
         self.word_tokenizer = train_word_tokenizer(
-            train["tokens"], min_frequency=self.min_word_frequency, lowercase=self.lowercase,
-            extra_words=extra_words,
+            train["tokens"], min_frequency=self.min_word_frequency, lowercase=self.lowercase
         )
+        train_words = self.word_tokenizer.get_vocab_size()
+        self.word_tokenizer = add_words(self.word_tokenizer, extra_words)
         self.char_tokenizer = train_char_tokenizer(train["tokens"])
         self.spec = DataSpec(
             labels=tuple(labels),
             tag_scheme=self.tag_scheme,
             word_vocab_size=self.word_tokenizer.get_vocab_size(),
             char_vocab_size=self.char_tokenizer.get_vocab_size(),
+            train_word_vocab_size=train_words,
         )
 
     def _use_vectors(self, vectors: WordVectors) -> None:
@@ -156,8 +165,10 @@ class TokenDataModule(pl.LightningDataModule):
         for split in SPLITS[1:]:
             if split in self.encoded:
                 unknown = sum(int((e.word_ids == UNK_ID).sum()) for e in self.encoded[split])
+                outside = sum(int((e.word_ids >= self.spec.train_word_vocab_size).sum()) for e in self.encoded[split])
                 total = sum(e.word_ids.numel() for e in self.encoded[split])
-                log.info("%s: %.2f%% of %d tokens map to the unknown word", split, 100.0 * unknown / total, total)
+                log.info("%s: %.2f%% of %d tokens map to the unknown word, %.2f%% are words not in train that "
+                         "the vectors cover", split, 100.0 * unknown / total, total, 100.0 * outside / total)
 
     def encode(self, sentences: list[list[str]], targets: list | None = None) -> list[EncodedExample]:
         """Tokens (and targets) to id tensors with this module's vocabularies."""

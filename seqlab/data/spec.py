@@ -13,12 +13,15 @@ class DataSpec:
         tag_scheme: span scheme of ``labels`` (IOB1/IOB2/IOBES/BILOU), or ``None`` for plain labels.
         word_vocab_size: number of word ids, padding and unknown included.
         char_vocab_size: number of character ids, padding and unknown included.
+        train_word_vocab_size: the word ids below it are the training data's words; the ids from
+            it up are words of other splits that pretrained vectors cover (``None``: all ids).
     """
 
     labels: tuple[str, ...]
     tag_scheme: str | None
     word_vocab_size: int
     char_vocab_size: int
+    train_word_vocab_size: int | None = None
 
     @property
     def num_labels(self) -> int:

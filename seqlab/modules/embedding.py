@@ -120,6 +120,14 @@ class TokenEmbedder(nn.Module):
         variational_dropout: one dropout mask per sentence, shared by all its tokens.
         casing_dim: size of an embedding of each token's casing class (all lower, all upper,
             initial upper, numeric, ...: :mod:`seqlab.tokenization.casing`); 0 for none.
+        static_pretrained: also concatenate a frozen copy of the pretrained vectors (Kim 2014's
+            static + fine-tuned channels). The fine-tuned embedding then keeps rows for the
+            training words only (ids below ``train_word_vocab_size``): a dev/test word the
+            vectors cover reads the unknown row there and its own vector in the frozen copy,
+            just as a training word does under word dropout, which acts on the fine-tuned
+            ids only. Without it, such a word reads its untrained vector among fine-tuned ones.
+        train_word_vocab_size: the word ids below it are the training data's words (set from
+            the data; ``None``: every id).
     """
 
     def __init__(
@@ -134,6 +142,8 @@ class TokenEmbedder(nn.Module):
         freeze: bool = False,
         variational_dropout: bool = False,
         casing_dim: int = 0,
+        static_pretrained: bool = False,
+        train_word_vocab_size: int | None = None,
     ) -> None:
         super().__init__()
         if not 0.0 <= word_dropout < 1.0:
@@ -150,21 +160,38 @@ class TokenEmbedder(nn.Module):
             with torch.no_grad():
                 self.word.weight.copy_(pretrained)
         self.word.weight.requires_grad_(not freeze)
+        self.static = None
+        if static_pretrained:
+            if freeze:
+                raise ValueError("embedding.static_pretrained adds a frozen copy of the vectors to fine-tuned ones; "
+                                 "it cannot be combined with embedding.freeze=true")
+            self.static = nn.Embedding(word_vocab_size, word_dim, padding_idx=PAD_ID)
+            self.static.weight.requires_grad_(False)
+            if pretrained is not None:
+                with torch.no_grad():
+                    self.static.weight.copy_(pretrained)
+        self.train_word_vocab_size = train_word_vocab_size if static_pretrained else None
         self.word_dropout = word_dropout
         self.char = char(vocab_size=char_vocab_size) if char is not None else None
         if casing_dim < 0:
             raise ValueError(f"casing_dim must be >= 0, got {casing_dim}")
         self.casing = nn.Embedding(len(CASING_CLASSES), casing_dim, padding_idx=PAD_ID) if casing_dim else None
         self.dropout = Dropout(dropout, variational=variational_dropout)
-        self.output_dim = word_dim + (self.char.output_dim if self.char is not None else 0) + casing_dim
+        self.output_dim = (word_dim * (2 if self.static is not None else 1) + casing_dim
+                           + (self.char.output_dim if self.char is not None else 0))
 
     def forward(self, word_ids: Tensor, char_ids: Tensor | None = None, casing: Tensor | None = None) -> Tensor:
         """``(B, T)`` word ids, ``(B, T, L)`` character ids and ``(B, T)`` casing class ids to
         ``(B, T, output_dim)``."""
+        static = self.static(word_ids) if self.static is not None else None
+        if self.train_word_vocab_size is not None:
+            word_ids = word_ids.masked_fill(word_ids >= self.train_word_vocab_size, UNK_ID)
         if self.training and self.word_dropout > 0:
             drop = torch.rand(word_ids.shape, device=word_ids.device) < self.word_dropout
             word_ids = word_ids.masked_fill(drop & (word_ids != PAD_ID), UNK_ID)
         x = self.word(word_ids)
+        if static is not None:
+            x = torch.cat([x, static], dim=-1)
         if self.char is not None:
             if char_ids is None:
                 raise ValueError("this embedder has a character encoder but no char_ids were given")

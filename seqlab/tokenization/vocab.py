@@ -28,20 +28,21 @@ def train_word_tokenizer(
     sentences: Iterable[Sequence[str]],
     min_frequency: int = 1,
     lowercase: bool = False,
-    extra_words: Iterable[str] = (),
 ) -> Tokenizer:
-    """A word-level tokenizer whose vocabulary is every normalised token seen ``min_frequency`` times.
-
-    ``extra_words`` (for example dev/test words that pretrained vectors cover) join the
-    vocabulary, normalised, whatever their count.
-    """
+    """A word-level tokenizer whose vocabulary is every normalised token seen ``min_frequency`` times."""
     tokenizer = Tokenizer(models.WordLevel(unk_token=UNK))
     tokenizer.normalizer = _word_normalizer(lowercase)
     tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     trainer = trainers.WordLevelTrainer(min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS, show_progress=False)
     tokenizer.train_from_iterator((" ".join(tokens) for tokens in sentences), trainer=trainer)
+    return tokenizer
+
+
+def add_words(tokenizer: Tokenizer, words: Iterable[str]) -> Tokenizer:
+    """``tokenizer`` with ``words`` (for example dev/test words that pretrained vectors cover)
+    added, normalised, after its own: the ids it had stay as they were."""
     vocab = tokenizer.get_vocab()
-    added = [w for w in dict.fromkeys(normalize_word(tokenizer, w) for w in extra_words) if w not in vocab]
+    added = [w for w in dict.fromkeys(normalize_word(tokenizer, w) for w in words) if w not in vocab]
     if added:
         first = len(vocab)
         vocab.update({word: first + i for i, word in enumerate(added)})

@@ -38,6 +38,7 @@ def task_for(make_config, datamodule, *overrides):
         "embedding.word_dim=50",
         "data.tag_scheme=IOBES",
         "embedding.casing_dim=10",
+        "embedding.static_pretrained=true",
     ],
 )
 def test_override_changes_the_model(make_config, datamodule, override):

@@ -102,9 +102,43 @@ def test_embedding_matrix_pads_with_zeros_and_counts_coverage(tmp_path):
 
 
 def test_extra_words_get_contiguous_ids() -> None:
-    from seqlab.tokenization.vocab import train_word_tokenizer
+    from seqlab.tokenization.vocab import add_words, train_word_tokenizer
 
-    tokenizer = train_word_tokenizer([["a", "b"]], extra_words=["c", "d", "e", "b", "F1"])
+    tokenizer = train_word_tokenizer([["a", "b"]])
+    before = tokenizer.get_vocab()
+    tokenizer = add_words(tokenizer, ["c", "d", "e", "b", "F1"])
     vocab = tokenizer.get_vocab()
+    assert all(vocab[w] == i for w, i in before.items())  # the training words keep their ids
     assert sorted(vocab.values()) == list(range(len(vocab)))
     assert {"c", "d", "e", "F0"} <= set(vocab) and len(vocab) == 2 + 2 + 4  # specials, a b, c d e F0
+
+
+def test_static_copy_gives_dev_and_test_words_their_vector_beside_the_fine_tuned_unknown(tmp_path):
+    """With ``static_pretrained`` a dev-only word reads UNK in the fine-tuned embedding (as a
+    training word does under word dropout) and its own vector in the frozen copy."""
+    data = tmp_path / "data"
+    data.mkdir()
+    write(data / "train.txt", "the O\nParis B-LOC\n")
+    write(data / "dev.txt", "the O\nBerlin B-LOC\n")
+    write(data / "test.txt", "Rome B-LOC\n")
+    module = ConllDataModule(str(data), file_scheme="IOB2", pretrained=str(write(tmp_path / "v.txt", GLOVE)),
+                             cache_dir=str(tmp_path / "c"))
+    module.setup()
+    spec = module.spec
+    assert spec.train_word_vocab_size == 4 and spec.word_vocab_size == 5  # <pad> <unk> the Paris | berlin
+    torch.manual_seed(0)
+    embedder = TokenEmbedder(spec.word_vocab_size, 5, word_dim=3, pretrained=module.pretrained_weights, dropout=0.0,
+                             static_pretrained=True, train_word_vocab_size=spec.train_word_vocab_size).eval()
+    assert embedder.output_dim == 6 and not embedder.static.weight.requires_grad and embedder.word.weight.requires_grad
+    ids = torch.cat([module.encoded["dev"][0].word_ids, torch.tensor([0])]).unsqueeze(0)  # the Berlin <pad>
+    out = embedder(ids)[0]
+    assert out[1, :3].tolist() == embedder.word.weight[1].tolist()  # Berlin: the unknown row, fine-tuned
+    assert out[1, 3:].tolist() == [-1.0, -2.0, -3.0]  # ... and its own vector, frozen
+    assert out[0, 3:].tolist() == pytest.approx([0.1, 0.2, 0.3]) and out[2].eq(0).all()
+    dropping = TokenEmbedder(spec.word_vocab_size, 5, word_dim=3, pretrained=module.pretrained_weights, dropout=0.0,
+                             word_dropout=0.99, static_pretrained=True, train_word_vocab_size=4).train()
+    out = dropping(torch.tensor([[module.word_tokenizer.token_to_id(w) for w in ("the", "Paris")]]))[0]
+    assert out[:, :3].tolist() == [dropping.word.weight[1].tolist()] * 2  # word dropout: fine-tuned part only
+    assert out[1, 3:].tolist() == [9.0, 9.0, 9.0]
+    with pytest.raises(ValueError, match="cannot be combined with embedding.freeze=true"):
+        TokenEmbedder(5, 5, word_dim=3, static_pretrained=True, freeze=True)
