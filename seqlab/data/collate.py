@@ -13,15 +13,15 @@ from seqlab.tokenization.vocab import PAD_ID
 
 @dataclass
 class EncodedExample:
-    """One text as tensors: word ids ``(n,)``, char ids ``(n, L)``, its target, if labelled
-    (tag ids ``(n,)`` for sequence labelling, a 0-d label id for classification), and the
-    tokens' casing classes ``(n,)`` (:mod:`seqlab.tokenization.casing`)."""
+    """One text as tensors: word ids ``(n,)``, char ids ``(n, L)``, casing class ids ``(n,)``
+    (:mod:`seqlab.tokenization.casing`) and its target, if labelled: tag ids ``(n,)`` for
+    sequence labelling, a 0-d label id for classification."""
 
     index: int
     word_ids: Tensor
     char_ids: Tensor
+    casing: Tensor
     target: Tensor | None
-    casing: Tensor | None = None
 
 
 @dataclass
@@ -31,9 +31,9 @@ class Batch:
     index: Tensor  # (B,)
     word_ids: Tensor  # (B, T)
     char_ids: Tensor  # (B, T, L)
+    casing: Tensor  # (B, T) casing class ids, 0 on padding
     mask: Tensor  # (B, T) bool
     targets: Tensor | None = None  # (B, T) tag ids, or (B,) label ids
-    casing: Tensor | None = None  # (B, T) casing class ids, 0 on padding
 
     def __len__(self) -> int:
         return self.index.numel()
@@ -56,8 +56,7 @@ def collate_examples(sentences: Sequence[EncodedExample]) -> Batch:
     word_ids = torch.full((size, length), PAD_ID, dtype=torch.long)
     char_ids = torch.full((size, length, chars), PAD_ID, dtype=torch.long)
     mask = torch.zeros((size, length), dtype=torch.bool)
-    has_casing = all(s.casing is not None for s in sentences)
-    casing = torch.zeros((size, length), dtype=torch.long) if has_casing else None
+    casing = torch.full((size, length), PAD_ID, dtype=torch.long)
     first = sentences[0].target
     per_token = first is not None and first.dim() == 1
     targets = None
@@ -70,12 +69,11 @@ def collate_examples(sentences: Sequence[EncodedExample]) -> Batch:
         word_ids[row, :n] = sentence.word_ids
         char_ids[row, :n, :c] = sentence.char_ids
         mask[row, :n] = True
-        if casing is not None:
-            casing[row, :n] = sentence.casing
+        casing[row, :n] = sentence.casing
         if per_token:
             targets[row, :n] = sentence.target
     index = torch.tensor([s.index for s in sentences], dtype=torch.long)
-    return Batch(index=index, word_ids=word_ids, char_ids=char_ids, mask=mask, targets=targets, casing=casing)
+    return Batch(index=index, word_ids=word_ids, char_ids=char_ids, casing=casing, mask=mask, targets=targets)
 
 
 class BucketBatchSampler(Sampler[list[int]]):

@@ -31,5 +31,5 @@ def encode_examples(
         char_tensor = torch.tensor([c + [0] * (width - len(c)) for c in chars], dtype=torch.long)
         target = targets[i] if targets is not None else None
         casing = torch.tensor(casing_classes(sentences[i]), dtype=torch.long)
-        out.append(EncodedExample(first_index + i, torch.tensor(words, dtype=torch.long), char_tensor, target, casing))
+        out.append(EncodedExample(first_index + i, torch.tensor(words, dtype=torch.long), char_tensor, casing, target))
     return out
