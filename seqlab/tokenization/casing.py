@@ -31,6 +31,7 @@ def casing_class(token: str) -> int:
     return _ID["other"]
 
 
-def casing_classes(tokens: Sequence[str]) -> list[int]:
-    """The casing class id of each token."""
-    return [casing_class(t) for t in tokens]
+def encode_casing(sentences: Sequence[Sequence[str]]) -> list[list[int]]:
+    """The casing class id of each token of each sentence (each distinct token classified once)."""
+    table = {token: casing_class(token) for token in {token for tokens in sentences for token in tokens}}
+    return [[table[token] for token in tokens] for tokens in sentences]
