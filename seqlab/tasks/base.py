@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import datasets
 import pytorch_lightning as pl
@@ -17,6 +17,11 @@ SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
 
 #: Format of the ``seqlab`` entry in checkpoints; bump on incompatible changes.
 CHECKPOINT_FORMAT = 1
+
+
+def _under(name: str, prefix: str) -> bool:
+    """Whether parameter ``name`` is ``prefix`` or lies inside the module ``prefix``."""
+    return name == prefix or name.startswith(prefix + ".")
 
 
 class Task(pl.LightningModule):
@@ -34,6 +39,9 @@ class Task(pl.LightningModule):
         optimizer: factory taking the parameters (a ``_partial_`` optimizer config).
         scheduler: optional factory taking the optimizer (a ``_partial_`` scheduler config).
         scheduler_interval: ``"epoch"`` or ``"step"``.
+        lr_scales: learning-rate multipliers by parameter-name prefix, e.g. ``{"embedder.word": 0.1}``
+            trains the word vectors at a tenth of the optimizer's rate; each prefix must name
+            trainable parameters, and the longest matching prefix wins.
     """
 
     def __init__(
@@ -45,6 +53,7 @@ class Task(pl.LightningModule):
         optimizer: OptimizerFactory,
         scheduler: SchedulerFactory | None = None,
         scheduler_interval: str = "epoch",
+        lr_scales: Mapping[str, float] | None = None,
     ) -> None:
         super().__init__()
         if encoder.input_dim != embedder.output_dim:
@@ -58,6 +67,7 @@ class Task(pl.LightningModule):
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.scheduler_interval = scheduler_interval
+        self.lr_scales = dict(lr_scales or {})
         #: Extra entries (resolved config, tokenizer JSON) saved under ``checkpoint["seqlab"]``.
         self.checkpoint_extras: dict[str, Any] = {}
         self.test_predictions: dict[int, Any] = {}
@@ -90,7 +100,9 @@ class Task(pl.LightningModule):
         return {"num_labels": spec.num_labels}
 
     def configure_optimizers(self):
-        optimizer = self.optimizer_factory([p for p in self.parameters() if p.requires_grad])
+        optimizer = self.optimizer_factory(self.parameter_groups())
+        for group in optimizer.param_groups:  # before the scheduler records each group's initial lr
+            group["lr"] = optimizer.defaults["lr"] * group["lr_scale"]
         if self.scheduler_factory is None:
             return optimizer
         scheduler = self.scheduler_factory(optimizer)
@@ -99,6 +111,22 @@ class Task(pl.LightningModule):
             # Steps on the selection metric after each validation (set its mode: max for F1).
             config.update(monitor=f"val/{self.selection_metric}", interval="epoch", strict=True)
         return {"optimizer": optimizer, "lr_scheduler": config}
+
+    def parameter_groups(self) -> list[dict[str, Any]]:
+        """Trainable parameters grouped by learning-rate multiplier (``lr_scale``), unscaled first."""
+        trainable = [(name, p) for name, p in self.named_parameters() if p.requires_grad]
+        for prefix, scale in self.lr_scales.items():
+            if scale <= 0:
+                raise ValueError(f"task.lr_scales[{prefix!r}] must be > 0, got {scale} (use embedding.freeze to freeze)")
+            if not any(_under(name, prefix) for name, _ in trainable):
+                raise ValueError(f"task.lr_scales: {prefix!r} names no trainable parameter; "
+                                 f"names start with {sorted({n.split('.')[0] for n, _ in trainable})}")
+        grouped: dict[float, list[nn.Parameter]] = {}
+        for name, param in trainable:
+            matches = [prefix for prefix in self.lr_scales if _under(name, prefix)]
+            grouped.setdefault(self.lr_scales[max(matches, key=len)] if matches else 1.0, []).append(param)
+        ordered = sorted(grouped.items(), key=lambda item: item[0] != 1.0)
+        return [{"params": params, "lr_scale": scale} for scale, params in ordered]
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         loss = self.head.loss(self.features(batch), batch.targets, batch.mask)

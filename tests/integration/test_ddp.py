@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +15,11 @@ COMMON = ["trainer.accelerator=cpu", "trainer.max_epochs=15", "trainer.enable_pr
 
 def train(tmp_path: Path, name: str, *args: str) -> dict:
     run = tmp_path / name
+    # One intra-op thread in every process: the thread count changes the order of float sums, so
+    # runs with different counts (an exported OMP_NUM_THREADS reaches both runs) may differ in the last digits.
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run([*TRAIN, *COMMON, *args, f"hydra.run.dir={run}"], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=600)
+                            text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads((run / "results.json").read_text())
 
