@@ -1,6 +1,7 @@
 """Learning-rate schedulers from config: plateau decay is wired to the selection metric."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from seqlab.optim import InverseTimeDecay
@@ -71,8 +72,6 @@ def test_lr_scales_the_longest_prefix_wins(make_config):
 
 
 def test_lr_scales_reject_unknown_prefixes_and_bad_scales(make_config):
-    import pytest
-
     with pytest.raises(ValueError, match="'embeder.word' names no trainable parameter"):
         _task(make_config, "task.lr_scales={embeder.word:0.1}").configure_optimizers()
     with pytest.raises(ValueError, match="must be > 0"):
