@@ -12,7 +12,8 @@ from torch import nn
 from seqlab.data.collate import Batch
 from seqlab.data.spec import DataSpec
 
-OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
+#: Takes parameter groups (dicts with ``params``), as every ``torch.optim`` optimizer accepts.
+OptimizerFactory = Callable[[Iterable[dict[str, Any]]], torch.optim.Optimizer]
 SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
 
 #: Format of the ``seqlab`` entry in checkpoints; bump on incompatible changes.
@@ -36,7 +37,7 @@ class Task(pl.LightningModule):
         embedder: token representation with ``output_dim``.
         encoder: contextual encoder taking ``embedder.output_dim`` (``input_dim``).
         head: the output layer, taking ``encoder.output_dim``, with ``loss`` and ``decode``.
-        optimizer: factory taking the parameters (a ``_partial_`` optimizer config).
+        optimizer: factory taking the parameter groups (a ``_partial_`` optimizer config).
         scheduler: optional factory taking the optimizer (a ``_partial_`` scheduler config).
         scheduler_interval: ``"epoch"`` or ``"step"``.
         lr_scales: learning-rate multipliers by parameter-name prefix, e.g. ``{"embedder.word": 0.1}``
