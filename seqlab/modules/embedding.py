@@ -10,6 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.modules.dropout import Dropout
+from seqlab.modules.drift import UnseenWordDrift
 from seqlab.tokenization.casing import CASING_CLASSES
 from seqlab.tokenization.vocab import PAD_ID, UNK_ID
 
@@ -128,6 +129,14 @@ class TokenEmbedder(nn.Module):
             ids only. Without it, such a word reads its untrained vector among fine-tuned ones.
         train_word_vocab_size: the word ids below it are the training data's words (set from
             the data; ``None``: every id).
+        drift_neighbours: > 0: at evaluation, each word from ``train_word_vocab_size`` up (a
+            dev/test word the pretrained vectors cover) reads its vector moved by the fine-tuning
+            drift of that many nearest training words (:class:`~seqlab.modules.drift.UnseenWordDrift`);
+            0: its pretrained vector as it is.
+        drift_dropout: during training, the probability that a training word reads the vector its
+            initial vector and the drift of its nearest other training words give (without
+            gradient) instead of its own: how a word outside train is read at evaluation, so the
+            tagger learns to read such vectors. Needs ``drift_neighbours``.
     """
 
     def __init__(
@@ -144,6 +153,8 @@ class TokenEmbedder(nn.Module):
         casing_dim: int = 0,
         static_pretrained: bool = False,
         train_word_vocab_size: int | None = None,
+        drift_neighbours: int = 0,
+        drift_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         if not 0.0 <= word_dropout < 1.0:
@@ -171,6 +182,23 @@ class TokenEmbedder(nn.Module):
                 with torch.no_grad():
                     self.static.weight.copy_(pretrained)
         self.train_word_vocab_size = train_word_vocab_size if static_pretrained else None
+        self.drift = None
+        if drift_neighbours < 0:
+            raise ValueError(f"drift_neighbours must be >= 0, got {drift_neighbours}")
+        if drift_neighbours:
+            if static_pretrained:
+                raise ValueError("embedding.drift_neighbours moves the vectors of words outside train, which "
+                                 "embedding.static_pretrained maps to the unknown word; use one or the other")
+            if train_word_vocab_size is None:
+                raise ValueError("embedding.drift_neighbours needs to know which word ids are training words "
+                                 "(train_word_vocab_size, set from the data)")
+            self.drift = UnseenWordDrift(self.word.weight, train_word_vocab_size, drift_neighbours)
+        if not 0.0 <= drift_dropout < 1.0:
+            raise ValueError(f"drift_dropout must be in [0, 1), got {drift_dropout}")
+        if drift_dropout and self.drift is None:
+            raise ValueError("embedding.drift_dropout replaces training words by their neighbours' drift estimate; "
+                             "set embedding.drift_neighbours (e.g. 20) too")
+        self.drift_dropout = drift_dropout
         self.word_dropout = word_dropout
         self.char = char(vocab_size=char_vocab_size) if char is not None else None
         if casing_dim < 0:
@@ -179,6 +207,14 @@ class TokenEmbedder(nn.Module):
         self.dropout = Dropout(dropout, variational=variational_dropout)
         self.output_dim = (word_dim * (2 if self.static is not None else 1) + casing_dim
                            + (self.char.output_dim if self.char is not None else 0))
+
+    def _drift_dropout(self, word_ids: Tensor, x: Tensor) -> Tensor:
+        """``x`` with each training word, at probability ``drift_dropout``, replaced by its drift estimate."""
+        pick = torch.rand(word_ids.shape, device=word_ids.device) < self.drift_dropout
+        pick &= (word_ids > UNK_ID) & (word_ids < self.drift.train_word_vocab_size)
+        if not pick.any():
+            return x
+        return x.index_put((pick,), self.drift.estimate(word_ids[pick], self.word.weight).to(x.dtype))
 
     def forward(self, word_ids: Tensor, char_ids: Tensor | None = None, casing: Tensor | None = None) -> Tensor:
         """``(B, T)`` word ids, ``(B, T, L)`` character ids and ``(B, T)`` casing class ids to
@@ -189,7 +225,12 @@ class TokenEmbedder(nn.Module):
         if self.training and self.word_dropout > 0:
             drop = torch.rand(word_ids.shape, device=word_ids.device) < self.word_dropout
             word_ids = word_ids.masked_fill(drop & (word_ids != PAD_ID), UNK_ID)
-        x = self.word(word_ids)
+        if self.drift is not None and not self.training:
+            x = nn.functional.embedding(word_ids, self.drift.table(self.word.weight), padding_idx=PAD_ID)
+        else:
+            x = self.word(word_ids)
+        if self.training and self.drift_dropout > 0:
+            x = self._drift_dropout(word_ids, x)
         if static is not None:
             x = torch.cat([x, static], dim=-1)
         if self.char is not None:

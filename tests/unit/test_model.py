@@ -55,6 +55,12 @@ def test_override_changes_the_model(make_config, datamodule, override):
     assert count_parameters(changed) != count_parameters(base), override
 
 
+def test_drift_override_builds_the_unseen_word_drift(make_config, datamodule):
+    assert task_for(make_config, datamodule).embedder.drift is None
+    drift = task_for(make_config, datamodule, "embedding.drift_neighbours=7").embedder.drift
+    assert drift.neighbours == 7 and drift.train_word_vocab_size == datamodule.spec.train_word_vocab_size
+
+
 def test_composed_model_matches_the_config(make_config, datamodule):
     task = task_for(make_config, datamodule, "encoder.hidden_size=64", "encoder.num_layers=2", "head=softmax")
     assert task.encoder.rnn.hidden_size == 64 and task.encoder.rnn.num_layers == 2
