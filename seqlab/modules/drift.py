@@ -47,7 +47,9 @@ class UnseenWordDrift(nn.Module):
         self.neighbours = min(neighbours, train_word_vocab_size - first)
         self.register_buffer("initial", initial[first:train_word_vocab_size].detach().clone())
         self._table: Tensor | None = None
-        self._train_neighbours: tuple[Tensor, Tensor] | None = None  # fixed by ``initial``
+        # (indices, weights) of each word's nearest training words: fixed by ``initial`` and the untrained rows
+        self._train_neighbours: tuple[Tensor, Tensor] | None = None
+        self._unseen_neighbours: tuple[Tensor, Tensor] | None = None
 
     def table(self, weight: Tensor) -> Tensor:
         """``weight`` (the current word table) with the unseen words' rows moved; cached until
@@ -72,8 +74,10 @@ class UnseenWordDrift(nn.Module):
     def _moved(self, weight: Tensor) -> Tensor:
         table = weight.detach().clone()
         end = self.train_word_vocab_size
-        unseen = weight[end:]  # never trained: still their pretrained vectors
-        index, weights = self._nearest(unseen)
+        unseen = weight[end:]  # never trained: still their pretrained vectors, so their neighbours stay
+        if self._unseen_neighbours is None or self._unseen_neighbours[0].device != weight.device:
+            self._unseen_neighbours = self._nearest(unseen)
+        index, weights = self._unseen_neighbours
         drift = weight[index + self.first] - self.initial[index]  # (U, k, D)
         table[end:] = unseen + torch.einsum("uk,ukd->ud", weights, drift)
         return table
@@ -104,7 +108,7 @@ class UnseenWordDrift(nn.Module):
 
     def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
         self.clear()
-        self._train_neighbours = None  # a new reference
+        self._train_neighbours = self._unseen_neighbours = None  # a new reference and new unseen rows
         super()._load_from_state_dict(*args, **kwargs)
 
     def train(self, mode: bool = True) -> "UnseenWordDrift":
