@@ -66,9 +66,7 @@ class UnseenWordDrift(nn.Module):
             self._train_neighbours = self._nearest(self.initial, exclude_from=0)
         index, weights = self._train_neighbours
         rows = word_ids - self.first
-        neighbours = index[rows]  # (M, k)
-        drift = weight[neighbours + self.first] - self.initial[neighbours]  # (M, k, D)
-        return self.initial[rows] + torch.einsum("mk,mkd->md", weights[rows], drift)
+        return self.initial[rows] + self._drift(index[rows], weights[rows], weight)
 
     @torch.no_grad()
     def _moved(self, weight: Tensor) -> Tensor:
@@ -77,10 +75,14 @@ class UnseenWordDrift(nn.Module):
         unseen = weight[end:]  # never trained: still their pretrained vectors, so their neighbours stay
         if self._unseen_neighbours is None or self._unseen_neighbours[0].device != weight.device:
             self._unseen_neighbours = self._nearest(unseen)
-        index, weights = self._unseen_neighbours
-        drift = weight[index + self.first] - self.initial[index]  # (U, k, D)
-        table[end:] = unseen + torch.einsum("uk,ukd->ud", weights, drift)
+        table[end:] = unseen + self._drift(*self._unseen_neighbours, weight)
         return table
+
+    def _drift(self, index: Tensor, weights: Tensor, weight: Tensor) -> Tensor:
+        """The weighted mean drift ``(Q, D)`` of the training words ``index`` ``(Q, k)`` (into
+        :attr:`initial`): their rows in ``weight`` minus their initial rows."""
+        drift = weight[index + self.first] - self.initial[index]  # (Q, k, D)
+        return torch.einsum("qk,qkd->qd", weights, drift)
 
     def _nearest(self, queries: Tensor, exclude_from: int | None = None) -> tuple[Tensor, Tensor]:
         """Each query's ``neighbours`` nearest training words by cosine of initial vectors:
