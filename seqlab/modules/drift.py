@@ -36,20 +36,33 @@ class UnseenWordDrift(nn.Module):
 
     def __init__(self, initial: Tensor, train_word_vocab_size: int, neighbours: int) -> None:
         super().__init__()
-        if neighbours < 1:
-            raise ValueError(f"neighbours must be >= 1, got {neighbours}")
         first = UNK_ID + 1  # padding and the unknown word have no pretrained vector
         if train_word_vocab_size <= first:
             raise ValueError(f"train_word_vocab_size must leave training words above the special ids, "
                              f"got {train_word_vocab_size}")
         self.first = first
         self.train_word_vocab_size = train_word_vocab_size
-        self.neighbours = min(neighbours, train_word_vocab_size - first)
         self.register_buffer("initial", initial[first:train_word_vocab_size].detach().clone())
         self._table: Tensor | None = None
         # (indices, weights) of each word's nearest training words: fixed by ``initial`` and the untrained rows
         self._train_neighbours: tuple[Tensor, Tensor] | None = None
         self._unseen_neighbours: tuple[Tensor, Tensor] | None = None
+        self.neighbours = neighbours
+
+    @property
+    def neighbours(self) -> int:
+        """How many nearest training words each unseen word takes the drift of."""
+        return self._neighbours
+
+    @neighbours.setter
+    def neighbours(self, value: int) -> None:
+        """Change K, e.g. to choose it on dev after training (it only acts at evaluation, with
+        ``drift_dropout`` off): the cached table and neighbour lists are dropped."""
+        if value < 1:
+            raise ValueError(f"neighbours must be >= 1, got {value}")
+        self._neighbours = min(value, self.train_word_vocab_size - self.first)
+        self.clear()
+        self._train_neighbours = self._unseen_neighbours = None
 
     def table(self, weight: Tensor) -> Tensor:
         """``weight`` (the current word table) with the unseen words' rows moved; cached until

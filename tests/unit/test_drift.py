@@ -1,6 +1,11 @@
 """Unseen-word drift: dev/test words outside train take the fine-tuning drift of their nearest training words."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -35,6 +40,18 @@ def test_several_neighbours_are_weighted_by_cosine_and_opposite_words_count_noth
     # word 6 = (0.6, 0.8): cosines 0.6 (word 2), 0.8 (word 3), -0.6 (word 4, weight 0)
     expected = torch.tensor([0.6, 0.8]) + (0.6 * DRIFT[0] + 0.8 * DRIFT[1]) / 1.4
     assert table[6].tolist() == pytest.approx(expected.tolist())
+
+
+def test_changing_the_neighbour_count_rebuilds_the_table():
+    drift = UnseenWordDrift(INITIAL, train_word_vocab_size=5, neighbours=1)
+    assert drift.table(trained())[6].tolist() == pytest.approx([0.6, 0.3])
+    drift.neighbours = 3  # e.g. chosen on dev after training
+    expected = torch.tensor([0.6, 0.8]) + (0.6 * DRIFT[0] + 0.8 * DRIFT[1]) / 1.4
+    assert drift.table(trained())[6].tolist() == pytest.approx(expected.tolist())
+    drift.neighbours = 50
+    assert drift.neighbours == 3  # no more than the training words
+    with pytest.raises(ValueError, match="neighbours must be >= 1"):
+        drift.neighbours = 0
 
 
 def test_the_reference_is_the_initial_table_not_a_view_of_the_trained_one():
@@ -143,3 +160,11 @@ def test_a_trained_checkpoint_keeps_the_reference_and_moves_the_unseen_words(mak
     table = embedder.drift.table(embedder.word.weight)
     assert torch.equal(table[:n], embedder.word.weight[:n])
     assert not torch.allclose(table[n:], embedder.word.weight[n:])  # moved by the drift of trained words
+
+    # scripts/sweep_drift_neighbours.py scores the checkpoint at other K without retraining
+    script = Path(__file__).parents[2] / "scripts" / "sweep_drift_neighbours.py"
+    subprocess.run([sys.executable, str(script), str(tmp_path / "checkpoints" / "last.ckpt"), "--neighbours", "1", "3",
+                    "--out", str(tmp_path / "sweep")], check=True, capture_output=True)
+    scores = next(iter(json.loads((tmp_path / "sweep" / "drift_neighbours.json").read_text()).values()))
+    assert set(scores) == {"1", "3"} and all(0 <= scores[k][split] <= 100 for k in scores for split in ("dev", "test"))
+    assert "| **mean** |" in (tmp_path / "sweep" / "drift_neighbours.md").read_text()
