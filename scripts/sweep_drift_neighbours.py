@@ -1,13 +1,15 @@
-"""Choose the unseen-word drift K (``embedding.drift_neighbours``) on dev, after training.
+"""Choose the unseen-word drift K and scale (``embedding.drift_neighbours``, ``drift_scale``) on dev, after training.
 
-K only changes how evaluation reads the words training never showed (with
-``embedding.drift_dropout`` off, training steps do not depend on it), so trained checkpoints can
-be scored at other K without retraining. Each checkpoint is tested on its own dev and test files
-at each K; ``<out>/drift_neighbours.json`` holds every score and ``<out>/drift_neighbours.md`` the
-table, with the mean over checkpoints per K. Pick K by the dev mean: the test column is for the
-report. (The checkpoint itself was picked by dev F1 at the K it trained with.)
+Both only change how evaluation reads the words training never showed (with
+``embedding.drift_dropout`` off, training steps do not depend on them), so trained checkpoints can
+be scored at other settings without retraining. Each checkpoint is tested on its own dev and test
+files at each (K, scale); ``<out>/drift_neighbours.json`` holds every score and
+``<out>/drift_neighbours.md`` the table, with the mean over checkpoints per setting. Pick by the
+dev mean: the test column is for the report. (The checkpoint itself was picked by dev F1 at the
+setting it trained with.)
 
     python scripts/sweep_drift_neighbours.py runs/*/checkpoints/epoch*.ckpt --neighbours 10 20 30 50 --out results
+    python scripts/sweep_drift_neighbours.py runs/*/checkpoints/epoch*.ckpt --neighbours 20 --scales 1 1.5 2 3
 """
 from __future__ import annotations
 
@@ -22,8 +24,8 @@ from seqlab.checkpoint import read_checkpoint, restore
 from seqlab.pipeline import build
 
 
-def score(ckpt_path: str, neighbours: list[int], metric: str) -> dict[int, dict[str, float]]:
-    """``{K: {"dev": score, "test": score}}`` (percent) for one checkpoint."""
+def score(ckpt_path: str, settings: list[tuple[int, float]], metric: str) -> dict[str, dict[str, float]]:
+    """``{"K=20 scale=1.0": {"dev": score, "test": score}}`` (percent) for one checkpoint."""
     model = restore(read_checkpoint(ckpt_path))
     drift = getattr(model.task.embedder, "drift", None)
     if drift is None:
@@ -32,27 +34,32 @@ def score(ckpt_path: str, neighbours: list[int], metric: str) -> dict[int, dict[
     datamodule.use_vocabularies(model.word_tokenizer, model.char_tokenizer, model.spec)
     datamodule.setup("test")
     loaders = {"dev": datamodule.val_dataloader(), "test": datamodule.test_dataloader()}
-    scores: dict[int, dict[str, float]] = {}
-    for k in neighbours:
-        drift.neighbours = k
-        scores[k] = {}
+    scores: dict[str, dict[str, float]] = {}
+    for k, scale in settings:
+        drift.neighbours, drift.scale = k, scale
+        name = setting_name(k, scale)
+        scores[name] = {}
         for split, loader in loaders.items():
             trainer = pl.Trainer(accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
                                  enable_progress_bar=False, enable_model_summary=False)
             result = trainer.test(model.task, dataloaders=loader, verbose=False)[0]
-            scores[k][split] = round(100 * float(result[f"test/{metric}"]), 2)
-        print(f"{ckpt_path} K={k}: dev {scores[k]['dev']:.2f} test {scores[k]['test']:.2f}", flush=True)
+            scores[name][split] = round(100 * float(result[f"test/{metric}"]), 2)
+        print(f"{ckpt_path} {name}: dev {scores[name]['dev']:.2f} test {scores[name]['test']:.2f}", flush=True)
     return scores
 
 
-def table(results: dict[str, dict[int, dict[str, float]]], neighbours: list[int]) -> str:
-    """Markdown: one row per checkpoint, dev/test per K, then the mean per K."""
-    head = "| checkpoint | " + " | ".join(f"K={k} dev / test" for k in neighbours) + " |"
-    lines = [head, "|---" * (len(neighbours) + 1) + "|"]
-    for path, by_k in results.items():
-        lines.append(f"| {path} | " + " | ".join(f"{by_k[k]['dev']:.2f} / {by_k[k]['test']:.2f}" for k in neighbours) + " |")
-    means = [{split: statistics.mean(r[k][split] for r in results.values()) for split in ("dev", "test")}
-             for k in neighbours]
+def setting_name(k: int, scale: float) -> str:
+    return f"K={k} scale={scale:g}"
+
+
+def table(results: dict[str, dict[str, dict[str, float]]], names: list[str]) -> str:
+    """Markdown: one row per checkpoint, dev/test per setting, then the mean per setting."""
+    head = "| checkpoint | " + " | ".join(f"{name} dev / test" for name in names) + " |"
+    lines = [head, "|---" * (len(names) + 1) + "|"]
+    for path, by_name in results.items():
+        lines.append(f"| {path} | " + " | ".join(f"{by_name[n]['dev']:.2f} / {by_name[n]['test']:.2f}" for n in names) + " |")
+    means = [{split: statistics.mean(r[n][split] for r in results.values()) for split in ("dev", "test")}
+             for n in names]
     lines.append("| **mean** | " + " | ".join(f"**{m['dev']:.2f}** / {m['test']:.2f}" for m in means) + " |")
     return "\n".join(lines) + "\n"
 
@@ -61,13 +68,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoints", nargs="+", help="checkpoints trained with embedding.drift_neighbours > 0")
     parser.add_argument("--neighbours", type=int, nargs="+", default=[10, 20, 30, 50])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0], help="factors on the mean drift")
     parser.add_argument("--metric", default="f1", help="the task's test metric (f1 for NER, accuracy for sentiment)")
     parser.add_argument("--out", type=Path, default=Path("results"))
     args = parser.parse_args()
-    results = {path: score(path, args.neighbours, args.metric) for path in args.checkpoints}
+    settings = [(k, scale) for k in args.neighbours for scale in args.scales]
+    results = {path: score(path, settings, args.metric) for path in args.checkpoints}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "drift_neighbours.json").write_text(json.dumps(results, indent=2))
-    markdown = table(results, args.neighbours)
+    markdown = table(results, [setting_name(k, scale) for k, scale in settings])
     (args.out / "drift_neighbours.md").write_text(markdown)
     print(markdown)
 

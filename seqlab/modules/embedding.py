@@ -137,6 +137,8 @@ class TokenEmbedder(nn.Module):
             initial vector and the drift of its nearest other training words give (without
             gradient) instead of its own: how a word outside train is read at evaluation, so the
             tagger learns to read such vectors. Needs ``drift_neighbours``.
+        drift_scale: the factor on that mean drift (a mean of drifts pointing different ways is
+            shorter than they are). Needs ``drift_neighbours`` unless 1.
     """
 
     def __init__(
@@ -155,6 +157,7 @@ class TokenEmbedder(nn.Module):
         train_word_vocab_size: int | None = None,
         drift_neighbours: int = 0,
         drift_dropout: float = 0.0,
+        drift_scale: float = 1.0,
     ) -> None:
         super().__init__()
         if not 0.0 <= word_dropout < 1.0:
@@ -192,7 +195,10 @@ class TokenEmbedder(nn.Module):
             if train_word_vocab_size is None:
                 raise ValueError("embedding.drift_neighbours needs to know which word ids are training words "
                                  "(train_word_vocab_size, set from the data)")
-            self.drift = UnseenWordDrift(self.word.weight, train_word_vocab_size, drift_neighbours)
+            self.drift = UnseenWordDrift(self.word.weight, train_word_vocab_size, drift_neighbours, drift_scale)
+        elif drift_scale != 1.0:
+            raise ValueError(f"embedding.drift_scale={drift_scale} scales the unseen-word drift; "
+                             "set embedding.drift_neighbours (e.g. 20) too")
         if not 0.0 <= drift_dropout < 1.0:
             raise ValueError(f"drift_dropout must be in [0, 1), got {drift_dropout}")
         if drift_dropout and self.drift is None:

@@ -54,6 +54,20 @@ def test_changing_the_neighbour_count_rebuilds_the_table():
         drift.neighbours = 0
 
 
+def test_the_scale_multiplies_the_mean_drift_for_unseen_words_and_estimates():
+    drift = UnseenWordDrift(INITIAL, train_word_vocab_size=5, neighbours=1, scale=2.0)
+    assert drift.table(trained())[5].tolist() == pytest.approx([3.0, 0.1])  # 2 x word 2's drift (0.5, 0)
+    initial = INITIAL.clone()
+    initial[3] = torch.tensor([1.0, 1.0])  # word 2's nearest other training word, drift (0, -0.5)
+    estimate = UnseenWordDrift(initial, train_word_vocab_size=5, neighbours=1, scale=2.0).estimate(
+        torch.tensor([2]), initial + torch.cat([torch.zeros(2, 2), DRIFT, torch.zeros(2, 2)]))
+    assert estimate.flatten().tolist() == pytest.approx([1.0, -1.0])
+    drift.scale = 3.0  # e.g. chosen on dev after training
+    assert drift.table(trained())[5].tolist() == pytest.approx([3.5, 0.1])
+    with pytest.raises(ValueError, match="scale must be > 0"):
+        drift.scale = 0.0
+
+
 def test_the_reference_is_the_initial_table_not_a_view_of_the_trained_one():
     weight = INITIAL.clone()
     drift = UnseenWordDrift(weight, train_word_vocab_size=5, neighbours=1)
@@ -131,6 +145,8 @@ def test_bad_settings_are_errors():
         embedder(drift_dropout=0.1)
     with pytest.raises(ValueError, match=r"drift_dropout must be in \[0, 1\)"):
         embedder(drift_neighbours=1, drift_dropout=1.0)
+    with pytest.raises(ValueError, match="drift_scale=2.0 scales the unseen-word drift"):
+        embedder(drift_scale=2.0)
 
 
 def test_a_trained_checkpoint_keeps_the_reference_and_moves_the_unseen_words(make_config, tmp_path):
@@ -161,10 +177,10 @@ def test_a_trained_checkpoint_keeps_the_reference_and_moves_the_unseen_words(mak
     assert torch.equal(table[:n], embedder.word.weight[:n])
     assert not torch.allclose(table[n:], embedder.word.weight[n:])  # moved by the drift of trained words
 
-    # scripts/sweep_drift_neighbours.py scores the checkpoint at other K without retraining
+    # scripts/sweep_drift_neighbours.py scores the checkpoint at other K and scales without retraining
     script = Path(__file__).parents[2] / "scripts" / "sweep_drift_neighbours.py"
     subprocess.run([sys.executable, str(script), str(tmp_path / "checkpoints" / "last.ckpt"), "--neighbours", "1", "3",
-                    "--out", str(tmp_path / "sweep")], check=True, capture_output=True)
+                    "--scales", "1", "2", "--out", str(tmp_path / "sweep")], check=True, capture_output=True)
     scores = next(iter(json.loads((tmp_path / "sweep" / "drift_neighbours.json").read_text()).values()))
-    assert set(scores) == {"1", "3"} and all(0 <= scores[k][split] <= 100 for k in scores for split in ("dev", "test"))
+    assert set(scores) == {"K=1 scale=1", "K=1 scale=2", "K=3 scale=1", "K=3 scale=2"} and all(0 <= scores[k][split] <= 100 for k in scores for split in ("dev", "test"))
     assert "| **mean** |" in (tmp_path / "sweep" / "drift_neighbours.md").read_text()
