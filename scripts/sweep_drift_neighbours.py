@@ -3,13 +3,13 @@
 Both only change how evaluation reads the words training never showed (with
 ``embedding.drift_dropout`` off, training steps do not depend on them), so trained checkpoints can
 be scored at other settings without retraining. Each checkpoint is tested on its own dev and test
-files at each (K, scale); ``<out>/drift_neighbours.json`` holds every score and
-``<out>/drift_neighbours.md`` the table, with the mean over checkpoints per setting. Pick by the
+files at each (K, scale); ``<out>/<name>.json`` holds every score and ``<out>/<name>.md`` the
+table (``--name``, default ``drift_neighbours``), with the mean over checkpoints per setting. Pick by the
 dev mean: the test column is for the report. (The checkpoint itself was picked by dev F1 at the
 setting it trained with.)
 
     python scripts/sweep_drift_neighbours.py runs/*/checkpoints/epoch*.ckpt --neighbours 10 20 30 50 --out results
-    python scripts/sweep_drift_neighbours.py runs/*/checkpoints/epoch*.ckpt --neighbours 20 --scales 1 1.5 2 3
+    python scripts/sweep_drift_neighbours.py runs/*/checkpoints/epoch*.ckpt --neighbours 20 --scales 1 1.5 2 3 --name drift_scale
 """
 from __future__ import annotations
 
@@ -71,13 +71,14 @@ def main() -> None:
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0], help="factors on the mean drift")
     parser.add_argument("--metric", default="f1", help="the task's test metric (f1 for NER, accuracy for sentiment)")
     parser.add_argument("--out", type=Path, default=Path("results"))
+    parser.add_argument("--name", default="drift_neighbours", help="file name of the JSON and Markdown results")
     args = parser.parse_args()
     settings = [(k, scale) for k in args.neighbours for scale in args.scales]
     results = {path: score(path, settings, args.metric) for path in args.checkpoints}
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "drift_neighbours.json").write_text(json.dumps(results, indent=2))
+    (args.out / f"{args.name}.json").write_text(json.dumps(results, indent=2))
     markdown = table(results, [setting_name(k, scale) for k, scale in settings])
-    (args.out / "drift_neighbours.md").write_text(markdown)
+    (args.out / f"{args.name}.md").write_text(markdown)
     print(markdown)
 
 
