@@ -1,12 +1,13 @@
-"""Choose the unseen-word drift K and scale (``embedding.drift_neighbours``, ``drift_scale``) on dev, after training.
+"""Choose the unseen-word drift K and scale on dev, after training.
 
-Both only change how evaluation reads the words training never showed (with
-``embedding.drift_dropout`` off, training steps do not depend on them), so trained checkpoints can
-be scored at other settings without retraining. Each checkpoint is tested on its own dev and test
-files at each (K, scale); ``<out>/<name>.json`` holds every score and ``<out>/<name>.md`` the
-table (``--name``, default ``drift_neighbours``), with the mean over checkpoints per setting. Pick by the
-dev mean: the test column is for the report. (The checkpoint itself was picked by dev F1 at the
-setting it trained with.)
+K and the scale (``embedding.drift_neighbours``, ``embedding.drift_scale``) only change how
+evaluation reads the words training never showed (with ``embedding.drift_dropout`` off, training
+steps do not depend on them), so trained checkpoints can be scored at other settings without
+retraining. Each checkpoint is tested on its own dev and test files at each (K, scale);
+``<out>/<name>.json`` holds every score and ``<out>/<name>.md`` the table (``--name``, default
+``drift_neighbours``), with the mean over checkpoints per setting. Pick by the dev mean: the test
+column is for the report. (The checkpoint itself was picked by dev F1 at the setting it trained
+with.)
 
     python scripts/sweep_drift_neighbours.py runs/*/checkpoints/epoch*.ckpt --neighbours 10 20 30 50 --out results
     python scripts/sweep_drift_neighbours.py runs/*/checkpoints/epoch*.ckpt --neighbours 20 --scales 1 1.5 2 3 --name drift_scale

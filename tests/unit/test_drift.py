@@ -182,5 +182,6 @@ def test_a_trained_checkpoint_keeps_the_reference_and_moves_the_unseen_words(mak
     subprocess.run([sys.executable, str(script), str(tmp_path / "checkpoints" / "last.ckpt"), "--neighbours", "1", "3",
                     "--scales", "1", "2", "--out", str(tmp_path / "sweep")], check=True, capture_output=True)
     scores = next(iter(json.loads((tmp_path / "sweep" / "drift_neighbours.json").read_text()).values()))
-    assert set(scores) == {"K=1 scale=1", "K=1 scale=2", "K=3 scale=1", "K=3 scale=2"} and all(0 <= scores[k][split] <= 100 for k in scores for split in ("dev", "test"))
+    assert set(scores) == {"K=1 scale=1", "K=1 scale=2", "K=3 scale=1", "K=3 scale=2"}
+    assert all(0 <= scores[k][split] <= 100 for k in scores for split in ("dev", "test"))
     assert "| **mean** |" in (tmp_path / "sweep" / "drift_neighbours.md").read_text()

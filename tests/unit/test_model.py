@@ -57,8 +57,9 @@ def test_override_changes_the_model(make_config, datamodule, override):
 
 def test_drift_override_builds_the_unseen_word_drift(make_config, datamodule):
     assert task_for(make_config, datamodule).embedder.drift is None
-    drift = task_for(make_config, datamodule, "embedding.drift_neighbours=7").embedder.drift
+    drift = task_for(make_config, datamodule, "embedding.drift_neighbours=7", "embedding.drift_scale=2").embedder.drift
     assert drift.neighbours == 7 and drift.train_word_vocab_size == datamodule.spec.train_word_vocab_size
+    assert drift.scale == 2.0
 
 
 def test_composed_model_matches_the_config(make_config, datamodule):
