@@ -66,4 +66,5 @@ def test_conll_glove_recipes() -> None:
     assert (deep.encoder.num_layers, deep.encoder.hidden_size, deep.data.lowercase) == (2, 200, False)
     assert deep.scheduler._target_.endswith("ReduceLROnPlateau") and deep.embedding.word_dim == 50
     drift = composed("experiment=conll2003_glove_drift")
-    assert drift == composed("experiment=conll2003_glove_2layers", "embedding.drift_neighbours=20")
+    assert drift == composed("experiment=conll2003_glove_2layers", "embedding.drift_neighbours=20",
+                             "embedding.drift_scale=2.0")
