@@ -51,6 +51,7 @@ class UnseenWordDrift(nn.Module):
         # (indices, weights) of each word's nearest training words: fixed by ``initial`` and the untrained rows
         self._train_neighbours: tuple[Tensor, Tensor] | None = None
         self._unseen_neighbours: tuple[Tensor, Tensor] | None = None
+        self._neighbours = 0
         self.neighbours = neighbours
         self.scale = scale
 
@@ -62,12 +63,13 @@ class UnseenWordDrift(nn.Module):
     @neighbours.setter
     def neighbours(self, value: int) -> None:
         """Change K, e.g. to choose it on dev after training (it only acts at evaluation, with
-        ``drift_dropout`` off): the cached table and neighbour lists are dropped."""
+        ``drift_dropout`` off): a new K drops the cached table and neighbour lists."""
         if value < 1:
             raise ValueError(f"neighbours must be >= 1, got {value}")
-        self._neighbours = min(value, self.train_word_vocab_size - self.first)
-        self.clear()
-        self._train_neighbours = self._unseen_neighbours = None
+        value = min(value, self.train_word_vocab_size - self.first)
+        if value != self._neighbours:
+            self._neighbours = value
+            self._forget_neighbours()
 
     @property
     def scale(self) -> float:
@@ -139,9 +141,13 @@ class UnseenWordDrift(nn.Module):
         """Forget the cached table (the weights have changed or are about to)."""
         self._table = None
 
-    def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
+    def _forget_neighbours(self) -> None:
+        """Drop the cached table and neighbour lists (a new K, reference or unseen rows)."""
         self.clear()
-        self._train_neighbours = self._unseen_neighbours = None  # a new reference and new unseen rows
+        self._train_neighbours = self._unseen_neighbours = None
+
+    def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
+        self._forget_neighbours()  # a new reference and new unseen rows
         super()._load_from_state_dict(*args, **kwargs)
 
     def train(self, mode: bool = True) -> "UnseenWordDrift":

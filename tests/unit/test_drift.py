@@ -48,8 +48,10 @@ def test_changing_the_neighbour_count_rebuilds_the_table():
     drift.neighbours = 3  # e.g. chosen on dev after training
     expected = torch.tensor([0.6, 0.8]) + (0.6 * DRIFT[0] + 0.8 * DRIFT[1]) / 1.4
     assert drift.table(trained())[6].tolist() == pytest.approx(expected.tolist())
+    lists = drift._unseen_neighbours
     drift.neighbours = 50
     assert drift.neighbours == 3  # no more than the training words
+    assert drift._unseen_neighbours is lists  # the same K keeps its neighbour lists
     with pytest.raises(ValueError, match="neighbours must be >= 1"):
         drift.neighbours = 0
 
