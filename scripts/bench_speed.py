@@ -30,7 +30,7 @@ import torch
 from hydra import compose, initialize_config_dir
 
 from seqlab.config import config_dir
-from seqlab.pipeline import build, build_task, build_trainer
+from seqlab.build import build_datamodule, build_task, build_trainer
 from seqlab.predictor import Predictor
 
 YARDSTICK = Path(__file__).resolve().parents[2] / "shared" / "bench" / "bare_bilstm_crf.py"
@@ -63,7 +63,7 @@ def run_yardstick(data: str, batch_size: int, eval_batch_size: int, threads: int
 def run_seqlab(data: str, batch_size: int, eval_batch_size: int, out_dir: str) -> dict:
     overrides = [
         "experiment=conll2003", f"data.dir={data}", "data.tag_scheme=IOB2", "data.lowercase=false",
-        "embedding.word_dropout=0.0", f"data.batch_size={batch_size}",
+        "embedding.word.word_dropout=0.0", f"data.batch_size={batch_size}",
         f"data.eval_batch_size={eval_batch_size}", "optimizer=sgd", "trainer.max_epochs=1",
         "trainer.limit_val_batches=0", "~callbacks.early_stopping", "~callbacks.model_checkpoint", "~callbacks.last_checkpoint",
         f"paths.output_dir={out_dir}", "seed=1",
@@ -72,10 +72,11 @@ def run_seqlab(data: str, batch_size: int, eval_batch_size: int, out_dir: str) -
         cfg = compose("train", overrides=overrides)
     pl.seed_everything(cfg.seed)
     started = time.perf_counter()
-    datamodule = build(cfg.data)
+    datamodule = build_datamodule(cfg)
     datamodule.setup("fit")
-    prepare_s = time.perf_counter() - started
     task = build_task(cfg, datamodule.spec)
+    datamodule.use_featurizers(task.featurizers())
+    prepare_s = time.perf_counter() - started
     timer = EpochTimer()
     trainer = build_trainer(cfg)
     trainer.callbacks.append(timer)
@@ -83,7 +84,7 @@ def run_seqlab(data: str, batch_size: int, eval_batch_size: int, out_dir: str) -
     train_s = timer.seconds[0]
 
     task.eval()
-    sentences = len(datamodule.encoded["test"])
+    sentences = len(datamodule.encoded("test"))
     started = time.perf_counter()
     with torch.inference_mode():
         for batch in datamodule.test_dataloader():
@@ -93,14 +94,13 @@ def run_seqlab(data: str, batch_size: int, eval_batch_size: int, out_dir: str) -
     test_f1 = trainer.test(task, datamodule=datamodule, verbose=False)[0]["test/f1"]
     test_s = time.perf_counter() - started
     # The user-facing path: raw text lines in, tags + entity spans (with scores) out.
-    lines = [" ".join(tokens) for tokens in datamodule.datasets["test"]["tokens"]]
-    predictor = Predictor(task, datamodule.word_tokenizer, datamodule.char_tokenizer, max_chars=datamodule.max_chars,
-                          splitter="whitespace", batch_size=eval_batch_size)
+    lines = [" ".join(tokens) for tokens in datamodule.dataset("test")["tokens"]]
+    predictor = Predictor(task, splitter="whitespace", batch_size=eval_batch_size)
     started = time.perf_counter()
     predictions = predictor.predict(lines)
     predict_s = time.perf_counter() - started
     assert len(predictions) == sentences
-    return {"train_sents_per_s": round(len(datamodule.encoded["train"]) / train_s, 1),
+    return {"train_sents_per_s": round(len(datamodule.encoded("train")) / train_s, 1),
             "decode_sents_per_s": round(sentences / decode_s, 1), "train_s": round(train_s, 3),
             "trainer_test_sents_per_s": round(sentences / test_s, 1), "prepare_s": round(prepare_s, 2),
             "predict_raw_text_sents_per_s": round(sentences / predict_s, 1),

@@ -11,6 +11,8 @@ import pytorch_lightning as pl
 import torch
 from pytorch_lightning.callbacks import EMAWeightAveraging
 
+from seqlab.modules import drift
+
 
 class NonFiniteLossError(FloatingPointError):
     """The training loss became NaN or infinite."""
@@ -95,3 +97,57 @@ class ExponentialMovingAverage(EMAWeightAveraging):
                            checkpoint: dict[str, Any]) -> None:
         if self._average_model is not None:  # resuming fit; outside fit state_dict holds the average already
             super().on_load_checkpoint(trainer, pl_module, checkpoint)
+
+
+class UnseenWordDrift(pl.Callback):
+    """Move the vectors of words training never showed by the fine-tuning drift of their nearest
+    training words (:class:`seqlab.modules.drift.UnseenWordDrift`), before every validation.
+
+    The moved rows are written into the word table itself, so the checkpoints saved after that
+    validation, and so the final test, ``seqlab-eval`` and the ``Predictor``, all read them; the
+    rows belong to no training word, so training never reads them. The table as it was before
+    training is kept in this callback's state (saved in checkpoints, for exact resume).
+
+    Args:
+        neighbours: nearest training words (cosine of the initial vectors) whose drift a word takes.
+        scale: factor on their cosine-weighted mean drift.
+        part: the embedding part holding the word vectors (its ``weight``).
+    """
+
+    def __init__(self, neighbours: int = 20, scale: float = 1.0, part: str = "word") -> None:
+        if neighbours < 1 or scale <= 0:
+            raise ValueError(f"callbacks.unseen_word_drift: neighbours must be >= 1 and scale > 0, "
+                             f"got {neighbours} and {scale}")
+        self.neighbours = neighbours
+        self.scale = scale
+        self.part = part
+        self.initial: torch.Tensor | None = None
+        self._drift: drift.UnseenWordDrift | None = None
+
+    def _weight(self, module: pl.LightningModule) -> torch.Tensor:
+        parts = module.embedder.parts
+        if self.part not in parts or not hasattr(parts[self.part], "weight"):
+            raise ValueError(f"callbacks.unseen_word_drift moves word vectors, but the embedder has no part "
+                             f"{self.part!r} with a word table (parts: {', '.join(parts)})")
+        return parts[self.part].weight
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        if stage == "fit" and self.initial is None:  # a resumed run loads it from the checkpoint instead
+            self.initial = self._weight(pl_module).detach().cpu().clone()
+
+    def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self.initial is None:
+            return
+        if self._drift is None:
+            train_words = pl_module.spec.train_word_vocab_size
+            if train_words is None:
+                raise ValueError("callbacks.unseen_word_drift needs the data's count of training words")
+            self._drift = drift.UnseenWordDrift(self.initial, train_words, self.neighbours, self.scale)
+        self._drift.apply(self._weight(pl_module))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"initial": self.initial}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.initial = state_dict["initial"]
+        self._drift = None

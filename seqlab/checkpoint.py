@@ -9,10 +9,14 @@ from typing import Any
 import torch
 from pytorch_lightning.plugins.io import TorchCheckpointIO
 from omegaconf import DictConfig, OmegaConf
-from tokenizers import Tokenizer
 
-from seqlab.data.spec import DataSpec
+from seqlab.build import build_task
+from seqlab.spec import DataSpec
 from seqlab.tasks.base import CHECKPOINT_FORMAT, Task
+from seqlab.version import __version__
+
+#: The seqlab versions that wrote each older checkpoint format.
+_WRITTEN_BY = {1: "seqlab 0.1"}
 
 
 class CheckpointError(ValueError):
@@ -31,39 +35,34 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     meta = checkpoint.get("seqlab") if isinstance(checkpoint, dict) else None
     if meta is None:
         raise CheckpointError(f"{path}: not a seqlab checkpoint (no 'seqlab' entry)")
-    if meta.get("format") != CHECKPOINT_FORMAT:
+    found = meta.get("format")
+    if found != CHECKPOINT_FORMAT:
+        writer = f"seqlab {meta['version']}" if meta.get("version") else _WRITTEN_BY.get(found, "another seqlab")
+        newer = isinstance(found, int) and found > CHECKPOINT_FORMAT
+        remedy = "upgrade seqlab" if newer else f"retrain, or evaluate and predict with {writer}"
         raise CheckpointError(
-            f"{path}: checkpoint format {meta.get('format')} is not supported by this seqlab "
-            f"(expects format {CHECKPOINT_FORMAT}); retrain or use the seqlab version that wrote it"
+            f"{path}: written by {writer} in checkpoint format {found}; this is seqlab {__version__}, which reads "
+            f"format {CHECKPOINT_FORMAT}: {remedy}"
         )
     return checkpoint
 
 
 @dataclass
 class RestoredModel:
-    """A trained task with the config and vocabularies it was trained with."""
+    """A trained task (its ``spec`` holds the labels and vocabularies) with the config it was trained with."""
 
     task: Task
     config: DictConfig
-    spec: DataSpec
-    word_tokenizer: Tokenizer
-    char_tokenizer: Tokenizer
 
 
 def restore(checkpoint: dict[str, Any]) -> RestoredModel:
-    """Rebuild the task from the checkpoint's own config and load its weights."""
-    from seqlab.pipeline import build_task  # the one place that builds tasks from config
-
+    """Rebuild the task from the checkpoint's own config and spec, and load its weights."""
     meta = checkpoint["seqlab"]
     config = OmegaConf.create(meta["config"])
-    spec = DataSpec.from_dict(meta["spec"])
-    task = build_task(config, spec)
+    task = build_task(config, DataSpec.from_dict(meta["spec"]))
     task.load_state_dict(checkpoint["state_dict"])
     task.best_val_score = meta.get("best_val_score", 0.0)
-    return RestoredModel(
-        task.eval(), config, spec, Tokenizer.from_str(meta["tokenizers"]["word"]),
-        Tokenizer.from_str(meta["tokenizers"]["char"]),
-    )
+    return RestoredModel(task.eval(), config)
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):

@@ -3,7 +3,7 @@
 Lightning's own launcher starts the other local ranks by re-running the command line. Under
 Hydra that re-runs ``-m`` sweeps inside every rank (each rank would launch the whole sweep
 again) and lets every rank make its own run directory. :class:`DDPStrategy` keeps everything
-of Lightning's DDP but starts the other ranks with ``python -m seqlab.distributed <config>``:
+of Lightning's DDP but starts the other ranks with ``python -m seqlab.cli.rank <config>``:
 the job's resolved config, with no Hydra and no command line, so each trial of a sweep gets
 exactly its own settings and one run directory. :func:`release_workers` ends a job's ranks and
 process group, so the next trial of an in-process sweep starts a fresh one.
@@ -36,7 +36,7 @@ _LAUNCH_VARIABLES = ("MASTER_ADDR", "MASTER_PORT", "NODE_RANK", "LOCAL_RANK", "W
 
 
 class ConfigLauncher(_SubprocessScriptLauncher):
-    """Starts local ranks ``1..N-1`` as ``python -m seqlab.distributed <config file>``.
+    """Starts local ranks ``1..N-1`` as ``python -m seqlab.cli.rank <config file>``.
 
     If a rank fails, the others are stopped; the main process is killed only if it is still
     running ``grace_s`` seconds later (then it is stuck in a collective waiting for the dead rank).
@@ -69,7 +69,7 @@ class ConfigLauncher(_SubprocessScriptLauncher):
                           LOCAL_RANK=str(env.local_rank()), WORLD_SIZE=str(self.num_processes * self.num_nodes))
         for local_rank in range(1, self.num_processes):
             child_env = {**os.environ, "LOCAL_RANK": str(local_rank)}
-            command = [sys.executable, "-m", "seqlab.distributed", str(config_file)]
+            command = [sys.executable, "-m", "seqlab.cli.rank", str(config_file)]
             self.procs.append(subprocess.Popen(command, env=child_env))
 
     def _watch(self) -> None:
@@ -151,19 +151,3 @@ def gather_dict(items: dict[Any, Any]) -> dict[Any, Any]:
     for part in parts:
         merged.update(part or {})
     return merged
-
-
-def rank_main(argv: list[str] | None = None) -> None:
-    """Entry of a local rank started by :class:`ConfigLauncher`: train the given resolved config."""
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        raise SystemExit("usage: python -m seqlab.distributed <resolved job config.yaml>")
-    rank = os.environ.get("LOCAL_RANK", "?")
-    logging.basicConfig(level=logging.WARNING, format=f"[rank {rank}] %(levelname)s %(name)s: %(message)s")
-    from seqlab.pipeline import train
-
-    train(OmegaConf.load(argv[0]))
-
-
-if __name__ == "__main__":
-    rank_main()

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import torch
-from tokenizers import Tokenizer
 
 from seqlab.checkpoint import read_checkpoint, restore
 from seqlab.data.collate import collate_examples
@@ -19,33 +18,23 @@ from seqlab.tokenization.vocab import text_splitter
 
 
 class Predictor:
-    """A trained task with its tokenizers: raw text in, structured predictions out.
+    """A trained task: raw text in, structured predictions out.
+
+    The task's spec says how text is cut into words and its embedding parts how words become
+    tensors, exactly as in training.
 
     Args:
         task: the trained task (eval mode is set here).
-        word_tokenizer: the task's word vocabulary.
-        char_tokenizer: the task's character vocabulary.
-        max_chars: characters per token, as in training.
-        splitter: how raw text is cut into words (see :data:`seqlab.tokenization.vocab.SPLITTERS`).
+        splitter: how raw text is cut into words (see :data:`seqlab.tokenization.vocab.SPLITTERS`);
+            default: the one the task was trained with (``task.spec.splitter``).
         batch_size: texts per forward pass.
         nbest: also return the ``nbest`` best tag sequences with their probabilities (CRF heads).
     """
 
-    def __init__(
-        self,
-        task: Task,
-        word_tokenizer: Tokenizer,
-        char_tokenizer: Tokenizer,
-        max_chars: int = 20,
-        splitter: str = "words",
-        batch_size: int = 256,
-        nbest: int = 1,
-    ) -> None:
+    def __init__(self, task: Task, splitter: str | None = None, batch_size: int = 256, nbest: int = 1) -> None:
         self.task = task.eval()
-        self.word_tokenizer = word_tokenizer
-        self.char_tokenizer = char_tokenizer
-        self.max_chars = max_chars
-        self.splitter = text_splitter(splitter)
+        self.splitter = text_splitter(splitter or task.spec.splitter)
+        self.featurizers = task.featurizers()
         self.batch_size = batch_size
         self.nbest = nbest
 
@@ -54,18 +43,9 @@ class Predictor:
         cls, path: str | Path, device: str = "cpu", splitter: str | None = None, batch_size: int = 256,
         nbest: int = 1,
     ) -> "Predictor":
-        """Rebuild the task from the checkpoint's own config, labels and tokenizers."""
+        """Rebuild the task from the checkpoint's own config and spec (labels, vocabularies)."""
         model = restore(read_checkpoint(path))
-        data = model.config.get("data", {})
-        return cls(
-            model.task.to(device),
-            model.word_tokenizer,
-            model.char_tokenizer,
-            max_chars=int(data.get("max_chars", 20)),
-            splitter=splitter or data.get("splitter") or "words",
-            batch_size=batch_size,
-            nbest=nbest,
-        )
+        return cls(model.task.to(device), splitter=splitter, batch_size=batch_size, nbest=nbest)
 
     def split(self, text: str) -> tuple[list[str], list[tuple[int, int]]]:
         """Words of ``text`` and their character offsets."""
@@ -111,9 +91,7 @@ class Predictor:
         filled = [i for i, (words, _) in enumerate(split) if words]
         outputs: list[dict[str, Any]] = [self.task.empty_prediction(text) for text in texts]
         if filled:
-            examples = encode_examples(
-                self.word_tokenizer, self.char_tokenizer, [split[i][0] for i in filled], self.max_chars
-            )
+            examples = encode_examples(self.featurizers, [split[i][0] for i in filled])
             batch = collate_examples(examples).to(self.task.device)
             for i, prediction in zip(filled, self.task.predict_texts(batch, self.nbest)):
                 words, offsets = split[i]

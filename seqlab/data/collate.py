@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import torch
 from torch import Tensor
@@ -13,67 +13,64 @@ from seqlab.tokenization.vocab import PAD_ID
 
 @dataclass
 class EncodedExample:
-    """One text as tensors: word ids ``(n,)``, char ids ``(n, L)``, casing class ids ``(n,)``
-    (:mod:`seqlab.tokenization.casing`) and its target, if labelled: tag ids ``(n,)`` for
-    sequence labelling, a 0-d label id for classification."""
+    """One text as tensors: each batch input by name (first dimension: the text's words), and its
+    target, if labelled: tag ids ``(n,)`` for sequence labelling, a 0-d label id for classification."""
 
     index: int
-    word_ids: Tensor
-    char_ids: Tensor
-    casing: Tensor
+    features: dict[str, Tensor]
+    length: int
     target: Tensor | None
 
 
 @dataclass
 class Batch:
-    """A padded batch; ``mask`` is True on real tokens, ``index`` the examples' dataset rows."""
+    """A padded batch; ``mask`` is True on real tokens, ``index`` the examples' dataset rows.
+
+    ``features`` holds each batch input by name, ``(B, T, ...)``, 0 on padding.
+    """
 
     index: Tensor  # (B,)
-    word_ids: Tensor  # (B, T)
-    char_ids: Tensor  # (B, T, L)
-    casing: Tensor  # (B, T) casing class ids, 0 on padding
+    features: dict[str, Tensor]
     mask: Tensor  # (B, T) bool
     targets: Tensor | None = None  # (B, T) tag ids, or (B,) label ids
 
     def __len__(self) -> int:
         return self.index.numel()
 
-    def to(self, device: torch.device | str, non_blocking: bool = False) -> "Batch":
+    def _map(self, move: Callable[[Tensor], Tensor]) -> Batch:
+        return Batch(move(self.index), {name: move(t) for name, t in self.features.items()}, move(self.mask),
+                     move(self.targets) if self.targets is not None else None)
+
+    def to(self, device: torch.device | str, non_blocking: bool = False) -> Batch:
         """The same batch with every tensor on ``device``."""
-        return Batch(**{k: v.to(device, non_blocking=non_blocking) if v is not None else None
-                        for k, v in vars(self).items()})
+        return self._map(lambda t: t.to(device, non_blocking=non_blocking))
 
-    def pin_memory(self) -> "Batch":
+    def pin_memory(self) -> Batch:
         """The same batch in page-locked memory (called by the DataLoader with ``pin_memory=True``)."""
-        return Batch(**{k: v.pin_memory() if v is not None else None for k, v in vars(self).items()})
+        return self._map(lambda t: t.pin_memory())
 
 
-def collate_examples(sentences: Sequence[EncodedExample]) -> Batch:
-    """Pad texts to the longest one (and characters to the longest word) in the batch."""
-    size = len(sentences)
-    length = max(s.word_ids.numel() for s in sentences)
-    chars = max(s.char_ids.size(1) for s in sentences)
-    word_ids = torch.full((size, length), PAD_ID, dtype=torch.long)
-    char_ids = torch.full((size, length, chars), PAD_ID, dtype=torch.long)
-    mask = torch.zeros((size, length), dtype=torch.bool)
-    casing = torch.full((size, length), PAD_ID, dtype=torch.long)
-    first = sentences[0].target
-    per_token = first is not None and first.dim() == 1
+def pad_stack(tensors: Sequence[Tensor], fill: int = PAD_ID) -> Tensor:
+    """Stack tensors of one rank and varying sizes, each padded with ``fill`` to the largest size."""
+    shape = [max(t.size(d) for t in tensors) for d in range(tensors[0].dim())]
+    out = tensors[0].new_full((len(tensors), *shape), fill)
+    for row, tensor in enumerate(tensors):
+        out[(row, *(slice(0, n) for n in tensor.shape))] = tensor
+    return out
+
+
+def collate_examples(examples: Sequence[EncodedExample]) -> Batch:
+    """Pad every input to the longest text (and its other dimensions to their largest) in the batch."""
+    lengths = torch.tensor([e.length for e in examples], dtype=torch.long)
+    mask = torch.arange(int(lengths.max())).unsqueeze(0) < lengths.unsqueeze(1)
+    features = {name: pad_stack([e.features[name] for e in examples]) for name in examples[0].features}
+    first = examples[0].target
     targets = None
-    if first is not None and not per_token:
-        targets = torch.stack([s.target for s in sentences])
-    elif per_token:
-        targets = torch.zeros((size, length), dtype=torch.long)
-    for row, sentence in enumerate(sentences):
-        n, c = sentence.char_ids.shape
-        word_ids[row, :n] = sentence.word_ids
-        char_ids[row, :n, :c] = sentence.char_ids
-        mask[row, :n] = True
-        casing[row, :n] = sentence.casing
-        if per_token:
-            targets[row, :n] = sentence.target
-    index = torch.tensor([s.index for s in sentences], dtype=torch.long)
-    return Batch(index=index, word_ids=word_ids, char_ids=char_ids, casing=casing, mask=mask, targets=targets)
+    if first is not None:
+        targets = torch.stack([e.target for e in examples]) if first.dim() == 0 else pad_stack(
+            [e.target for e in examples], fill=0)
+    index = torch.tensor([e.index for e in examples], dtype=torch.long)
+    return Batch(index=index, features=features, mask=mask, targets=targets)
 
 
 class BucketBatchSampler(Sampler[list[int]]):

@@ -1,7 +1,8 @@
 """Lightning DataModules: CoNLL sequence labelling and TSV/CSV/JSONL text classification.
 
 Both share :class:`TokenDataModule`: vocabularies built from train (plus the dev/test words that
-pretrained vectors cover), encoding to id tensors, and length-bucketed batches.
+pretrained vectors cover) into a :class:`~seqlab.spec.DataSpec`, encoding with the featurizers
+the model's embedding parts declare, and length-bucketed batches.
 """
 from __future__ import annotations
 
@@ -12,20 +13,20 @@ from typing import Any, Sequence
 import datasets
 import pytorch_lightning as pl
 import torch
-from tokenizers import Tokenizer
 from torch import Tensor
 from torch.utils.data import DataLoader
 
 from seqlab.data.collate import Batch, BucketBatchSampler, EncodedExample, collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.data.readers import load_conll, load_examples, read_text_classification
-from seqlab.data.spec import DataSpec
 from seqlab.data.tag_schemes import labels_for_types, parse_scheme, split_tag
 from seqlab.resources import sample_path
+from seqlab.spec import DataSpec, Featurizer
 from seqlab.tokenization.vectors import WordVectors, embedding_matrix, load_word_vectors
 from seqlab.tokenization.vocab import (
     UNK_ID,
     add_words,
+    encode_words,
     split_text,
     text_splitter,
     train_char_tokenizer,
@@ -48,7 +49,7 @@ class TokenDataModule(pl.LightningDataModule):
         min_word_frequency: words rarer than this in train map to the unknown id.
         lowercase: lowercase words before the word vocabulary lookup (characters keep case).
         pretrained: word-vector file (GloVe/word2vec text, .gz) or packaged name; the words of
-            every split it covers join the vocabulary, and :attr:`pretrained_weights` holds the rows.
+            every split it covers join the vocabulary, and :attr:`pretrained_vectors` holds the rows.
         num_workers: DataLoader worker processes.
         seed: seed of the batch shuffling.
         cache_dir: ``datasets`` cache folder (default: the ``datasets`` default).
@@ -80,16 +81,18 @@ class TokenDataModule(pl.LightningDataModule):
         self.num_workers = num_workers
         self.seed = seed
         self.cache_dir = cache_dir
-        self.word_tokenizer = None
-        self.char_tokenizer = None
+        #: What the model needs to know about the data; set by :meth:`setup` (or :meth:`use_spec`).
         self.spec: DataSpec | None = None
-        self.pretrained_weights: Tensor | None = None
-        self.datasets: dict[str, datasets.Dataset] = {}
-        self.encoded: dict[str, list[EncodedExample]] = {}
+        #: The initial word vectors ``(word_vocab_size, D)`` when ``pretrained`` is set.
+        self.pretrained_vectors: Tensor | None = None
+        self._featurizers: dict[str, Featurizer] | None = None
+        self._datasets: dict[str, datasets.Dataset] = {}
+        self._encoded: dict[str, list[EncodedExample]] = {}
 
     # -- what subclasses define -------------------------------------------------------------
     tag_scheme: str | None = None
     target_column = "tags"  # the dataset column holding the labels
+    splitter = "words"  # how raw text is cut into words at prediction
 
     def read(self, split: str, known_labels: Sequence[str] | None) -> datasets.Dataset:
         """The split as a dataset with a ``tokens`` column and, if labelled, a target column."""
@@ -105,85 +108,116 @@ class TokenDataModule(pl.LightningDataModule):
 
     # -- shared -------------------------------------------------------------------------------
     def path(self, split: str) -> Path:
-        return self.dir / self.files[split]
+        """The file of ``split``."""
+        return self.dir / str(self.files[split])
 
-    def use_vocabularies(self, word_tokenizer: Tokenizer, char_tokenizer: Tokenizer, spec: DataSpec) -> None:
-        """Encode with a trained model's vocabularies and labels: :meth:`setup` then reads only
-        the dev and test files (train need not exist), with ``spec.labels`` as the known labels."""
-        self.word_tokenizer, self.char_tokenizer, self.spec = word_tokenizer, char_tokenizer, spec
+    def has_split(self, split: str) -> bool:
+        """Whether ``split`` was read (a file is configured for it and the stage needs it)."""
+        return split in self._datasets
+
+    def dataset(self, split: str) -> datasets.Dataset:
+        """The rows of ``split`` as read (tokens, and labels as written in the training scheme)."""
+        if split not in self._datasets:
+            raise KeyError(f"no {split} split was read from {self.dir}")
+        return self._datasets[split]
+
+    def use_spec(self, spec: DataSpec) -> None:
+        """Encode with a trained model's vocabularies and labels: :meth:`setup` then reads only the
+        files its stage needs (``test``: the test file; train need not exist), with ``spec.labels``
+        as the known labels."""
+        self.spec = spec
+
+    def use_featurizers(self, featurizers: dict[str, Featurizer]) -> None:
+        """The batch inputs to compute (the model's :meth:`~seqlab.tasks.base.Task.featurizers`)."""
+        self._featurizers = dict(featurizers)
+        self._encoded = {}
+        if self.spec is not None and self._datasets:
+            self._encode()
 
     def setup(self, stage: str | None = None) -> None:
-        """Read the splits, build vocabularies and labels from train (unless given), encode.
+        """Read the splits, build vocabularies and labels from train (unless given), and encode
+        once the featurizers are known. Idempotent: Lightning calls it again from ``fit``/``test``."""
+        if not self._datasets:
+            self._read(stage)
+        if self._featurizers is not None and not self._encoded:
+            self._encode()
 
-        Idempotent: Lightning calls it again from ``fit``/``test``.
-        """
-        if self.encoded:
-            return
+    def _read(self, stage: str | None) -> None:
         building = self.spec is None
-        if building:
-            self.datasets["train"] = self.read("train", None)
-            labels = self.labels_from(self.datasets["train"])
+        if self.spec is None:
+            self._datasets["train"] = self.read("train", None)
+            labels = self.labels_from(self._datasets["train"])
         else:
             labels = list(self.spec.labels)
-        for split in SPLITS[1:]:
+        wanted = SPLITS[1:] if building else {"test": ("test",), "validate": ("dev",)}.get(stage or "", SPLITS[1:])
+        for split in wanted:
             if self.files.get(split) is not None:
-                self.datasets[split] = self.read(split, labels)
-        vectors = load_word_vectors(self.pretrained) if building and self.pretrained else None
+                self._datasets[split] = self.read(split, labels)
         if building:
-            self._build_vocabularies(labels, vectors)
-        for split, dataset in self.datasets.items():
-            targets = dataset[self.target_column] if self.target_column in dataset.column_names else None
-            self.encoded[split] = self.encode(dataset["tokens"], targets)
-        if vectors is not None:
-            self._use_vectors(vectors)
+            vectors = load_word_vectors(self.pretrained) if self.pretrained else None
+            self.spec = self._build_spec(labels, vectors)
+            if vectors is not None:
+                self._use_vectors(vectors, self.spec)
 
-    def _build_vocabularies(self, labels: list[str], vectors: WordVectors | None) -> None:
-        train = self.datasets["train"]
-        extra_words = []
+    def _build_spec(self, labels: list[str], vectors: WordVectors | None) -> DataSpec:
+        train = self._datasets["train"]
+        extra_words: list[str] = []
         if vectors is not None:
-            extra_words = vectors.covered(w for d in self.datasets.values() for s in d["tokens"] for w in s)
-        self.word_tokenizer = train_word_tokenizer(
+            extra_words = vectors.covered(w for d in self._datasets.values() for s in d["tokens"] for w in s)
+        word_tokenizer = train_word_tokenizer(
             train["tokens"], min_frequency=self.min_word_frequency, lowercase=self.lowercase
         )
-        train_words = self.word_tokenizer.get_vocab_size()
-        self.word_tokenizer = add_words(self.word_tokenizer, extra_words)
-        self.char_tokenizer = train_char_tokenizer(train["tokens"])
-        self.spec = DataSpec(
+        train_words = word_tokenizer.get_vocab_size()
+        return DataSpec(
             labels=tuple(labels),
             tag_scheme=self.tag_scheme,
-            word_vocab_size=self.word_tokenizer.get_vocab_size(),
-            char_vocab_size=self.char_tokenizer.get_vocab_size(),
+            word_tokenizer=add_words(word_tokenizer, extra_words),
+            char_tokenizer=train_char_tokenizer(train["tokens"]),
             train_word_vocab_size=train_words,
+            max_chars=self.max_chars,
+            splitter=self.splitter,
         )
 
-    def _use_vectors(self, vectors: WordVectors) -> None:
-        vocab = self.word_tokenizer.get_vocab()
+    def _use_vectors(self, vectors: WordVectors, spec: DataSpec) -> None:
+        vocab = spec.word_tokenizer.get_vocab()
         matrix, covered = embedding_matrix(vectors, vocab, seed=self.seed)
-        self.pretrained_weights = torch.from_numpy(matrix)
+        self.pretrained_vectors = torch.from_numpy(matrix)
         log.info("pretrained vectors %s: %d of %d vocabulary words covered (%.1f%%)", vectors.source, covered,
                  len(vocab), 100.0 * covered / len(vocab))
         for split in SPLITS[1:]:
-            if split in self.encoded:
-                unknown = sum(int((e.word_ids == UNK_ID).sum()) for e in self.encoded[split])
-                outside = sum(int((e.word_ids >= self.spec.train_word_vocab_size).sum()) for e in self.encoded[split])
-                total = sum(e.word_ids.numel() for e in self.encoded[split])
+            if split in self._datasets:
+                ids = torch.tensor([i for s in encode_words(spec.word_tokenizer, self._datasets[split]["tokens"])
+                                    for i in s])
                 log.info("%s: %.2f%% of %d tokens map to the unknown word, %.2f%% are words not in train that "
-                         "the vectors cover", split, 100.0 * unknown / total, total, 100.0 * outside / total)
+                         "the vectors cover", split, 100.0 * float((ids == UNK_ID).float().mean()), ids.numel(),
+                         100.0 * float((ids >= (spec.train_word_vocab_size or 0)).float().mean()))
+
+    def _encode(self) -> None:
+        for split, dataset in self._datasets.items():
+            targets = dataset[self.target_column] if self.target_column in dataset.column_names else None
+            self._encoded[split] = self.encode(dataset["tokens"], targets)
 
     def encode(self, sentences: list[list[str]], targets: list | None = None) -> list[EncodedExample]:
-        """Tokens (and targets) to id tensors with this module's vocabularies."""
-        assert self.spec is not None, "call setup() first"
+        """Tokens (and targets) to tensors with the model's featurizers."""
+        if self.spec is None or self._featurizers is None:
+            raise RuntimeError("call setup() and use_featurizers() before encoding")
         label_index = {label: i for i, label in enumerate(self.spec.labels)}
         tensors = [self.target(t, label_index) for t in targets] if targets is not None else None
-        return encode_examples(self.word_tokenizer, self.char_tokenizer, sentences, self.max_chars, tensors)
+        return encode_examples(self._featurizers, sentences, tensors)
+
+    def encoded(self, split: str) -> list[EncodedExample]:
+        """The examples of ``split`` as tensors (after :meth:`use_featurizers`)."""
+        if split not in self._encoded:
+            if split not in self._datasets:
+                raise ValueError(f"no {split} file configured for {self.dir}")
+            raise RuntimeError("call use_featurizers() before loading batches")
+        return self._encoded[split]
 
     def _loader(self, split: str, train: bool) -> DataLoader:
-        if split not in self.encoded:
-            raise ValueError(f"no {split} file configured for {self.dir}")
-        examples = self.encoded[split]
+        examples = self.encoded(split)
         trainer = self.trainer  # under DDP each rank loads its own share of every global batch
         sampler = BucketBatchSampler(
-            [e.word_ids.numel() for e in examples],
+            [e.length for e in examples],
             self.batch_size if train else self.eval_batch_size,
             shuffle=train,
             seed=self.seed,

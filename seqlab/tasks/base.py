@@ -10,14 +10,18 @@ import torch
 from torch import nn
 
 from seqlab.data.collate import Batch
-from seqlab.data.spec import DataSpec
+from seqlab.modules.embedder import TokenEmbedder
+from seqlab.spec import DataSpec, Featurizer
+from seqlab.version import __version__
 
 #: Takes parameter groups (dicts with ``params``), as every ``torch.optim`` optimizer accepts.
 OptimizerFactory = Callable[[Iterable[dict[str, Any]]], torch.optim.Optimizer]
 SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
 
 #: Format of the ``seqlab`` entry in checkpoints; bump on incompatible changes.
-CHECKPOINT_FORMAT = 1
+#: 1: seqlab 0.1 (one embedding module, tokenizers beside the spec); 2: seqlab 0.2 (embedding parts,
+#: the spec holds vocabularies and encoding settings).
+CHECKPOINT_FORMAT = 2
 
 
 def _under(name: str, prefix: str) -> bool:
@@ -33,14 +37,15 @@ class Task(pl.LightningModule):
     :attr:`test_predictions`, one entry per test row.
 
     Args:
-        spec: labels and vocabulary sizes of the data.
-        embedder: token representation with ``output_dim``.
+        spec: labels, vocabularies and encoding settings of the data.
+        embedder: token representation with ``output_dim``: its parts say which batch inputs
+            the data must compute (:meth:`featurizers`).
         encoder: contextual encoder taking ``embedder.output_dim`` (``input_dim``).
         head: the output layer, taking ``encoder.output_dim``, with ``loss`` and ``decode``.
         optimizer: factory taking the parameter groups (a ``_partial_`` optimizer config).
         scheduler: optional factory taking the optimizer (a ``_partial_`` scheduler config).
         scheduler_interval: ``"epoch"`` or ``"step"``.
-        lr_scales: learning-rate multipliers by parameter-name prefix, e.g. ``{"embedder.word": 0.1}``
+        lr_scales: learning-rate multipliers by parameter-name prefix, e.g. ``{"embedder.parts.word": 0.1}``
             trains the word vectors at a tenth of the optimizer's rate; each prefix must name
             trainable parameters, and the longest matching prefix wins.
     """
@@ -48,7 +53,7 @@ class Task(pl.LightningModule):
     def __init__(
         self,
         spec: DataSpec,
-        embedder: nn.Module,
+        embedder: TokenEmbedder,
         encoder: nn.Module,
         head: nn.Module,
         optimizer: OptimizerFactory,
@@ -69,7 +74,7 @@ class Task(pl.LightningModule):
         self.scheduler_factory = scheduler
         self.scheduler_interval = scheduler_interval
         self.lr_scales = dict(lr_scales or {})
-        #: Extra entries (resolved config, tokenizer JSON) saved under ``checkpoint["seqlab"]``.
+        #: Extra entries (the resolved config) saved under ``checkpoint["seqlab"]``.
         self.checkpoint_extras: dict[str, Any] = {}
         self.test_predictions: dict[int, Any] = {}
         #: Best ``val/<selection_metric>`` seen so far (sanity checks excluded).
@@ -77,7 +82,11 @@ class Task(pl.LightningModule):
 
     def features(self, batch: Batch) -> torch.Tensor:
         """Encoder output ``(B, T, encoder.output_dim)``."""
-        return self.encoder(self.embedder(batch.word_ids, batch.char_ids, batch.casing), batch.mask)
+        return self.encoder(self.embedder(batch.features), batch.mask)
+
+    def featurizers(self) -> dict[str, Featurizer]:
+        """The batch inputs this model reads, with how to compute each from pre-split text."""
+        return self.embedder.featurizers()
 
     def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:
         """Write this task's report for ``predictions`` (one per dataset row); return its text."""
@@ -178,8 +187,8 @@ class Task(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["seqlab"] = {
-            "format": CHECKPOINT_FORMAT, "spec": self.spec.to_dict(), "best_val_score": self.best_val_score,
-            **self.checkpoint_extras,
+            "format": CHECKPOINT_FORMAT, "version": __version__, "spec": self.spec.to_dict(),
+            "best_val_score": self.best_val_score, **self.checkpoint_extras,
         }
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ import datasets
 from torch import Tensor
 
 from seqlab.data.collate import Batch
-from seqlab.data.spec import DataSpec
+from seqlab.spec import DataSpec
 from seqlab.data.tag_schemes import allowed_transitions, split_tag
 from seqlab.metrics.reports import write_span_report
 from seqlab.metrics.span_f1 import SpanF1, strict_spans

@@ -10,7 +10,7 @@ from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
 from seqlab.data.collate import Batch
-from seqlab.data.spec import DataSpec
+from seqlab.spec import DataSpec
 from seqlab.metrics.reports import write_classification_report
 from seqlab.tasks.base import Task
 

@@ -31,7 +31,7 @@ def test_default_run_writes_report_and_checkpoint(tmp_path: Path) -> None:
     checkpoint = torch.load(results["best_checkpoint"], map_location="cpu", weights_only=False)
     assert checkpoint["seqlab"]["spec"]["tag_scheme"] == "IOB2"
     assert checkpoint["seqlab"]["config"]["encoder"]["hidden_size"] == 100
-    assert json.loads(checkpoint["seqlab"]["tokenizers"]["word"])["model"]["type"] == "WordLevel"
+    assert json.loads(checkpoint["seqlab"]["spec"]["word_tokenizer"])["model"]["type"] == "WordLevel"
     assert (out / "tokenizers" / "word.json").is_file() and (out / "tokenizers" / "char.json").is_file()
 
 

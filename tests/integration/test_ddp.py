@@ -10,7 +10,7 @@ from pathlib import Path
 TRAIN = [sys.executable, "-m", "seqlab.cli.train"]
 # Deterministic settings: no dropout, so the ranks' random streams do not matter.
 COMMON = ["trainer.accelerator=cpu", "trainer.max_epochs=15", "trainer.enable_progress_bar=false", "seed=7",
-          "embedding.dropout=0", "encoder.dropout=0", "embedding.word_dropout=0"]
+          "embedding.dropout=0", "encoder.dropout=0", "embedding.word.word_dropout=0"]
 
 
 def train(tmp_path: Path, name: str, *args: str) -> dict:

@@ -7,7 +7,7 @@ import torch
 
 from seqlab.pipeline import train
 
-COMMON = ["trainer.max_epochs=4", "~callbacks.early_stopping", "seed=3", "embedding.word_dropout=0.1"]
+COMMON = ["trainer.max_epochs=4", "~callbacks.early_stopping", "seed=3", "embedding.word.word_dropout=0.1"]
 
 
 def final_weights(out) -> dict:
@@ -39,7 +39,7 @@ def test_sigkill_mid_training_then_resume_equals_uninterrupted(tmp_path) -> None
     import time
 
     args = [sys.executable, "-m", "seqlab.cli.train", "trainer.max_epochs=8", "~callbacks.early_stopping", "seed=3",
-            "embedding.word_dropout=0.1", "trainer.enable_progress_bar=false", "data.batch_size=16"]
+            "embedding.word.word_dropout=0.1", "trainer.enable_progress_bar=false", "data.batch_size=16"]
 
     def run_dir(name):
         return ["hydra.run.dir=" + str(tmp_path / name), f"data.cache_dir={tmp_path / 'cache'}"]

@@ -10,7 +10,9 @@ from seqlab.data.collate import collate_examples
 from seqlab.data.datamodules import TextClassificationDataModule
 from seqlab.data.readers import ReaderError
 from seqlab.modules.heads import POOLINGS, ClassifierHead
-from seqlab.pipeline import build, build_task, count_parameters
+from seqlab.build import build_datamodule, build_task
+from seqlab.modules.word import WordIds
+from seqlab.pipeline import count_parameters
 
 
 # ---------------------------------------------------------------------------- ClassifierHead
@@ -110,6 +112,7 @@ def tsv_dir(tmp_path: Path) -> Path:
 def datamodule(folder: Path, tmp_path: Path, **kwargs) -> TextClassificationDataModule:
     dm = TextClassificationDataModule(dir=str(folder), cache_dir=str(tmp_path / "cache"), **kwargs)
     dm.setup("fit")
+    dm.use_featurizers({"word_ids": WordIds(dm.spec.word_tokenizer)})
     return dm
 
 
@@ -117,14 +120,14 @@ def test_datamodule_labels_targets_and_batches(tsv_dir, tmp_path):
     dm = datamodule(tsv_dir, tmp_path, batch_size=3)
     assert dm.spec.labels == ("mid", "neg", "pos")  # sorted
     assert dm.spec.tag_scheme is None
-    assert set(dm.encoded) == {"train", "dev", "test"}
-    train = dm.encoded["train"]
+    assert all(dm.has_split(split) for split in ("train", "dev", "test"))
+    train = dm.encoded("train")
     assert all(e.target.dim() == 0 and e.target.dtype == torch.long for e in train)
     assert [int(e.target) for e in train] == [2, 1, 0, 2]
-    assert [int(e.target) for e in dm.encoded["test"]] == [0]
+    assert [int(e.target) for e in dm.encoded("test")] == [0]
     batch = collate_examples(train)
     assert batch.targets.shape == (4,) and batch.targets.tolist() == [2, 1, 0, 2]
-    assert batch.mask.sum(1).tolist() == [e.word_ids.numel() for e in train]
+    assert batch.mask.sum(1).tolist() == [e.length for e in train]
     loaded = list(dm.train_dataloader())
     assert sum(len(b) for b in loaded) == 4 and all(b.targets.shape == (len(b),) for b in loaded)
 
@@ -143,8 +146,8 @@ def test_dev_file_with_unseen_label_names_the_file_and_line(tsv_dir, tmp_path):
 )
 def test_splitter(tsv_dir, tmp_path, splitter, tokens):
     dm = datamodule(tsv_dir, tmp_path, splitter=splitter)
-    assert dm.datasets["train"]["tokens"][0] == tokens
-    assert dm.encoded["train"][0].word_ids.numel() == len(tokens)
+    assert dm.dataset("train")["tokens"][0] == tokens
+    assert dm.encoded("train")[0].features["word_ids"].numel() == len(tokens)
 
 
 def test_unknown_splitter_fails_early(tsv_dir):
@@ -158,7 +161,7 @@ def test_jsonl_files_with_custom_fields(tmp_path):
     (folder / "train.jsonl").write_text('{"review": "great", "stars": 5}\n{"review": "awful", "stars": 1}\n')
     dm = datamodule(folder, tmp_path, train_file="train.jsonl", dev_file=None, test_file=None,
                     text_field="review", label_field="stars")
-    assert dm.spec.labels == ("1", "5") and set(dm.encoded) == {"train"}
+    assert dm.spec.labels == ("1", "5") and dm.has_split("train") and not dm.has_split("dev")
     with pytest.raises(ValueError, match="no dev file configured"):
         dm.val_dataloader()
 
@@ -175,7 +178,7 @@ def sentiment(tmp_path_factory):
 
     with initialize_config_dir(str(config_dir()), version_base="1.3"):
         cfg = compose("train", overrides=["task=sentiment", f"data.cache_dir={tmp_path_factory.mktemp('cache')}"])
-    dm = build(cfg.data)
+    dm = build_datamodule(cfg)
     dm.setup("fit")
     return dm
 
@@ -212,8 +215,9 @@ def test_head_overrides_change_the_model(make_config, sentiment):
 @pytest.mark.parametrize("pooling", POOLINGS)
 def test_batched_predictions_equal_one_at_a_time(make_config, sentiment, pooling):
     task = sentiment_task(make_config, sentiment, f"head.pooling={pooling}").eval()
-    examples = sentiment.encoded["dev"][:16]
-    assert len({e.word_ids.numel() for e in examples}) > 1  # the batch really is padded
+    sentiment.use_featurizers(task.featurizers())
+    examples = sentiment.encoded("dev")[:16]
+    assert len({e.length for e in examples}) > 1  # the batch really is padded
     with torch.no_grad():
         batch = collate_examples(examples)
         predicted = task(batch)

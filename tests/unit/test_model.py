@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from seqlab.build import build_datamodule, build_task
 from seqlab.data.collate import collate_examples
-from seqlab.pipeline import build, build_task, count_parameters
+from seqlab.pipeline import count_parameters
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,7 @@ def datamodule(tmp_path_factory):
 
     with initialize_config_dir(str(config_dir()), version_base="1.3"):
         cfg = compose("train", overrides=[f"data.cache_dir={tmp_path_factory.mktemp('cache')}"])
-    dm = build(cfg.data)
+    dm = build_datamodule(cfg)
     dm.setup("fit")
     return dm
 
@@ -24,6 +25,12 @@ def datamodule(tmp_path_factory):
 def task_for(make_config, datamodule, *overrides):
     torch.manual_seed(0)
     return build_task(make_config(*overrides), datamodule.spec)
+
+
+def encoded(task, datamodule, split):
+    """The split encoded with the inputs ``task``'s embedding parts read."""
+    datamodule.use_featurizers(task.featurizers())
+    return datamodule.encoded(split)
 
 
 @pytest.mark.parametrize(
@@ -35,17 +42,16 @@ def task_for(make_config, datamodule, *overrides):
         "embedding.char=null",
         "embedding/char=lstm",
         "encoder=bigru",
-        "embedding.word_dim=50",
+        "embedding.word.dim=50",
+        "~embedding/word",
         "data.tag_scheme=IOBES",
-        "embedding.casing_dim=10",
-        "embedding.static_pretrained=true",
     ],
 )
 def test_override_changes_the_model(make_config, datamodule, override):
     base = task_for(make_config, datamodule)
     if override.startswith("data."):
         cfg = make_config(override)
-        dm = build(cfg.data)
+        dm = build_datamodule(cfg)
         dm.setup("fit")
         changed = build_task(cfg, dm.spec)
         assert changed.spec.labels != base.spec.labels
@@ -55,36 +61,31 @@ def test_override_changes_the_model(make_config, datamodule, override):
     assert count_parameters(changed) != count_parameters(base), override
 
 
-def test_drift_override_builds_the_unseen_word_drift(make_config, datamodule):
-    assert task_for(make_config, datamodule).embedder.drift is None
-    drift = task_for(make_config, datamodule, "embedding.drift_neighbours=7", "embedding.drift_scale=2").embedder.drift
-    assert drift.neighbours == 7 and drift.train_word_vocab_size == datamodule.spec.train_word_vocab_size
-    assert drift.scale == 2.0
-
-
 def test_composed_model_matches_the_config(make_config, datamodule):
     task = task_for(make_config, datamodule, "encoder.hidden_size=64", "encoder.num_layers=2", "head=softmax")
     assert task.encoder.rnn.hidden_size == 64 and task.encoder.rnn.num_layers == 2
     assert type(task.head).__name__ == "SoftmaxTagHead"
-    assert task_for(make_config, datamodule, "embedding.char=null").embedder.char is None
+    assert list(task_for(make_config, datamodule).embedder.parts) == ["word", "char"]
+    assert list(task_for(make_config, datamodule, "embedding.char=null").embedder.parts) == ["word"]
+    only_chars = task_for(make_config, datamodule, "~embedding/word", "embedding/char=lstm")
+    assert list(only_chars.embedder.parts) == ["char"] and set(only_chars.featurizers()) == {"char_ids"}
     assert type(task_for(make_config, datamodule, "optimizer=sgd", "optimizer.lr=0.015").configure_optimizers()).__name__ == "SGD"
 
 
-@pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm", "encoder=bigru", "encoder.num_layers=2"),
-                                       ("embedding.casing_dim=10",)])
+@pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm", "encoder=bigru", "encoder.num_layers=2")])
 def test_every_trainable_parameter_gets_a_gradient(make_config, datamodule, overrides):
     task = task_for(make_config, datamodule, *overrides)
-    batch = collate_examples(datamodule.encoded["train"][:16])
+    batch = collate_examples(encoded(task, datamodule, "train")[:16])
     task.train()
     task.head.loss(task.features(batch), batch.targets, batch.mask).backward()
     missing = [n for n, p in task.named_parameters() if p.requires_grad and (p.grad is None or not p.grad.abs().sum() > 0)]
     assert not missing
 
 
-@pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm",), ("embedding.casing_dim=10",)])
+@pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm",)])
 def test_batched_predictions_equal_one_sentence_at_a_time(make_config, datamodule, overrides):
     task = task_for(make_config, datamodule, *overrides).eval()
-    sentences = datamodule.encoded["dev"][:24]
+    sentences = encoded(task, datamodule, "dev")[:24]
     with torch.no_grad():
         batch = collate_examples(sentences)
         batched = task.labels_of(task(batch), batch.mask)
@@ -93,26 +94,38 @@ def test_batched_predictions_equal_one_sentence_at_a_time(make_config, datamodul
         emissions = task.head.projection(task.features(batch))
         for i, s in enumerate(sentences):
             one = collate_examples([s])
-            n = s.word_ids.numel()
+            n = s.length
             assert torch.allclose(emissions[i, :n], task.head.projection(task.features(one))[0], atol=1e-5)
 
 
 def test_dimension_mismatch_names_both_sides(make_config, datamodule):
-    from seqlab.modules.embedding import TokenEmbedder
+    from seqlab.modules.embedder import TokenEmbedder
     from seqlab.modules.encoder import BiLSTMEncoder
     from seqlab.modules.heads import CRFTagHead
+    from seqlab.modules.word import WordEmbedding
     from seqlab.tasks.sequence_labeling import SequenceLabelingTask
 
+    embedder = TokenEmbedder({"word": WordEmbedding(datamodule.spec, dim=100)})
     with pytest.raises(ValueError, match="encoder input_dim 99 does not match embedder output_dim 100"):
-        SequenceLabelingTask(datamodule.spec, TokenEmbedder(10, 10), BiLSTMEncoder(99), CRFTagHead(200, 9), torch.optim.Adam)
+        SequenceLabelingTask(datamodule.spec, embedder, BiLSTMEncoder(99), CRFTagHead(200, 9), torch.optim.Adam)
+
+
+def char_spec(size: int):
+    """A spec whose character vocabulary has ``size`` ids."""
+    from tokenizers import Tokenizer, models
+
+    from seqlab.spec import DataSpec
+
+    chars = Tokenizer(models.WordLevel({str(i): i for i in range(size)}, unk_token="1"))
+    return DataSpec(labels=("O",), tag_scheme=None, word_tokenizer=chars, char_tokenizer=chars)
 
 
 def test_char_cnn_ignores_padding_and_needs_an_odd_window():
-    from seqlab.modules.embedding import CharCNNEmbedding
+    from seqlab.modules.chars import CharCNNEmbedding
 
     with pytest.raises(ValueError, match="kernel_size must be a positive odd number, got 4"):
-        CharCNNEmbedding(10, kernel_size=4)
-    cnn = CharCNNEmbedding(10, kernel_size=5).eval()
+        CharCNNEmbedding(char_spec(10), kernel_size=4)
+    cnn = CharCNNEmbedding(char_spec(10), kernel_size=5).eval()
     word = torch.tensor([[[3, 4, 5]]])
     padded = torch.tensor([[[3, 4, 5, 0, 0, 0], [0, 0, 0, 0, 0, 0]]])  # longer char padding, a padding token
     out = cnn(padded)
@@ -122,10 +135,10 @@ def test_char_cnn_ignores_padding_and_needs_an_odd_window():
 @pytest.mark.parametrize("kernel_size", [1, 3, 5])
 def test_char_cnn_equals_convolution_and_max_over_each_padded_word(kernel_size):
     """The character-stream computation gives what ``conv`` + max over each word's characters gives."""
-    from seqlab.modules.embedding import CharCNNEmbedding
+    from seqlab.modules.chars import CharCNNEmbedding
 
     torch.manual_seed(kernel_size)
-    cnn = CharCNNEmbedding(20, embedding_dim=6, num_filters=7, kernel_size=kernel_size)
+    cnn = CharCNNEmbedding(char_spec(20), embedding_dim=6, num_filters=7, kernel_size=kernel_size)
     lengths = torch.tensor([[1, 4, 9, 2], [3, 0, 0, 0]])  # word lengths; 0 = padding token
     char_ids = torch.zeros(2, 4, 9, dtype=torch.long)
     for b, t in lengths.nonzero().tolist():
@@ -141,16 +154,16 @@ def test_char_cnn_equals_convolution_and_max_over_each_padded_word(kernel_size):
 
 
 def test_char_cnn_dropout_acts_in_training_only():
-    from seqlab.modules.embedding import CharCNNEmbedding
+    from seqlab.modules.chars import CharCNNEmbedding
 
     torch.manual_seed(0)
-    cnn = CharCNNEmbedding(20, dropout=0.5)
+    cnn = CharCNNEmbedding(char_spec(20), dropout=0.5)
     char_ids = torch.tensor([[[3, 4, 5, 6], [0, 0, 0, 0]]])
     assert not torch.equal(cnn(char_ids), cnn(char_ids))  # other characters dropped each call
     assert cnn(char_ids)[0, 1].eq(0).all()  # a padding token stays zero
     cnn.eval()
     assert torch.equal(cnn(char_ids), cnn(char_ids))
-    plain = CharCNNEmbedding(20)
+    plain = CharCNNEmbedding(char_spec(20))
     plain.load_state_dict(cnn.state_dict())
     assert torch.equal(cnn(char_ids), plain(char_ids))  # evaluation: no dropout at all
 
@@ -206,31 +219,3 @@ def test_variational_dropout_stacks_single_layers_with_one_mask_between_them(mak
     assert out[~mask].eq(0).all()
     stacked.train()(x, mask).sum().backward()
     assert all(p.grad is not None for p in stacked.parameters())
-
-
-@pytest.mark.parametrize("token, name", [
-    ("the", "all_lower"), ("The", "initial_upper"), ("McDonald", "initial_upper"), ("EU", "all_upper"),
-    ("U.S.", "all_upper"), ("1996", "numeric"), ("12.5", "mainly_numeric"), ("3rd", "contains_digit"),
-    ("A1", "contains_digit"), ("iPhone", "other"), (",", "other"),
-])
-def test_casing_class_of_a_token(token, name):
-    from seqlab.tokenization.casing import CASING_CLASSES, casing_class
-
-    assert CASING_CLASSES[casing_class(token)] == name
-
-
-def test_casing_embedding_sees_how_a_word_was_written(make_config, datamodule):
-    from seqlab.data.encoding import encode_examples
-
-    task = task_for(make_config, datamodule, "embedding.casing_dim=10").eval()
-    examples = encode_examples(datamodule.word_tokenizer, datamodule.char_tokenizer,
-                               [["Peter", "lives", "in", "Paris"], ["peter", "lives", "in", "paris"], ["x"]], 20)
-    batch = collate_examples(examples)
-    assert batch.casing.tolist() == [[6, 4, 4, 6], [4, 4, 4, 4], [4, 0, 0, 0]]  # 0 on padding
-    with torch.no_grad():
-        casing_part = task.embedder(batch.word_ids, batch.char_ids, batch.casing)[..., -10:]
-    assert torch.equal(casing_part[0, 1:3], casing_part[1, 1:3])  # same shape, same vector
-    assert not torch.equal(casing_part[0, 0], casing_part[1, 0])  # "Peter" vs "peter"
-    assert casing_part[2, 1:].eq(0).all()
-    with pytest.raises(ValueError, match="no casing classes"):
-        task.embedder(batch.word_ids, batch.char_ids)

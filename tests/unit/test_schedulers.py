@@ -5,12 +5,12 @@ import pytest
 import torch
 
 from seqlab.optim import InverseTimeDecay
-from seqlab.pipeline import build, build_task
+from seqlab.build import build_datamodule, build_task
 
 
 def _task(make_config, *overrides):
     cfg = make_config(*overrides)
-    dm = build(cfg.data)
+    dm = build_datamodule(cfg)
     dm.setup("fit")
     torch.manual_seed(0)
     return build_task(cfg, dm.spec)
@@ -50,12 +50,12 @@ def test_training_with_plateau_scheduler_runs(make_config):
 
 
 def test_lr_scales_train_a_module_at_a_fraction_of_the_rate(make_config):
-    task = _task(make_config, "scheduler=plateau", "scheduler.patience=0", "task.lr_scales={embedder.word:0.1}")
+    task = _task(make_config, "scheduler=plateau", "scheduler.patience=0", "task.lr_scales={embedder.parts.word:0.1}")
     config = task.configure_optimizers()
     optimizer, scheduler = config["optimizer"], config["lr_scheduler"]["scheduler"]
     base, word = optimizer.param_groups
-    assert len(word["params"]) == 1 and word["params"][0] is task.embedder.word.weight
-    assert not any(p is task.embedder.word.weight for p in base["params"])
+    assert len(word["params"]) == 1 and word["params"][0] is task.embedder.parts["word"].weight
+    assert not any(p is task.embedder.parts["word"].weight for p in base["params"])
     assert len(base["params"]) + 1 == len([p for p in task.parameters() if p.requires_grad])
     assert word["lr"] == base["lr"] * 0.1 == optimizer.defaults["lr"] * 0.1
     for f1 in (0.5, 0.5):
@@ -64,15 +64,15 @@ def test_lr_scales_train_a_module_at_a_fraction_of_the_rate(make_config):
 
 
 def test_lr_scales_the_longest_prefix_wins(make_config):
-    task = _task(make_config, "task.lr_scales={embedder:0.5,embedder.word:0.1}")
+    task = _task(make_config, "task.lr_scales={embedder:0.5,embedder.parts.word:0.1}")
     groups = {g["lr_scale"]: g["params"] for g in task.configure_optimizers().param_groups}
-    assert len(groups[0.1]) == 1 and groups[0.1][0] is task.embedder.word.weight
-    assert any(p is task.embedder.char.embedding.weight for p in groups[0.5])
-    assert not any(p is task.embedder.word.weight for p in groups[0.5])
+    assert len(groups[0.1]) == 1 and groups[0.1][0] is task.embedder.parts["word"].weight
+    assert any(p is task.embedder.parts["char"].embedding.weight for p in groups[0.5])
+    assert not any(p is task.embedder.parts["word"].weight for p in groups[0.5])
 
 
 def test_lr_scales_reject_unknown_prefixes_and_bad_scales(make_config):
     with pytest.raises(ValueError, match="'embeder.word' names no trainable parameter"):
         _task(make_config, "task.lr_scales={embeder.word:0.1}").configure_optimizers()
     with pytest.raises(ValueError, match="must be > 0"):
-        _task(make_config, "task.lr_scales={embedder.word:0}").configure_optimizers()
+        _task(make_config, "task.lr_scales={embedder.parts.word:0}").configure_optimizers()

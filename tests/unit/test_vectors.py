@@ -10,8 +10,10 @@ import torch
 
 from seqlab.data.datamodules import ConllDataModule
 from seqlab.data.readers import ReaderError
-from seqlab.modules.embedding import TokenEmbedder
+from seqlab.modules.word import WordEmbedding
+from seqlab.spec import DataSpec
 from seqlab.tokenization.vectors import embedding_matrix, load_word_vectors
+from seqlab.tokenization.vocab import train_char_tokenizer, train_word_tokenizer
 
 GLOVE = "the 0.1 0.2 0.3\nparis 1.0 1.5 2.0\nParis 9.0 9.0 9.0\nberlin -1 -2 -3\n"
 
@@ -60,8 +62,9 @@ def test_malformed_files_name_file_and_line(tmp_path, text, line, message):
 def test_dimension_mismatch_names_both_numbers(tmp_path):
     with pytest.raises(ValueError, match="dimension 3 but the word embedding is configured with dimension 50"):
         load_word_vectors(str(write(tmp_path / "v.txt", GLOVE)), expected_dim=50)
-    with pytest.raises(ValueError, match="pretrained vectors have dimension 3 but embedding.word_dim is 100"):
-        TokenEmbedder(4, 4, word_dim=100, pretrained=torch.zeros(4, 3))
+    spec = DataSpec(("O",), None, train_word_tokenizer([["a", "b"]]), train_char_tokenizer([["a", "b"]]))
+    with pytest.raises(ValueError, match="pretrained vectors have dimension 3 but embedding.word.dim is 100"):
+        WordEmbedding(spec, dim=100, pretrained=torch.zeros(4, 3))
 
 
 def test_missing_file_and_packaged_name(tmp_path):
@@ -85,14 +88,17 @@ def test_dev_and_test_words_get_their_pretrained_vector(tmp_path):
     vectors = write(tmp_path / "v.txt", GLOVE)
     module = ConllDataModule(str(data), file_scheme="IOB2", pretrained=str(vectors), cache_dir=str(tmp_path / "c"))
     module.setup()
-    berlin = module.encoded["dev"][0].word_ids[1].item()
+    spec = module.spec
+    assert spec.train_word_vocab_size == 4 and spec.word_vocab_size == 5  # <pad> <unk> the Paris | berlin
+    part = WordEmbedding(spec, dim=3, pretrained=module.pretrained_vectors, freeze=True)
+    module.use_featurizers(part.featurizers())
+    berlin = module.encoded("dev")[0].features["word_ids"][1].item()
     assert berlin != 1  # not the unknown id
-    assert module.pretrained_weights[berlin].tolist() == [-1.0, -2.0, -3.0]  # lowercase fallback
-    assert module.encoded["test"][0].word_ids.tolist() == [1]  # Rome: no vector, unknown
-    paris = module.word_tokenizer.token_to_id("Paris")
-    assert module.pretrained_weights[paris].tolist() == [9.0, 9.0, 9.0]  # exact form first
-    embedder = TokenEmbedder(module.spec.word_vocab_size, 5, word_dim=3, pretrained=module.pretrained_weights, freeze=True)
-    assert torch.equal(embedder.word.weight, module.pretrained_weights) and not embedder.word.weight.requires_grad
+    assert module.pretrained_vectors[berlin].tolist() == [-1.0, -2.0, -3.0]  # lowercase fallback
+    assert module.encoded("test")[0].features["word_ids"].tolist() == [1]  # Rome: no vector, unknown
+    paris = spec.word_tokenizer.token_to_id("Paris")
+    assert module.pretrained_vectors[paris].tolist() == [9.0, 9.0, 9.0]  # exact form first
+    assert torch.equal(part.weight, module.pretrained_vectors) and not part.weight.requires_grad
 
 
 def test_embedding_matrix_pads_with_zeros_and_counts_coverage(tmp_path):
@@ -111,34 +117,3 @@ def test_extra_words_get_contiguous_ids() -> None:
     assert all(vocab[w] == i for w, i in before.items())  # the training words keep their ids
     assert sorted(vocab.values()) == list(range(len(vocab)))
     assert {"c", "d", "e", "F0"} <= set(vocab) and len(vocab) == 2 + 2 + 4  # specials, a b, c d e F0
-
-
-def test_static_copy_gives_dev_and_test_words_their_vector_beside_the_fine_tuned_unknown(tmp_path):
-    """With ``static_pretrained`` a dev-only word reads UNK in the fine-tuned embedding (as a
-    training word does under word dropout) and its own vector in the frozen copy."""
-    data = tmp_path / "data"
-    data.mkdir()
-    write(data / "train.txt", "the O\nParis B-LOC\n")
-    write(data / "dev.txt", "the O\nBerlin B-LOC\n")
-    write(data / "test.txt", "Rome B-LOC\n")
-    module = ConllDataModule(str(data), file_scheme="IOB2", pretrained=str(write(tmp_path / "v.txt", GLOVE)),
-                             cache_dir=str(tmp_path / "c"))
-    module.setup()
-    spec = module.spec
-    assert spec.train_word_vocab_size == 4 and spec.word_vocab_size == 5  # <pad> <unk> the Paris | berlin
-    torch.manual_seed(0)
-    embedder = TokenEmbedder(spec.word_vocab_size, 5, word_dim=3, pretrained=module.pretrained_weights, dropout=0.0,
-                             static_pretrained=True, train_word_vocab_size=spec.train_word_vocab_size).eval()
-    assert embedder.output_dim == 6 and not embedder.static.weight.requires_grad and embedder.word.weight.requires_grad
-    ids = torch.cat([module.encoded["dev"][0].word_ids, torch.tensor([0])]).unsqueeze(0)  # the Berlin <pad>
-    out = embedder(ids)[0]
-    assert out[1, :3].tolist() == embedder.word.weight[1].tolist()  # Berlin: the unknown row, fine-tuned
-    assert out[1, 3:].tolist() == [-1.0, -2.0, -3.0]  # ... and its own vector, frozen
-    assert out[0, 3:].tolist() == pytest.approx([0.1, 0.2, 0.3]) and out[2].eq(0).all()
-    dropping = TokenEmbedder(spec.word_vocab_size, 5, word_dim=3, pretrained=module.pretrained_weights, dropout=0.0,
-                             word_dropout=0.99, static_pretrained=True, train_word_vocab_size=4).train()
-    out = dropping(torch.tensor([[module.word_tokenizer.token_to_id(w) for w in ("the", "Paris")]]))[0]
-    assert out[:, :3].tolist() == [dropping.word.weight[1].tolist()] * 2  # word dropout: fine-tuned part only
-    assert out[1, 3:].tolist() == [9.0, 9.0, 9.0]
-    with pytest.raises(ValueError, match="cannot be combined with embedding.freeze=true"):
-        TokenEmbedder(5, 5, word_dim=3, static_pretrained=True, freeze=True)

@@ -9,7 +9,7 @@ from torch import Tensor
 from torchmetrics.classification import MulticlassAccuracy
 
 from seqlab.data.collate import Batch
-from seqlab.data.spec import DataSpec
+from seqlab.spec import DataSpec
 from seqlab.metrics.reports import write_classification_report
 from seqlab.tasks.base import Task
 

@@ -1,0 +1,116 @@
+"""Config to objects: the one place where data modules, models and trainers are built.
+
+``seqlab-train`` and checkpoint restore both build through here, each part from its
+``_target_``, sized from the previous part's ``output_dim``; what comes from the data (the
+:class:`~seqlab.spec.DataSpec`, the initial word vectors) is passed as plain arguments.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from hydra.utils import get_class, instantiate
+from omegaconf import DictConfig
+
+from seqlab.data.datamodules import TokenDataModule
+from seqlab.distributed import DDPStrategy
+from seqlab.modules.embedder import TokenEmbedder
+from seqlab.registry import available_tasks, task_owner
+from seqlab.spec import DataSpec
+from seqlab.tasks.base import Task
+
+
+def build(node: DictConfig, **kwargs: Any) -> Any:
+    """Instantiate ``node`` (a ``_target_`` config) with extra Python-object arguments."""
+    return instantiate(node, _partial_=True)(**kwargs)
+
+
+def build_datamodule(cfg: DictConfig) -> TokenDataModule:
+    """The data module of ``cfg.data``."""
+    datamodule = instantiate(cfg.data)
+    if not isinstance(datamodule, TokenDataModule):
+        raise TypeError(f"data._target_ {cfg.data.get('_target_')!r} is not a seqlab TokenDataModule")
+    return datamodule
+
+
+def is_part(node: Any) -> bool:
+    """Whether an ``embedding`` entry is a part (a config with a ``_target_``)."""
+    return isinstance(node, DictConfig) and "_target_" in node
+
+
+def build_part(node: DictConfig, **available: Any) -> Any:
+    """Instantiate an embedding part, passing those of ``available`` (``spec``, ``pretrained``)
+    that its constructor takes, as AllenNLP passes ``vocab`` to the parts that ask for it."""
+    factory = instantiate(node, _partial_=True)
+    accepted = inspect.signature(get_class(node._target_)).parameters
+    return factory(**{name: value for name, value in available.items() if name in accepted})
+
+
+def build_embedder(node: DictConfig, spec: DataSpec, pretrained: torch.Tensor | None = None) -> TokenEmbedder:
+    """The token embedder: every entry of ``node`` with a ``_target_`` is a part, built in order."""
+    parts = {name: build_part(sub, spec=spec, pretrained=pretrained) for name, sub in node.items() if is_part(sub)}
+    settings = {name: value for name, value in node.items() if not is_part(value) and value is not None}
+    return build(DictConfig(settings), parts=parts)
+
+
+def build_task(cfg: DictConfig, spec: DataSpec, pretrained: torch.Tensor | None = None) -> Task:
+    """Embedder -> encoder -> head -> task, each sized from the previous part's ``output_dim``.
+
+    ``pretrained`` holds the word vectors the data module read for ``embedding.word.pretrained``.
+    """
+    task_class = task_class_of(cfg)
+    embedder = build_embedder(cfg.embedding, spec, pretrained)
+    encoder = build(cfg.encoder, input_dim=embedder.output_dim)
+    head = build(cfg.head, input_dim=encoder.output_dim, **task_class.head_arguments(spec))
+    scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
+    return build(
+        cfg.task, spec=spec, embedder=embedder, encoder=encoder, head=head,
+        optimizer=instantiate(cfg.optimizer), scheduler=scheduler,
+    )
+
+
+class TaskConfigError(ValueError):
+    """A task config that cannot build a task: no ``task._target_``, or a class that does not import."""
+
+
+def task_class_of(cfg: DictConfig) -> type[Task]:
+    """The class named by ``task._target_``; errors name the task's provider and the key."""
+    target = cfg.task.get("_target_") if cfg.get("task") is not None else None
+    if not target:
+        raise TaskConfigError(f"{_chosen_task()}: its config has no task._target_ (the Task class to build); "
+                              "add `task: {_target_: package.module.TaskClass}` to its conf/task/<name>.yaml")
+    try:
+        task_class = get_class(target)
+    except Exception as err:  # Hydra wraps import errors of every kind
+        raise TaskConfigError(f"{task_owner(target)}: task._target_ {target!r} cannot be imported "
+                              f"({type(err).__name__}: {str(err).splitlines()[0]})") from None
+    if not (isinstance(task_class, type) and issubclass(task_class, Task)):
+        raise TaskConfigError(f"{task_owner(target)}: task._target_ {target!r} is not a seqlab Task subclass")
+    return task_class
+
+
+def _chosen_task() -> str:
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():
+        name = HydraConfig.get().runtime.choices.get("task")
+        if name:
+            entry = available_tasks().get(name)
+            return f"task {name!r}" + (f" (package {entry.distribution})" if entry else "")
+    return "the task"
+
+
+def build_trainer(cfg: DictConfig) -> pl.Trainer:
+    """The Lightning Trainer with the configured callbacks and loggers.
+
+    ``strategy: ddp`` becomes seqlab's :class:`~seqlab.distributed.DDPStrategy` (safe under Hydra
+    sweeps); any other strategy name or ``_target_`` goes to Lightning as given.
+    """
+    callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c is not None]
+    loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c is not None]
+    extra: dict[str, Any] = {}
+    if cfg.trainer.get("strategy") == "ddp":
+        extra["strategy"] = DDPStrategy()
+    return build(cfg.trainer, callbacks=callbacks, logger=loggers or False, **extra)

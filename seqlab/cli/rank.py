@@ -1,0 +1,28 @@
+"""``python -m seqlab.cli.rank <resolved job config.yaml>``: one local rank of a DDP job.
+
+:class:`seqlab.distributed.ConfigLauncher` starts ranks ``1..N-1`` with this entry: each trains
+the job's resolved config, with no Hydra and no command line (see :mod:`seqlab.distributed`).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from omegaconf import OmegaConf
+
+from seqlab.pipeline import train
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Train the given resolved config as the local rank ``LOCAL_RANK``."""
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        raise SystemExit("usage: python -m seqlab.cli.rank <resolved job config.yaml>")
+    rank = os.environ.get("LOCAL_RANK", "?")
+    logging.basicConfig(level=logging.WARNING, format=f"[rank {rank}] %(levelname)s %(name)s: %(message)s")
+    train(OmegaConf.load(argv[0]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Character parts: each token's characters encoded by a CNN (Ma & Hovy) or a BiLSTM (Lample et al.)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from tokenizers import Tokenizer
+from torch import Tensor, nn
+
+from seqlab.modules.dropout import Dropout
+from seqlab.modules.embedder import EmbeddingPart
+from seqlab.spec import DataSpec, Featurizer
+from seqlab.tokenization.vocab import PAD_ID, encode_chars
+
+
+class CharIds:
+    """Featurizer: each token's character ids (at most ``max_chars``), ``(n, L)`` per sentence,
+    ``L`` its longest token (0 pads shorter ones)."""
+
+    def __init__(self, tokenizer: Tokenizer, max_chars: int) -> None:
+        self.tokenizer = tokenizer
+        self.max_chars = max_chars
+
+    def __call__(self, sentences: Sequence[Sequence[str]]) -> list[Tensor]:
+        out = []
+        for chars in encode_chars(self.tokenizer, sentences, self.max_chars):
+            width = max(1, max((len(c) for c in chars), default=1))
+            out.append(torch.tensor([c + [PAD_ID] * (width - len(c)) for c in chars], dtype=torch.long))
+        return out
+
+
+class _CharPart(EmbeddingPart):
+    """A part reading ``char_ids`` from the data's character vocabulary."""
+
+    inputs = ("char_ids",)
+
+    def __init__(self, spec: DataSpec) -> None:
+        super().__init__()
+        self.tokenizer = spec.char_tokenizer
+        self.max_chars = spec.max_chars
+
+    def featurizers(self) -> dict[str, Featurizer]:
+        return {"char_ids": CharIds(self.tokenizer, self.max_chars)}
+
+
+class CharCNNEmbedding(_CharPart):
+    """Character CNN (Ma & Hovy 2016): embed characters, convolve, max-pool over the word.
+
+    Args:
+        spec: the data's vocabularies (the character vocabulary) and ``max_chars``.
+        embedding_dim: size of each character embedding.
+        num_filters: number of convolution filters, the output size.
+        kernel_size: convolution window in characters (odd, so the output keeps the word's length).
+        dropout: dropout on the character embeddings before the convolution (Ma & Hovy: 0.5).
+    """
+
+    def __init__(self, spec: DataSpec, embedding_dim: int = 30, num_filters: int = 50, kernel_size: int = 3,
+                 dropout: float = 0.0) -> None:
+        super().__init__(spec)
+        if kernel_size < 1 or kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be a positive odd number, got {kernel_size}")
+        self.embedding = nn.Embedding(spec.char_vocab_size, embedding_dim, padding_idx=PAD_ID)
+        self.conv = nn.Conv1d(embedding_dim, num_filters, kernel_size, padding=kernel_size // 2)
+        self.dropout = Dropout(dropout)
+        self.output_dim = num_filters
+
+    def forward(self, char_ids: Tensor) -> Tensor:
+        """``(B, T, L)`` character ids to ``(B, T, num_filters)``; padding tokens get zeros.
+
+        The words' characters are laid end to end in one stream, ``kernel_size // 2`` zero
+        (padding) characters between words, so no window crosses a word and padding characters
+        cost nothing: a CoNLL batch has about a third as many real characters as ``B x T x L``
+        slots. The convolution is one matrix product over the stream's windows and the max runs
+        over each word's own characters; the result equals ``conv`` + max over the padded words.
+        """
+        real = char_ids[:, :, 0] != PAD_ID  # (B, T): padding tokens have no characters
+        words = char_ids[real]  # (N, L)
+        is_char = words != PAD_ID
+        lengths = is_char.sum(1)  # (N,), each >= 1
+        k = self.conv.kernel_size[0]
+        half = k // 2
+        span = lengths + half  # a word and the separator after it
+        starts = torch.cumsum(span, 0) - span + half
+        positions = (starts.unsqueeze(1) + torch.arange(words.size(1), device=words.device)).masked_select(is_char)
+        stream = words.new_full((half + int(span.sum()),), PAD_ID)
+        stream[positions] = words.masked_select(is_char)
+        # (S, C); padding characters embed to zero (and stay zero through dropout), like the conv's zero padding
+        x = self.dropout(self.embedding(stream))
+        centres = x.size(0) - 2 * half
+        windows = torch.cat([x[i : i + centres] for i in range(k)], dim=1)  # (S - 2 * half, k * C)
+        weight = self.conv.weight.permute(0, 2, 1).reshape(self.conv.out_channels, -1)  # (F, k * C)
+        filters = nn.functional.linear(windows, weight, self.conv.bias)[positions - half]  # (chars, F)
+        pooled = torch.segment_reduce(filters, "max", lengths=lengths)  # (N, F), each word's own characters
+        out = pooled.new_zeros((*char_ids.shape[:2], self.output_dim))
+        out[real] = pooled
+        return out
+
+
+class CharLSTMEmbedding(_CharPart):
+    """Character BiLSTM (Lample et al. 2016): final forward and backward states, concatenated.
+
+    Args:
+        spec: the data's vocabularies (the character vocabulary) and ``max_chars``.
+        embedding_dim: size of each character embedding.
+        hidden_size: LSTM size per direction; the output is ``2 * hidden_size``.
+    """
+
+    def __init__(self, spec: DataSpec, embedding_dim: int = 30, hidden_size: int = 25) -> None:
+        super().__init__(spec)
+        self.embedding = nn.Embedding(spec.char_vocab_size, embedding_dim, padding_idx=PAD_ID)
+        self.lstm = nn.LSTM(embedding_dim, hidden_size, batch_first=True, bidirectional=True)
+        self.output_dim = 2 * hidden_size
+
+    def forward(self, char_ids: Tensor) -> Tensor:
+        real = char_ids[:, :, 0] != PAD_ID  # (B, T): padding tokens have no characters
+        words = char_ids[real]  # (N, L), real tokens only
+        lengths = (words != PAD_ID).sum(1)
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.embedding(words), lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        _, (hidden, _) = self.lstm(packed)  # (2, N, H)
+        out = hidden.new_zeros((*char_ids.shape[:2], self.output_dim))
+        out[real] = torch.cat([hidden[0], hidden[1]], dim=1)
+        return out

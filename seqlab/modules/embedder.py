@@ -1,0 +1,73 @@
+"""The token representation: a concatenation of embedding parts, then dropout.
+
+A part is a small module with ``output_dim`` that names the batch inputs it reads (``inputs``)
+and says how to compute them from pre-split text (:meth:`EmbeddingPart.featurizers`). Batches
+carry their inputs by name, so a new part is one module and one config file: nothing in the
+batch, the collate function or the task changes.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import torch
+from torch import Tensor, nn
+
+from seqlab.modules.dropout import Dropout
+from seqlab.spec import Featurizer
+
+
+class EmbeddingPart(nn.Module):
+    """One piece of a token representation: ``(B, T, ...)`` inputs to ``(B, T, output_dim)``.
+
+    Subclasses set ``output_dim`` and ``inputs`` (the batch inputs ``forward`` takes, in order)
+    and return a featurizer for each input from :meth:`featurizers`.
+    """
+
+    output_dim: int
+    inputs: tuple[str, ...] = ()
+
+    def featurizers(self) -> dict[str, Featurizer]:
+        """How to compute each of :attr:`inputs` from pre-split sentences."""
+        raise NotImplementedError
+
+
+class TokenEmbedder(nn.Module):
+    """The parts' vectors for each token, concatenated in order, then dropout.
+
+    Args:
+        parts: the embedding parts by name (``word``, ``char``, ``casing``, ...), in order.
+        dropout: dropout on the concatenated representation.
+        variational_dropout: one dropout mask per sentence, shared by all its tokens (flair's
+            locked dropout).
+    """
+
+    def __init__(self, parts: Mapping[str, EmbeddingPart], dropout: float = 0.5,
+                 variational_dropout: bool = False) -> None:
+        super().__init__()
+        if not parts:
+            raise ValueError("the embedder needs at least one part (embedding/word, embedding/char, ...)")
+        for name, part in parts.items():
+            if not isinstance(part, EmbeddingPart):
+                raise TypeError(f"embedding.{name} is a {type(part).__name__}, not an EmbeddingPart")
+        self.parts = nn.ModuleDict(parts)
+        self.dropout = Dropout(dropout, variational=variational_dropout)
+        self.output_dim = sum(part.output_dim for part in parts.values())
+
+    def featurizers(self) -> dict[str, Featurizer]:
+        """Every batch input the parts read, with how to compute it (the first part's, if shared)."""
+        merged: dict[str, Featurizer] = {}
+        for part in self.parts.values():
+            for name, featurizer in part.featurizers().items():
+                merged.setdefault(name, featurizer)
+        return merged
+
+    def forward(self, features: Mapping[str, Tensor]) -> Tensor:
+        """Batch inputs by name (each ``(B, T, ...)``) to ``(B, T, output_dim)``."""
+        vectors = []
+        for name, part in self.parts.items():
+            missing = [key for key in part.inputs if key not in features]
+            if missing:
+                raise KeyError(f"embedding.{name} reads batch input {missing[0]!r}, which this batch does not "
+                               f"carry (it has: {', '.join(features) or 'nothing'})")
+            vectors.append(part(*(features[key] for key in part.inputs)))
+        return self.dropout(vectors[0] if len(vectors) == 1 else torch.cat(vectors, dim=-1))

@@ -1,0 +1,74 @@
+"""Word vectors: one embedding row per vocabulary word, optionally pretrained, with word dropout."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from tokenizers import Tokenizer
+from torch import Tensor, nn
+
+from seqlab.modules.embedder import EmbeddingPart
+from seqlab.spec import DataSpec, Featurizer
+from seqlab.tokenization.vocab import PAD_ID, UNK_ID, encode_words
+
+
+class WordIds:
+    """Featurizer: each token's id in the word vocabulary, ``(n,)`` per sentence."""
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        self.tokenizer = tokenizer
+
+    def __call__(self, sentences: Sequence[Sequence[str]]) -> list[Tensor]:
+        return [torch.tensor(ids, dtype=torch.long) for ids in encode_words(self.tokenizer, sentences)]
+
+
+class WordEmbedding(EmbeddingPart):
+    """A vector per word of the data's word vocabulary.
+
+    Args:
+        spec: the data's vocabularies (the word vocabulary sets the rows).
+        dim: size of each word vector.
+        pretrained: initial vectors ``(word_vocab_size, dim)``; the data module reads the file
+            named in config (``embedding.word.pretrained``) and the builder passes the rows here.
+        freeze: keep the vectors fixed during training.
+        word_dropout: during training, the probability that a word id is replaced by the unknown
+            id, so the unknown vector learns to stand for words never seen in training.
+    """
+
+    inputs = ("word_ids",)
+
+    def __init__(self, spec: DataSpec, dim: int = 100, pretrained: Tensor | None = None, freeze: bool = False,
+                 word_dropout: float = 0.0) -> None:
+        super().__init__()
+        if not 0.0 <= word_dropout < 1.0:
+            raise ValueError(f"word_dropout must be in [0, 1), got {word_dropout}")
+        self.tokenizer = spec.word_tokenizer
+        self.embedding = nn.Embedding(spec.word_vocab_size, dim, padding_idx=PAD_ID)
+        if pretrained is not None:
+            if not isinstance(pretrained, Tensor):
+                raise TypeError(f"pretrained must be a tensor of word vectors, got {type(pretrained).__name__}")
+            if pretrained.shape[1] != dim:
+                raise ValueError(f"pretrained vectors have dimension {pretrained.shape[1]} but embedding.word.dim "
+                                 f"is {dim}; set embedding.word.dim={pretrained.shape[1]}")
+            if pretrained.shape[0] != spec.word_vocab_size:
+                raise ValueError(f"pretrained vectors have {pretrained.shape[0]} rows for {spec.word_vocab_size} words")
+            with torch.no_grad():
+                self.embedding.weight.copy_(pretrained)
+        self.embedding.weight.requires_grad_(not freeze)
+        self.word_dropout = word_dropout
+        self.output_dim = dim
+
+    @property
+    def weight(self) -> Tensor:
+        """The word table ``(word_vocab_size, dim)``."""
+        return self.embedding.weight
+
+    def featurizers(self) -> dict[str, Featurizer]:
+        return {"word_ids": WordIds(self.tokenizer)}
+
+    def forward(self, word_ids: Tensor) -> Tensor:
+        """``(B, T)`` word ids to ``(B, T, dim)``."""
+        if self.training and self.word_dropout > 0:
+            drop = torch.rand(word_ids.shape, device=word_ids.device) < self.word_dropout
+            word_ids = word_ids.masked_fill(drop & (word_ids != PAD_ID), UNK_ID)
+        return self.embedding(word_ids)

@@ -1,0 +1,76 @@
+"""What the data hands the model: labels, tag scheme, vocabularies and encoding settings.
+
+One :class:`DataSpec` is built from the training data, given to every part that needs the data
+(the word and character parts read its vocabularies), saved once in the checkpoint and read back
+by :class:`~seqlab.predictor.Predictor`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from tokenizers import Tokenizer
+from torch import Tensor
+
+#: How a model part asks the data for one batch input: pre-split sentences in, one tensor per
+#: sentence out, whose first dimension is the sentence's words (0 pads them in a batch).
+Featurizer = Callable[[Sequence[Sequence[str]]], list[Tensor]]
+
+
+@dataclass(frozen=True, eq=False)
+class DataSpec:
+    """Labels, vocabularies and encoding settings, set from the training data.
+
+    Args:
+        labels: the label vocabulary (real labels only; index = label id).
+        tag_scheme: span scheme of ``labels`` (IOB1/IOB2/IOBES/BILOU), or ``None`` for plain labels.
+        word_tokenizer: the word vocabulary (one id per pre-split token).
+        char_tokenizer: the character vocabulary.
+        train_word_vocab_size: the word ids below it are the training data's words; the ids from
+            it up are words of other splits that pretrained vectors cover (``None``: all ids).
+        max_chars: characters kept per token by the character parts.
+        splitter: how raw text is cut into words (``whitespace``, ``words``, ``bert``), at
+            prediction and, for text files, at reading.
+    """
+
+    labels: tuple[str, ...]
+    tag_scheme: str | None
+    word_tokenizer: Tokenizer
+    char_tokenizer: Tokenizer
+    train_word_vocab_size: int | None = None
+    max_chars: int = 20
+    splitter: str = "words"
+
+    @property
+    def num_labels(self) -> int:
+        return len(self.labels)
+
+    @property
+    def word_vocab_size(self) -> int:
+        """Number of word ids, padding and unknown included."""
+        return int(self.word_tokenizer.get_vocab_size())
+
+    @property
+    def char_vocab_size(self) -> int:
+        """Number of character ids, padding and unknown included."""
+        return int(self.char_tokenizer.get_vocab_size())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types (the tokenizers as their JSON text), as saved in checkpoints."""
+        return {
+            "labels": list(self.labels), "tag_scheme": self.tag_scheme,
+            "word_tokenizer": self.word_tokenizer.to_str(), "char_tokenizer": self.char_tokenizer.to_str(),
+            "train_word_vocab_size": self.train_word_vocab_size, "max_chars": self.max_chars,
+            "splitter": self.splitter,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DataSpec:
+        """The spec :meth:`to_dict` wrote."""
+        return cls(
+            labels=tuple(data["labels"]), tag_scheme=data["tag_scheme"],
+            word_tokenizer=Tokenizer.from_str(data["word_tokenizer"]),
+            char_tokenizer=Tokenizer.from_str(data["char_tokenizer"]),
+            train_word_vocab_size=data["train_word_vocab_size"], max_chars=int(data["max_chars"]),
+            splitter=str(data["splitter"]),
+        )
