@@ -4,6 +4,7 @@
 ``_target_``, sized from the previous part's ``output_dim``; what comes from the data (the
 :class:`~seqlab.spec.DataSpec`, the initial word vectors) is passed as plain arguments.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -66,8 +67,13 @@ def build_task(cfg: DictConfig, spec: DataSpec, pretrained: torch.Tensor | None 
     head = build(cfg.head, input_dim=encoder.output_dim, **task_class.head_arguments(spec))
     scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
     return build(
-        cfg.task, spec=spec, embedder=embedder, encoder=encoder, head=head,
-        optimizer=instantiate(cfg.optimizer), scheduler=scheduler,
+        cfg.task,
+        spec=spec,
+        embedder=embedder,
+        encoder=encoder,
+        head=head,
+        optimizer=instantiate(cfg.optimizer),
+        scheduler=scheduler,
     )
 
 
@@ -79,13 +85,17 @@ def task_class_of(cfg: DictConfig) -> type[Task]:
     """The class named by ``task._target_``; errors name the task's provider and the key."""
     target = cfg.task.get("_target_") if cfg.get("task") is not None else None
     if not target:
-        raise TaskConfigError(f"{_chosen_task()}: its config has no task._target_ (the Task class to build); "
-                              "add `task: {_target_: package.module.TaskClass}` to its conf/task/<name>.yaml")
+        raise TaskConfigError(
+            f"{_chosen_task()}: its config has no task._target_ (the Task class to build); "
+            "add `task: {_target_: package.module.TaskClass}` to its conf/task/<name>.yaml"
+        )
     try:
         task_class = get_class(target)
     except Exception as err:  # Hydra wraps import errors of every kind
-        raise TaskConfigError(f"{task_owner(target)}: task._target_ {target!r} cannot be imported "
-                              f"({type(err).__name__}: {str(err).splitlines()[0]})") from None
+        raise TaskConfigError(
+            f"{task_owner(target)}: task._target_ {target!r} cannot be imported "
+            f"({type(err).__name__}: {str(err).splitlines()[0]})"
+        ) from None
     if not (isinstance(task_class, type) and issubclass(task_class, Task)):
         raise TaskConfigError(f"{task_owner(target)}: task._target_ {target!r} is not a seqlab Task subclass")
     return task_class

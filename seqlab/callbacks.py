@@ -1,10 +1,11 @@
 """Lightning callbacks seqlab adds to the defaults."""
+
 from __future__ import annotations
 
 import math
 import random
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pytorch_lightning as pl
@@ -12,6 +13,9 @@ import torch
 from pytorch_lightning.callbacks import EMAWeightAveraging
 
 from seqlab.modules import drift
+
+if TYPE_CHECKING:
+    from seqlab.tasks.base import Task
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -25,18 +29,26 @@ class FiniteLossGuard(pl.Callback):
     last good one; the message names it and suggests the usual remedies.
     """
 
-    def on_train_batch_end(self, trainer: pl.Trainer, module: pl.LightningModule, outputs: Any, batch: Any,
-                           batch_idx: int) -> None:
+    def on_train_batch_end(
+        self, trainer: pl.Trainer, module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
         loss = outputs["loss"] if isinstance(outputs, dict) else outputs
         if loss is None:
             return
         value = float(loss.detach())
         if math.isfinite(value):
             return
-        written = [path for cb in trainer.checkpoint_callbacks
-                   for path in (getattr(cb, "last_model_path", ""), getattr(cb, "best_model_path", "")) if path]
-        last = max(written, key=lambda path: Path(path).stat().st_mtime if Path(path).exists() else 0.0,
-                   default="none written yet")
+        written = [
+            path
+            for cb in trainer.checkpoint_callbacks
+            for path in (getattr(cb, "last_model_path", ""), getattr(cb, "best_model_path", ""))
+            if path
+        ]
+        last = max(
+            written,
+            key=lambda path: Path(path).stat().st_mtime if Path(path).exists() else 0.0,
+            default="none written yet",
+        )
         raise NonFiniteLossError(
             f"train/loss is {value} at epoch {trainer.current_epoch}, step {trainer.global_step}; training "
             f"stopped. Last good checkpoint: {last}. Try a lower optimizer.lr, gradient clipping "
@@ -54,7 +66,10 @@ class RandomStateCheckpoint(pl.Callback):
 
     def state_dict(self) -> dict[str, Any]:
         # Plain types and tensors only, so Lightning's weights-only checkpoint loading accepts them.
-        name, keys, position, has_gauss, gauss = np.random.get_state()
+        # numpy's stubs type the default call (legacy=True) as returning a dict; for the global
+        # MT19937 generator it returns this tuple.
+        legacy_state = cast("tuple[str, np.ndarray, int, int, float]", np.random.get_state())
+        name, keys, position, has_gauss, gauss = legacy_state
         numpy_state = [name, torch.from_numpy(keys.astype(np.int64)), int(position), int(has_gauss), float(gauss)]
         state = {"python": random.getstate(), "numpy": numpy_state, "torch": torch.get_rng_state()}
         if torch.cuda.is_available() and torch.cuda.is_initialized():
@@ -93,8 +108,9 @@ class ExponentialMovingAverage(EMAWeightAveraging):
         if stage == "fit":
             self._average_model = None
 
-    def on_load_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule,
-                           checkpoint: dict[str, Any]) -> None:
+    def on_load_checkpoint(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict[str, Any]
+    ) -> None:
         if self._average_model is not None:  # resuming fit; outside fit state_dict holds the average already
             super().on_load_checkpoint(trainer, pl_module, checkpoint)
 
@@ -116,8 +132,9 @@ class UnseenWordDrift(pl.Callback):
 
     def __init__(self, neighbours: int = 20, scale: float = 1.0, part: str = "word") -> None:
         if neighbours < 1 or scale <= 0:
-            raise ValueError(f"callbacks.unseen_word_drift: neighbours must be >= 1 and scale > 0, "
-                             f"got {neighbours} and {scale}")
+            raise ValueError(
+                f"callbacks.unseen_word_drift: neighbours must be >= 1 and scale > 0, got {neighbours} and {scale}"
+            )
         self.neighbours = neighbours
         self.scale = scale
         self.part = part
@@ -125,11 +142,14 @@ class UnseenWordDrift(pl.Callback):
         self._drift: drift.UnseenWordDrift | None = None
 
     def _weight(self, module: pl.LightningModule) -> torch.Tensor:
-        parts = module.embedder.parts
+        parts = cast("Task", module).embedder.parts  # the callback is used with seqlab Tasks
         if self.part not in parts or not hasattr(parts[self.part], "weight"):
-            raise ValueError(f"callbacks.unseen_word_drift moves word vectors, but the embedder has no part "
-                             f"{self.part!r} with a word table (parts: {', '.join(parts)})")
-        return parts[self.part].weight
+            raise ValueError(
+                f"callbacks.unseen_word_drift moves word vectors, but the embedder has no part "
+                f"{self.part!r} with a word table (parts: {', '.join(parts)})"
+            )
+        # ModuleDict entries are typed Module, whose attributes read as Tensor | Module; checked above.
+        return cast(torch.Tensor, parts[self.part].weight)
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         if stage == "fit" and self.initial is None:  # a resumed run loads it from the checkpoint instead
@@ -139,7 +159,7 @@ class UnseenWordDrift(pl.Callback):
         if self.initial is None:
             return
         if self._drift is None:
-            train_words = pl_module.spec.train_word_vocab_size
+            train_words = cast("Task", pl_module).spec.train_word_vocab_size
             if train_words is None:
                 raise ValueError("callbacks.unseen_word_drift needs the data's count of training words")
             self._drift = drift.UnseenWordDrift(self.initial, train_words, self.neighbours, self.scale)

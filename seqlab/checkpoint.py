@@ -1,4 +1,5 @@
 """Reading self-contained seqlab checkpoints back into a task and its vocabularies."""
+
 from __future__ import annotations
 
 import os
@@ -7,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from pytorch_lightning.plugins.io import TorchCheckpointIO
 from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.plugins.io import TorchCheckpointIO
 
 from seqlab.build import build_task
 from seqlab.spec import DataSpec

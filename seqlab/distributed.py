@@ -11,6 +11,7 @@ process group, so the next trial of an in-process sweep starts a fresh one.
 Ranks started from outside (``torchrun``, SLURM's ``srun``) are left to the cluster
 environment, as in Lightning.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,13 +21,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytorch_lightning as pl
 import torch.distributed as dist
-from omegaconf import DictConfig, OmegaConf
 from lightning_fabric.utilities.distributed import _set_num_threads_if_needed
+from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.strategies.launchers.subprocess_script import _SubprocessScriptLauncher
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,9 @@ class ConfigLauncher(_SubprocessScriptLauncher):
     running ``grace_s`` seconds later (then it is stuck in a collective waiting for the dead rank).
     """
 
-    def __init__(self, *args: Any, config_file: Callable[[], Path | None], grace_s: float = 60.0, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, config_file: Callable[[], Path | None], grace_s: float = 60.0, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.config_file = config_file
         self.grace_s = grace_s
@@ -60,13 +64,20 @@ class ConfigLauncher(_SubprocessScriptLauncher):
     def _call_children_scripts(self) -> None:
         config_file = self.config_file()
         if config_file is None:
-            raise RuntimeError("seqlab's DDPStrategy starts its ranks from a job config: train with "
-                               "seqlab.pipeline.train (seqlab-train), or launch the ranks with torchrun")
+            raise RuntimeError(
+                "seqlab's DDPStrategy starts its ranks from a job config: train with "
+                "seqlab.pipeline.train (seqlab-train), or launch the ranks with torchrun"
+            )
         self._check_can_spawn_children()
         self.saved_environment = {name: os.environ.get(name) for name in _LAUNCH_VARIABLES}
         env = self.cluster_environment
-        os.environ.update(MASTER_ADDR=env.main_address, MASTER_PORT=str(env.main_port), NODE_RANK=str(env.node_rank()),
-                          LOCAL_RANK=str(env.local_rank()), WORLD_SIZE=str(self.num_processes * self.num_nodes))
+        os.environ.update(
+            MASTER_ADDR=env.main_address,
+            MASTER_PORT=str(env.main_port),
+            NODE_RANK=str(env.node_rank()),
+            LOCAL_RANK=str(env.local_rank()),
+            WORLD_SIZE=str(self.num_processes * self.num_nodes),
+        )
         for local_rank in range(1, self.num_processes):
             child_env = {**os.environ, "LOCAL_RANK": str(local_rank)}
             command = [sys.executable, "-m", "seqlab.cli.rank", str(config_file)]
@@ -77,7 +88,9 @@ class ConfigLauncher(_SubprocessScriptLauncher):
             failed = [p for p in self.procs if p.poll() not in (None, 0)]
             if not failed:
                 continue
-            log.error("rank process %d exited with code %d; stopping the other ranks", failed[0].pid, failed[0].returncode)
+            log.error(
+                "rank process %d exited with code %d; stopping the other ranks", failed[0].pid, failed[0].returncode
+            )
             for proc in self.procs:
                 if proc.poll() is None:
                     proc.kill()
@@ -118,8 +131,9 @@ class DDPStrategy(pl.strategies.DDPStrategy):
     def _configure_launcher(self) -> None:
         if self._start_method != "popen":
             return super()._configure_launcher()
-        self._launcher = ConfigLauncher(self.cluster_environment, self.num_processes, self.num_nodes,
-                                        config_file=lambda: self.job_config)
+        self._launcher = ConfigLauncher(
+            self.cluster_environment, self.num_processes, self.num_nodes, config_file=lambda: self.job_config
+        )
 
 
 def prepare_workers(trainer: pl.Trainer, cfg: DictConfig, out_dir: Path) -> None:

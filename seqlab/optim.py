@@ -1,4 +1,5 @@
 """Learning-rate schedules that torch does not ship."""
+
 from __future__ import annotations
 
 import torch
@@ -17,5 +18,5 @@ class InverseTimeDecay(LRScheduler):
         self.decay_rate = decay_rate
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
+    def get_lr(self) -> list[float | torch.Tensor]:
         return [base / (1.0 + self.decay_rate * self.last_epoch) for base in self.base_lrs]

@@ -1,23 +1,26 @@
 """``train(cfg)`` and ``evaluate(...)``: whole jobs as plain functions (the CLI only wraps them;
 tests call them directly). Objects come from :mod:`seqlab.build`."""
+
 from __future__ import annotations
 
 import json
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, cast
 
 import pytorch_lightning as pl
 import torch
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.callbacks import ModelCheckpoint
 
 from seqlab.build import build_datamodule, build_task, build_trainer
 from seqlab.checkpoint import read_checkpoint, restore
 from seqlab.data.datamodules import TokenDataModule
-from seqlab.spec import DataSpec
 from seqlab.distributed import gather_dict, prepare_workers, release_workers
+from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 
 log = logging.getLogger(__name__)
@@ -33,8 +36,13 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     datamodule.setup("fit")
     spec = datamodule.spec
     assert spec is not None
-    log.info("data: %s | labels: %s | words: %d | chars: %d", datamodule.dir, " ".join(spec.labels),
-             spec.word_vocab_size, spec.char_vocab_size)
+    log.info(
+        "data: %s | labels: %s | words: %d | chars: %d",
+        datamodule.dir,
+        " ".join(spec.labels),
+        spec.word_vocab_size,
+        spec.char_vocab_size,
+    )
 
     task = build_task(cfg, spec, datamodule.pretrained_vectors)
     datamodule.use_featurizers(task.featurizers())
@@ -56,13 +64,15 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     return results
 
 
-def _fit_and_test(trainer: pl.Trainer, task: Task, datamodule: TokenDataModule, ckpt_path: str | None,
-                  out_dir: Path) -> dict:
+def _fit_and_test(
+    trainer: pl.Trainer, task: Task, datamodule: TokenDataModule, ckpt_path: str | None, out_dir: Path
+) -> dict:
     """Fit (every rank), test the best checkpoint and write reports (rank 0)."""
     trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
     if trainer.is_global_zero:
         _save_tokenizers(out_dir / "tokenizers", task.spec)
-    checkpoint = trainer.checkpoint_callback
+    # Typed as the Checkpoint base class; seqlab's trainers hold a ModelCheckpoint (or none).
+    checkpoint = cast("ModelCheckpoint | None", trainer.checkpoint_callback)
     best = checkpoint.best_model_path if checkpoint is not None and checkpoint.best_model_path else None
 
     results: dict[str, Any] = {
@@ -127,9 +137,17 @@ def evaluate(ckpt_path: str, out_dir: str | Path, data_overrides: Sequence[str] 
     datamodule.use_spec(model.task.spec)
     datamodule.use_featurizers(model.task.featurizers())
     datamodule.setup("test")
-    trainer = pl.Trainer(accelerator=accelerator, devices=1, logger=False, enable_checkpointing=False,
-                         default_root_dir=str(out_dir), enable_model_summary=False)
-    results = {k: float(v) for k, v in trainer.test(model.task, datamodule=datamodule, verbose=False)[0].items()}
+    trainer = pl.Trainer(
+        accelerator=accelerator,
+        devices=1,
+        logger=False,
+        enable_checkpointing=False,
+        default_root_dir=str(out_dir),
+        enable_model_summary=False,
+    )
+    results: dict[str, Any] = {
+        k: float(v) for k, v in trainer.test(model.task, datamodule=datamodule, verbose=False)[0].items()
+    }
     print(_write_report(model.task, datamodule.dataset("test"), out_dir / "reports"), flush=True)
     results.update({"checkpoint": str(ckpt_path), "test_file": str(datamodule.path("test"))})
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,12 +1,14 @@
 """Prediction from a self-contained checkpoint, without Hydra, training data or config files.
 
-    predictor = Predictor.from_checkpoint("outputs/.../checkpoints/last.ckpt")
-    predictor.predict(["EU rejects German call to boycott British lamb ."])
+predictor = Predictor.from_checkpoint("outputs/.../checkpoints/last.ckpt")
+predictor.predict(["EU rejects German call to boycott British lamb ."])
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import torch
 
@@ -40,9 +42,13 @@ class Predictor:
 
     @classmethod
     def from_checkpoint(
-        cls, path: str | Path, device: str = "cpu", splitter: str | None = None, batch_size: int = 256,
+        cls,
+        path: str | Path,
+        device: str = "cpu",
+        splitter: str | None = None,
+        batch_size: int = 256,
         nbest: int = 1,
-    ) -> "Predictor":
+    ) -> Predictor:
         """Rebuild the task from the checkpoint's own config and spec (labels, vocabularies)."""
         model = restore(read_checkpoint(path))
         return cls(model.task.to(device), splitter=splitter, batch_size=batch_size, nbest=nbest)

@@ -3,6 +3,7 @@
 Built-in tasks are registered exactly like plug-ins (in seqlab's own ``pyproject.toml``), and
 nothing is imported until a task is used: listing reads package metadata only.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -25,7 +26,7 @@ class TaskEntry:
     distribution: str
 
     @classmethod
-    def from_entry_point(cls, entry_point: EntryPoint) -> "TaskEntry":
+    def from_entry_point(cls, entry_point: EntryPoint) -> TaskEntry:
         dist = entry_point.dist.name if entry_point.dist is not None else "?"
         return cls(entry_point.name, entry_point.value.replace(":", "."), dist)
 
@@ -47,8 +48,10 @@ def unknown_task_message(name: str, valid: list[str]) -> str:
     close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
     hint = f" Did you mean task={close[0]}?" if close else ""
     listed = ", ".join(valid) or "none (is seqlab installed?)"
-    return (f"unknown task {name!r}.{hint} Available tasks: {listed}. "
-            f"A plug-in task becomes available once its package is installed (see `seqlab-tasks`).")
+    return (
+        f"unknown task {name!r}.{hint} Available tasks: {listed}. "
+        f"A plug-in task becomes available once its package is installed (see `seqlab-tasks`)."
+    )
 
 
 def task_owner(target: str) -> str:

@@ -4,10 +4,12 @@ One :class:`DataSpec` is built from the training data, given to every part that 
 (the word and character parts read its vocabularies), saved once in the checkpoint and read back
 by :class:`~seqlab.predictor.Predictor`.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from tokenizers import Tokenizer
 from torch import Tensor
@@ -58,9 +60,12 @@ class DataSpec:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types (the tokenizers as their JSON text), as saved in checkpoints."""
         return {
-            "labels": list(self.labels), "tag_scheme": self.tag_scheme,
-            "word_tokenizer": self.word_tokenizer.to_str(), "char_tokenizer": self.char_tokenizer.to_str(),
-            "train_word_vocab_size": self.train_word_vocab_size, "max_chars": self.max_chars,
+            "labels": list(self.labels),
+            "tag_scheme": self.tag_scheme,
+            "word_tokenizer": self.word_tokenizer.to_str(),
+            "char_tokenizer": self.char_tokenizer.to_str(),
+            "train_word_vocab_size": self.train_word_vocab_size,
+            "max_chars": self.max_chars,
             "splitter": self.splitter,
         }
 
@@ -68,9 +73,11 @@ class DataSpec:
     def from_dict(cls, data: dict[str, Any]) -> DataSpec:
         """The spec :meth:`to_dict` wrote."""
         return cls(
-            labels=tuple(data["labels"]), tag_scheme=data["tag_scheme"],
+            labels=tuple(data["labels"]),
+            tag_scheme=data["tag_scheme"],
             word_tokenizer=Tokenizer.from_str(data["word_tokenizer"]),
             char_tokenizer=Tokenizer.from_str(data["char_tokenizer"]),
-            train_word_vocab_size=data["train_word_vocab_size"], max_chars=int(data["max_chars"]),
+            train_word_vocab_size=data["train_word_vocab_size"],
+            max_chars=int(data["max_chars"]),
             splitter=str(data["splitter"]),
         )

@@ -6,6 +6,7 @@ the sweep ends and writes ``sweep_summary.md`` and ``sweep_summary.json`` in the
 directory. Records are files, so the summary works with any Hydra launcher (in-process,
 joblib, submitit).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,15 +23,25 @@ log = logging.getLogger(__name__)
 TRIAL_FILE = "trial.json"
 
 
-def record_trial(out_dir: Path, job: int, overrides: list[str], monitor: str,
-                 results: dict[str, Any] | None = None, error: BaseException | None = None) -> None:
+def record_trial(
+    out_dir: Path,
+    job: int,
+    overrides: list[str],
+    monitor: str,
+    results: dict[str, Any] | None = None,
+    error: BaseException | None = None,
+) -> None:
     """Write ``out_dir/trial.json``: ``results`` of a finished trial, or the ``error`` that ended it."""
     record: dict[str, Any] = {"job": job, "overrides": list(overrides), "monitor": monitor}
     if error is None:
         results = results or {}
-        record.update(status="ok", best=results.get(f"{monitor}_best"),
-                      test={k: v for k, v in results.items() if k.startswith("test/")},
-                      epochs=results.get("epochs"), wall_time_s=results.get("wall_time_s"))
+        record.update(
+            status="ok",
+            best=results.get(f"{monitor}_best"),
+            test={k: v for k, v in results.items() if k.startswith("test/")},
+            epochs=results.get("epochs"),
+            wall_time_s=results.get("wall_time_s"),
+        )
     else:
         record.update(status="failed", error=f"{type(error).__name__}: {error}")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -57,9 +68,12 @@ def summary_table(trials: list[dict[str, Any]]) -> str:
     best = max(scored, key=lambda t: t["best"]) if scored else None
     monitor = trials[0]["monitor"]
     test_key = "test/" + monitor.rsplit("/", 1)[-1]
-    lines = [f"common overrides: `{' '.join(common) or '(none)'}`", "",
-             f"| trial | overrides | status | best {monitor} | {test_key} | epochs | wall time | dir |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"common overrides: `{' '.join(common) or '(none)'}`",
+        "",
+        f"| trial | overrides | status | best {monitor} | {test_key} | epochs | wall time | dir |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for t in trials:
         score = test = wall = epochs = ""
         if t["status"] == "ok":
@@ -90,7 +104,12 @@ class SweepSummary(Callback):
         (sweep_dir / "sweep_summary.md").write_text(table)
         (sweep_dir / "sweep_summary.json").write_text(json.dumps(trials, indent=2))
         failed = [t for t in trials if t["status"] != "ok"]
-        log.info("sweep of %d trials (%d failed); summary in %s\n%s", len(trials), len(failed),
-                 sweep_dir / "sweep_summary.md", table)
+        log.info(
+            "sweep of %d trials (%d failed); summary in %s\n%s",
+            len(trials),
+            len(failed),
+            sweep_dir / "sweep_summary.md",
+            table,
+        )
         if failed:
             log.warning("failed trials: %s", ", ".join(str(t["job"]) for t in failed))

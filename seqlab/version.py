@@ -1,4 +1,5 @@
 """seqlab's version, as installed (``unknown`` in a checkout that was never installed)."""
+
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version

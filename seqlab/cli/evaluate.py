@@ -1,4 +1,5 @@
 """``seqlab-eval ckpt_path=... [data.dir=...]``: test a checkpoint and write the full report."""
+
 from __future__ import annotations
 
 import hydra

@@ -1,11 +1,13 @@
 """``seqlab-predict ckpt_path=... input=raw.txt|-``: tag or classify raw text with a checkpoint."""
+
 from __future__ import annotations
 
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -23,8 +25,9 @@ def read_lines(source: IO[bytes], name: str) -> Iterator[str]:
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as err:
-            log.warning("%s:%d: bytes %r are not valid UTF-8; replaced by U+FFFD", name, number,
-                        raw[err.start:err.end])
+            log.warning(
+                "%s:%d: bytes %r are not valid UTF-8; replaced by U+FFFD", name, number, raw[err.start : err.end]
+            )
             line = raw.decode("utf-8", errors="replace")
         yield line.rstrip("\r\n")
 
@@ -44,8 +47,9 @@ def main(cfg: DictConfig) -> None:
 
     if cfg.format not in ("jsonl", "conll"):
         raise ValueError(f"format must be jsonl or conll, got {cfg.format!r}")
-    predictor = Predictor.from_checkpoint(cfg.ckpt_path, device=cfg.device, splitter=cfg.splitter,
-                                          batch_size=cfg.batch_size, nbest=cfg.nbest)
+    predictor = Predictor.from_checkpoint(
+        cfg.ckpt_path, device=cfg.device, splitter=cfg.splitter, batch_size=cfg.batch_size, nbest=cfg.nbest
+    )
     output = cfg.output or str(Path(HydraConfig.get().runtime.output_dir) / f"predictions.{cfg.format}")
     source = sys.stdin.buffer if cfg.input == "-" else open(cfg.input, "rb")
     sink = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")

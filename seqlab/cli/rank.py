@@ -3,13 +3,15 @@
 :class:`seqlab.distributed.ConfigLauncher` starts ranks ``1..N-1`` with this entry: each trains
 the job's resolved config, with no Hydra and no command line (see :mod:`seqlab.distributed`).
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import sys
+from typing import cast
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from seqlab.pipeline import train
 
@@ -21,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("usage: python -m seqlab.cli.rank <resolved job config.yaml>")
     rank = os.environ.get("LOCAL_RANK", "?")
     logging.basicConfig(level=logging.WARNING, format=f"[rank {rank}] %(levelname)s %(name)s: %(message)s")
-    train(OmegaConf.load(argv[0]))
+    train(cast(DictConfig, OmegaConf.load(argv[0])))  # a job config is a mapping, never a list
 
 
 if __name__ == "__main__":

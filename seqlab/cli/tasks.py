@@ -1,4 +1,5 @@
 """``seqlab-tasks``: list the tasks that ``seqlab-train task=<name>`` accepts."""
+
 from __future__ import annotations
 
 from seqlab.registry import available_tasks

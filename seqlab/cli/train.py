@@ -1,4 +1,5 @@
 """``seqlab-train``: compose the config with Hydra and run :func:`seqlab.pipeline.train`."""
+
 from __future__ import annotations
 
 import logging

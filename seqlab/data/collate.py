@@ -1,8 +1,9 @@
 """Encoded examples, padded batches, and the length-bucketed batch sampler."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
 
 import torch
 from torch import Tensor
@@ -38,8 +39,12 @@ class Batch:
         return self.index.numel()
 
     def _map(self, move: Callable[[Tensor], Tensor]) -> Batch:
-        return Batch(move(self.index), {name: move(t) for name, t in self.features.items()}, move(self.mask),
-                     move(self.targets) if self.targets is not None else None)
+        return Batch(
+            move(self.index),
+            {name: move(t) for name, t in self.features.items()},
+            move(self.mask),
+            move(self.targets) if self.targets is not None else None,
+        )
 
     def to(self, device: torch.device | str, non_blocking: bool = False) -> Batch:
         """The same batch with every tensor on ``device``."""
@@ -55,7 +60,8 @@ def pad_stack(tensors: Sequence[Tensor], fill: int = PAD_ID) -> Tensor:
     shape = [max(t.size(d) for t in tensors) for d in range(tensors[0].dim())]
     out = tensors[0].new_full((len(tensors), *shape), fill)
     for row, tensor in enumerate(tensors):
-        out[(row, *(slice(0, n) for n in tensor.shape))] = tensor
+        region: tuple[int | slice, ...] = (row, *(slice(0, n) for n in tensor.shape))
+        out[region] = tensor
     return out
 
 
@@ -67,8 +73,11 @@ def collate_examples(examples: Sequence[EncodedExample]) -> Batch:
     first = examples[0].target
     targets = None
     if first is not None:
-        targets = torch.stack([e.target for e in examples]) if first.dim() == 0 else pad_stack(
-            [e.target for e in examples], fill=0)
+        labelled: list[Tensor] = []
+        for e in examples:
+            assert e.target is not None, "a batch mixes labelled and unlabelled examples"
+            labelled.append(e.target)
+        targets = torch.stack(labelled) if first.dim() == 0 else pad_stack(labelled, fill=0)
     index = torch.tensor([e.index for e in examples], dtype=torch.long)
     return Batch(index=index, features=features, mask=mask, targets=targets)
 

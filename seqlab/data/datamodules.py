@@ -4,17 +4,19 @@ Both share :class:`TokenDataModule`: vocabularies built from train (plus the dev
 pretrained vectors cover) into a :class:`~seqlab.spec.DataSpec`, encoding with the featurizers
 the model's embedding parts declare, and length-bucketed batches.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, cast
 
 import datasets
 import pytorch_lightning as pl
 import torch
 from torch import Tensor
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset
 
 from seqlab.data.collate import Batch, BucketBatchSampler, EncodedExample, collate_examples
 from seqlab.data.encoding import encode_examples
@@ -182,15 +184,26 @@ class TokenDataModule(pl.LightningDataModule):
         vocab = spec.word_tokenizer.get_vocab()
         matrix, covered = embedding_matrix(vectors, vocab, seed=self.seed)
         self.pretrained_vectors = torch.from_numpy(matrix)
-        log.info("pretrained vectors %s: %d of %d vocabulary words covered (%.1f%%)", vectors.source, covered,
-                 len(vocab), 100.0 * covered / len(vocab))
+        log.info(
+            "pretrained vectors %s: %d of %d vocabulary words covered (%.1f%%)",
+            vectors.source,
+            covered,
+            len(vocab),
+            100.0 * covered / len(vocab),
+        )
         for split in SPLITS[1:]:
             if split in self._datasets:
-                ids = torch.tensor([i for s in encode_words(spec.word_tokenizer, self._datasets[split]["tokens"])
-                                    for i in s])
-                log.info("%s: %.2f%% of %d tokens map to the unknown word, %.2f%% are words not in train that "
-                         "the vectors cover", split, 100.0 * float((ids == UNK_ID).float().mean()), ids.numel(),
-                         100.0 * float((ids >= (spec.train_word_vocab_size or 0)).float().mean()))
+                ids = torch.tensor(
+                    [i for s in encode_words(spec.word_tokenizer, self._datasets[split]["tokens"]) for i in s]
+                )
+                log.info(
+                    "%s: %.2f%% of %d tokens map to the unknown word, %.2f%% are words not in train that "
+                    "the vectors cover",
+                    split,
+                    100.0 * float((ids == UNK_ID).float().mean()),
+                    ids.numel(),
+                    100.0 * float((ids >= (spec.train_word_vocab_size or 0)).float().mean()),
+                )
 
     def _encode(self) -> None:
         for split, dataset in self._datasets.items():
@@ -225,7 +238,7 @@ class TokenDataModule(pl.LightningDataModule):
             rank=trainer.global_rank if trainer is not None else 0,
         )
         return DataLoader(
-            examples,
+            cast("Dataset[EncodedExample]", examples),  # a list is a map-style dataset; the stubs want a Dataset
             batch_sampler=sampler,
             collate_fn=collate_examples,
             num_workers=self.num_workers,
@@ -283,8 +296,12 @@ class ConllDataModule(TokenDataModule):
 
     def read(self, split: str, known_labels: Sequence[str] | None) -> datasets.Dataset:
         return load_conll(
-            self.path(split), cache_dir=self.cache_dir, token_column=self.token_column,
-            label_column=self.label_column, file_scheme=self.file_scheme, tag_scheme=self.tag_scheme,
+            self.path(split),
+            cache_dir=self.cache_dir,
+            token_column=self.token_column,
+            label_column=self.label_column,
+            file_scheme=self.file_scheme,
+            tag_scheme=self.tag_scheme,
             known_labels=known_labels,
         )
 
@@ -337,8 +354,12 @@ class TextClassificationDataModule(TokenDataModule):
 
     def read(self, split: str, known_labels: Sequence[str] | None) -> datasets.Dataset:
         dataset = load_examples(
-            read_text_classification, self.path(split), cache_dir=self.cache_dir, text_field=self.text_field,
-            label_field=self.label_field, format=self.format,
+            read_text_classification,
+            self.path(split),
+            cache_dir=self.cache_dir,
+            text_field=self.text_field,
+            label_field=self.label_field,
+            format=self.format,
             known_labels=known_labels,
         )
         splitter_name = self.splitter

@@ -1,7 +1,8 @@
 """Pre-split texts to id tensors with the model's featurizers (training and prediction)."""
+
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from torch import Tensor
 
@@ -22,7 +23,11 @@ def encode_examples(
             raise ValueError(f"example {first_index + i + 1} has no tokens")
     columns = {name: featurize(sentences) for name, featurize in featurizers.items()}
     return [
-        EncodedExample(first_index + i, {name: column[i] for name, column in columns.items()}, len(tokens),
-                       targets[i] if targets is not None else None)
+        EncodedExample(
+            first_index + i,
+            {name: column[i] for name, column in columns.items()},
+            len(tokens),
+            targets[i] if targets is not None else None,
+        )
         for i, tokens in enumerate(sentences)
     ]

@@ -3,30 +3,23 @@
 Nothing is silently dropped: every malformed line raises :class:`ReaderError` naming the file,
 the line and what was expected.
 """
+
 from __future__ import annotations
 
 import csv
 import json
 import os
 import re
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import datasets
 
 from seqlab.data.tag_schemes import InvalidTagError, convert, parse_scheme
+from seqlab.errors import ReaderError
 
 DOCSTART = "-DOCSTART-"
 _COLUMN_SEPARATOR = re.compile(r"[ \t]+")
-
-
-class ReaderError(ValueError):
-    """Malformed input: ``path:line: message``."""
-
-    def __init__(self, path: str | os.PathLike, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
-        self.path = str(path)
-        self.line = line
 
 
 def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -36,7 +29,7 @@ def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as err:
                 raise ReaderError(
-                    path, number, f"bytes {raw[err.start:err.end]!r} at column {err.start + 1} are not valid UTF-8"
+                    path, number, f"bytes {raw[err.start : err.end]!r} at column {err.start + 1} are not valid UTF-8"
                 ) from None
 
 
@@ -79,6 +72,7 @@ def read_conll(
         if label_column is not None:
             labels = list(tags)
             if source is not None:
+                assert target is not None  # falls back to ``source``
                 try:
                     labels = convert(labels, source, target)
                 except InvalidTagError as err:
@@ -96,7 +90,9 @@ def read_conll(
             if tokens:
                 sentences += 1
                 yield finish()
-                tokens.clear(), tags.clear(), lines.clear()
+                tokens.clear()
+                tags.clear()
+                lines.clear()
             continue
         if fields[0] == DOCSTART:
             if tokens:
@@ -107,7 +103,9 @@ def read_conll(
             width, width_line = len(fields), number
         elif len(fields) != width:
             raise ReaderError(
-                path, number, f"expected {width} columns (as on line {width_line}), found {len(fields)}: {line.strip()!r}"
+                path,
+                number,
+                f"expected {width} columns (as on line {width_line}), found {len(fields)}: {line.strip()!r}",
             )
         tokens.append(fields[token_column])
         if label_column is not None:
@@ -208,7 +206,9 @@ def read_text_classification(
         fields = [text_field] + ([label_field] if label_field is not None else [])
         missing = [f for f in fields if row.get(f) is None]
         if missing:
-            raise ReaderError(path, number, f"missing field {missing[0]!r}; found {', '.join(map(str, row)) or 'nothing'}")
+            raise ReaderError(
+                path, number, f"missing field {missing[0]!r}; found {', '.join(map(str, row)) or 'nothing'}"
+            )
         text = str(row[text_field]).strip()
         if not text:
             raise ReaderError(path, number, f"empty text in field {text_field!r}")

@@ -3,10 +3,11 @@
 Every scheme is parsed into spans ``(type, start, end_exclusive)`` and written back, so any
 scheme converts to any other through the same two functions.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from enum import Enum
-from typing import Iterable, Sequence
 
 
 class TagScheme(str, Enum):

@@ -1,10 +1,11 @@
 """Evaluation reports written under the run directory: seqeval report (txt + JSON), predictions."""
+
 from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from seqeval.metrics import classification_report
 
@@ -22,9 +23,7 @@ def check_aligned(**sequences: Sequence[Sequence[str]]) -> None:
             raise ValueError(f"sentence {i + 1}: {sizes}")
 
 
-def span_report(
-    gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], tag_scheme: str
-) -> tuple[str, dict]:
+def span_report(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], tag_scheme: str) -> tuple[str, dict]:
     """seqeval's strict classification report as text and as a dict (per type P/R/F1/support)."""
     check_aligned(gold=gold, predicted=predicted)
     gold, predicted = [list(s) for s in gold], [list(s) for s in predicted]
@@ -56,9 +55,12 @@ def write_span_report(
     header = f"{name}: seqeval strict, scheme {tag_scheme}, {len(gold)} sentences\n\n"
     full = header + text + "\n" + format_confusion(labels, matrix)
     (out / f"{name}_report.txt").write_text(full)
-    (out / f"{name}_report.json").write_text(json.dumps(
-        {"scheme": tag_scheme, "mode": "strict", **table, "confusion_labels": labels, "confusion_matrix": matrix},
-        indent=2))
+    (out / f"{name}_report.json").write_text(
+        json.dumps(
+            {"scheme": tag_scheme, "mode": "strict", **table, "confusion_labels": labels, "confusion_matrix": matrix},
+            indent=2,
+        )
+    )
     types = [t for t in table if t not in AVERAGES]
     _plot_bars({t: table[t]["f1-score"] for t in types}, out / f"{name}_f1.png", f"{name}: F1 per entity type")
     _plot_confusion(matrix, labels, out / f"{name}_confusion.png", f"{name}: entity types (gold vs predicted spans)")
@@ -97,8 +99,10 @@ def entity_confusion(
 def format_confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> str:
     """A confusion matrix as a text table (rows gold, columns predicted)."""
     width = max(8, *(len(label) for label in labels))
-    rows = ["confusion matrix (rows: gold, columns: predicted)",
-            " " * width + " " + " ".join(f"{label:>{width}}" for label in labels)]
+    rows = [
+        "confusion matrix (rows: gold, columns: predicted)",
+        " " * width + " " + " ".join(f"{label:>{width}}" for label in labels),
+    ]
     rows += [f"{label:>{width}} " + " ".join(f"{n:>{width}d}" for n in row) for label, row in zip(labels, matrix)]
     return "\n".join(rows) + "\n"
 
@@ -131,7 +135,9 @@ def write_classification_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}_report.txt").write_text(full)
-    (out / f"{name}_report.json").write_text(json.dumps({**table, "labels": labels, "confusion_matrix": matrix}, indent=2))
+    (out / f"{name}_report.json").write_text(
+        json.dumps({**table, "labels": labels, "confusion_matrix": matrix}, indent=2)
+    )
     _plot_confusion(matrix, labels, out / f"{name}_confusion.png", title=f"{name} confusion matrix")
     _plot_bars({label: table[label]["f1-score"] for label in labels}, out / f"{name}_f1.png", f"{name}: F1 per class")
     with (out / f"{name}_predictions.tsv").open("w", encoding="utf-8", newline="") as handle:
@@ -167,8 +173,15 @@ def _plot_confusion(matrix: list[list[int]], labels: list[str], path: Path, titl
     figure, axes = plt.subplots(figsize=(size + 1.5, size))
     image = axes.imshow(matrix, cmap="Blues")
     figure.colorbar(image, ax=axes)
-    axes.set(xticks=range(len(labels)), yticks=range(len(labels)), xticklabels=labels, yticklabels=labels,
-             xlabel="predicted", ylabel="gold", title=title)
+    axes.set(
+        xticks=range(len(labels)),
+        yticks=range(len(labels)),
+        xticklabels=labels,
+        yticklabels=labels,
+        xlabel="predicted",
+        ylabel="gold",
+        title=title,
+    )
     peak = max(max(row) for row in matrix) or 1
     for i, row in enumerate(matrix):
         for j, count in enumerate(row):

@@ -3,9 +3,10 @@
 The states are per-type counts reduced by summation, so the metric is exact under DDP and
 equals ``seqeval.metrics.f1_score(..., mode="strict", scheme=...)`` on the same tags.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import seqeval.scheme
 import torch
@@ -51,6 +52,10 @@ class SpanF1(Metric):
     """
 
     full_state_update = False
+    # Per-type span counts, registered with add_state in __init__.
+    correct: torch.Tensor
+    predicted: torch.Tensor
+    gold: torch.Tensor
 
     def __init__(self, entity_types: Sequence[str], tag_scheme: str) -> None:
         super().__init__()

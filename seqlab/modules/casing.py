@@ -2,11 +2,12 @@
 Lample et al.'s tagger has the same capitalisation feature; Reimers & Gurevych 2017).
 
 GloVe 6B is lowercase, so "Apple" and "apple" share a vector; a casing class per token gives
-the tagger the shape of the word as it was written. Enable it with ``embedding/casing=default``.
+the tagger the shape of the word as it was written. Enable it with ``+embedding/casing=default``.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
@@ -15,8 +16,16 @@ from seqlab.modules.embedder import EmbeddingPart
 from seqlab.spec import Featurizer
 
 #: class names by id; id 0 is padding
-CASING_CLASSES = ("<pad>", "other", "numeric", "mainly_numeric", "all_lower", "all_upper", "initial_upper",
-                  "contains_digit")
+CASING_CLASSES = (
+    "<pad>",
+    "other",
+    "numeric",
+    "mainly_numeric",
+    "all_lower",
+    "all_upper",
+    "initial_upper",
+    "contains_digit",
+)
 _ID = {name: i for i, name in enumerate(CASING_CLASSES)}
 
 

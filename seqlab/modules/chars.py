@@ -1,7 +1,8 @@
 """Character parts: each token's characters encoded by a CNN (Ma & Hovy) or a BiLSTM (Lample et al.)."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from tokenizers import Tokenizer
@@ -54,8 +55,9 @@ class CharCNNEmbedding(_CharPart):
         dropout: dropout on the character embeddings before the convolution (Ma & Hovy: 0.5).
     """
 
-    def __init__(self, spec: DataSpec, embedding_dim: int = 30, num_filters: int = 50, kernel_size: int = 3,
-                 dropout: float = 0.0) -> None:
+    def __init__(
+        self, spec: DataSpec, embedding_dim: int = 30, num_filters: int = 50, kernel_size: int = 3, dropout: float = 0.0
+    ) -> None:
         super().__init__(spec)
         if kernel_size < 1 or kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be a positive odd number, got {kernel_size}")

@@ -5,9 +5,10 @@ non-empty and left-aligned), transitions indexed ``[from, to]`` with separate st
 scores. Forbidden transitions get a large negative score, so they are never decoded and
 contribute nothing to the partition function.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import torch
 from torch import Tensor, nn
@@ -25,6 +26,8 @@ class CRF(nn.Module):
             :func:`seqlab.data.tag_schemes.allowed_transitions`; index ``num_tags`` is the start
             and ``num_tags + 1`` the end. ``None`` allows every transition.
     """
+
+    _constraint: Tensor  # buffer registered in __init__
 
     def __init__(self, num_tags: int, allowed_transitions: Iterable[tuple[int, int]] | None = None) -> None:
         super().__init__()
@@ -254,8 +257,12 @@ class _LogPartition(torch.autograd.Function):
         final = unary[torch.arange(unary.size(0)), last]  # (B, K)
         grad_end = (final * weight[:, 0]).sum(0)
         # Pairwise marginals of (tag i at t-1, tag j at t), summed over real positions t >= 1.
-        pair = (alphas[:, :-1].unsqueeze(3) + trans + (emissions[:, 1:] + betas[:, 1:]).unsqueeze(2)
-                - log_z.view(-1, 1, 1, 1)).exp()  # (B, T-1, K, K)
+        pair = (
+            alphas[:, :-1].unsqueeze(3)
+            + trans
+            + (emissions[:, 1:] + betas[:, 1:]).unsqueeze(2)
+            - log_z.view(-1, 1, 1, 1)
+        ).exp()  # (B, T-1, K, K)
         pair_weight = mask[:, 1:].to(pair.dtype) * grad_log_z.view(-1, 1)  # (B, T-1)
         grad_trans = torch.einsum("btij,bt->ij", pair, pair_weight)
         return grad_emissions, grad_trans, grad_start, grad_end, None

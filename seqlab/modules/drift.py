@@ -8,6 +8,7 @@ spirit of Kiros et al.'s (2015) vocabulary expansion. It is applied to the weigh
 model (:class:`seqlab.callbacks.UnseenWordDrift` does it at each validation), so the moved rows
 are saved in the checkpoint and every reader of the weights inherits them.
 """
+
 from __future__ import annotations
 
 import torch
@@ -36,8 +37,9 @@ class UnseenWordDrift:
     def __init__(self, initial: Tensor, train_word_vocab_size: int, neighbours: int, scale: float = 1.0) -> None:
         self.first = UNK_ID + 1  # padding and the unknown word have no pretrained vector
         if train_word_vocab_size <= self.first:
-            raise ValueError(f"train_word_vocab_size must leave training words above the special ids, "
-                             f"got {train_word_vocab_size}")
+            raise ValueError(
+                f"train_word_vocab_size must leave training words above the special ids, got {train_word_vocab_size}"
+            )
         if neighbours < 1:
             raise ValueError(f"neighbours must be >= 1, got {neighbours}")
         if scale <= 0:
@@ -55,7 +57,7 @@ class UnseenWordDrift:
         end = self.train_word_vocab_size
         initial = self.initial.to(weight.device, weight.dtype)
         if self._nearest is None or self._nearest[0].device != weight.device:
-            self._nearest = self._nearest_training_words(initial[end:], initial[self.first:end])
+            self._nearest = self._nearest_training_words(initial[end:], initial[self.first : end])
         index, weights = self._nearest
         drift = weight[index + self.first] - initial[index + self.first]  # (Q, k, D)
         return initial[end:] + self.scale * torch.einsum("qk,qkd->qd", weights, drift)
@@ -63,7 +65,7 @@ class UnseenWordDrift:
     @torch.no_grad()
     def apply(self, weight: Tensor) -> None:
         """Write :meth:`moved` into ``weight`` in place."""
-        weight[self.train_word_vocab_size:] = self.moved(weight)
+        weight[self.train_word_vocab_size :] = self.moved(weight)
 
     def _nearest_training_words(self, queries: Tensor, reference: Tensor) -> tuple[Tensor, Tensor]:
         """Each query's ``neighbours`` nearest reference rows by cosine: their indices ``(Q, k)``

@@ -1,5 +1,6 @@
 """Dropout whose CPU mask comes from ``torch.rand`` (about 3x faster there than ``bernoulli_``),
 optionally variational: one mask per sequence, shared by all its time steps."""
+
 from __future__ import annotations
 
 import torch

@@ -5,9 +5,11 @@ and says how to compute them from pre-split text (:meth:`EmbeddingPart.featurize
 carry their inputs by name, so a new part is one module and one config file: nothing in the
 batch, the collate function or the task changes.
 """
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Iterator, Mapping
+from typing import cast
 
 import torch
 from torch import Tensor, nn
@@ -35,14 +37,15 @@ class TokenEmbedder(nn.Module):
     """The parts' vectors for each token, concatenated in order, then dropout.
 
     Args:
-        parts: the embedding parts by name (``word``, ``char``, ``casing``, ...), in order.
+        parts: the embedding parts by name (``word``, ``char``, ...), in order.
         dropout: dropout on the concatenated representation.
         variational_dropout: one dropout mask per sentence, shared by all its tokens (flair's
             locked dropout).
     """
 
-    def __init__(self, parts: Mapping[str, EmbeddingPart], dropout: float = 0.5,
-                 variational_dropout: bool = False) -> None:
+    def __init__(
+        self, parts: Mapping[str, EmbeddingPart], dropout: float = 0.5, variational_dropout: bool = False
+    ) -> None:
         super().__init__()
         if not parts:
             raise ValueError("the embedder needs at least one part (embedding/word, embedding/char, ...)")
@@ -53,10 +56,16 @@ class TokenEmbedder(nn.Module):
         self.dropout = Dropout(dropout, variational=variational_dropout)
         self.output_dim = sum(part.output_dim for part in parts.values())
 
+    def named_parts(self) -> Iterator[tuple[str, EmbeddingPart]]:
+        """The parts by name, in order."""
+        for name, part in self.parts.items():
+            # ModuleDict is untyped (values are Module); __init__ only accepts EmbeddingParts.
+            yield name, cast(EmbeddingPart, part)
+
     def featurizers(self) -> dict[str, Featurizer]:
         """Every batch input the parts read, with how to compute it (the first part's, if shared)."""
         merged: dict[str, Featurizer] = {}
-        for part in self.parts.values():
+        for _, part in self.named_parts():
             for name, featurizer in part.featurizers().items():
                 merged.setdefault(name, featurizer)
         return merged
@@ -64,10 +73,12 @@ class TokenEmbedder(nn.Module):
     def forward(self, features: Mapping[str, Tensor]) -> Tensor:
         """Batch inputs by name (each ``(B, T, ...)``) to ``(B, T, output_dim)``."""
         vectors = []
-        for name, part in self.parts.items():
+        for name, part in self.named_parts():
             missing = [key for key in part.inputs if key not in features]
             if missing:
-                raise KeyError(f"embedding.{name} reads batch input {missing[0]!r}, which this batch does not "
-                               f"carry (it has: {', '.join(features) or 'nothing'})")
+                raise KeyError(
+                    f"embedding.{name} reads batch input {missing[0]!r}, which this batch does not "
+                    f"carry (it has: {', '.join(features) or 'nothing'})"
+                )
             vectors.append(part(*(features[key] for key in part.inputs)))
         return self.dropout(vectors[0] if len(vectors) == 1 else torch.cat(vectors, dim=-1))

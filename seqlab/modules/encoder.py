@@ -1,4 +1,5 @@
 """Sequence encoders: bidirectional LSTM and GRU over packed sequences."""
+
 from __future__ import annotations
 
 import contextlib
@@ -10,10 +11,14 @@ from seqlab.modules.dropout import Dropout
 
 
 class _BiRNNEncoder(nn.Module):
-    rnn_class: type[nn.RNNBase]
+    rnn_class: type[nn.LSTM] | type[nn.GRU]
 
     def __init__(
-        self, input_dim: int, hidden_size: int = 100, num_layers: int = 1, dropout: float = 0.5,
+        self,
+        input_dim: int,
+        hidden_size: int = 100,
+        num_layers: int = 1,
+        dropout: float = 0.5,
         variational_dropout: bool = False,
     ) -> None:
         super().__init__()
@@ -23,12 +28,18 @@ class _BiRNNEncoder(nn.Module):
             # The RNN's own dropout between layers draws a mask per time step: stack single layers
             # with the shared-mask dropout between them instead.
             self.rnn: nn.Module = nn.ModuleList(
-                self.rnn_class(input_dim if i == 0 else 2 * hidden_size, hidden_size, bidirectional=True, batch_first=True)
+                self.rnn_class(
+                    input_dim if i == 0 else 2 * hidden_size, hidden_size, bidirectional=True, batch_first=True
+                )
                 for i in range(num_layers)
             )
         else:
             self.rnn = self.rnn_class(
-                input_dim, hidden_size, num_layers=num_layers, bidirectional=True, batch_first=True,
+                input_dim,
+                hidden_size,
+                num_layers=num_layers,
+                bidirectional=True,
+                batch_first=True,
                 dropout=dropout if num_layers > 1 else 0.0,
             )
         self.output_dim = 2 * hidden_size

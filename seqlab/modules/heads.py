@@ -1,7 +1,8 @@
 """Tag heads: map encoder features to a loss and to decoded tag ids."""
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import torch
 import torch.nn.functional as F
@@ -126,8 +127,11 @@ class ClassifierHead(nn.Module):
         if pooling == "last" and input_dim % 2:
             raise ValueError(f"pooling 'last' needs bidirectional features of even size, got {input_dim}")
         self.pooling = pooling
-        self.attention = nn.Sequential(nn.Linear(input_dim, input_dim), nn.Tanh(), nn.Linear(input_dim, 1, bias=False)) \
-            if pooling == "attention" else None
+        self.attention = (
+            nn.Sequential(nn.Linear(input_dim, input_dim), nn.Tanh(), nn.Linear(input_dim, 1, bias=False))
+            if pooling == "attention"
+            else None
+        )
         self.dropout = Dropout(dropout)
         self.projection = nn.Linear(input_dim, num_labels)
 
@@ -143,6 +147,7 @@ class ClassifierHead(nn.Module):
             last = (mask.sum(1) - 1).clamp_min(0)  # (B,)
             forward = features[torch.arange(features.size(0), device=features.device), last, :half]
             return torch.cat([forward, features[:, 0, half:]], dim=-1)
+        assert self.attention is not None  # built in __init__ for pooling == "attention"
         scores = self.attention(features).squeeze(-1).masked_fill(~mask, torch.finfo(features.dtype).min)
         return (torch.softmax(scores, dim=1).unsqueeze(-1) * features).sum(1)
 

@@ -1,7 +1,8 @@
 """Word vectors: one embedding row per vocabulary word, optionally pretrained, with word dropout."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from tokenizers import Tokenizer
@@ -37,8 +38,14 @@ class WordEmbedding(EmbeddingPart):
 
     inputs = ("word_ids",)
 
-    def __init__(self, spec: DataSpec, dim: int = 100, pretrained: Tensor | None = None, freeze: bool = False,
-                 word_dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        spec: DataSpec,
+        dim: int = 100,
+        pretrained: Tensor | None = None,
+        freeze: bool = False,
+        word_dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         if not 0.0 <= word_dropout < 1.0:
             raise ValueError(f"word_dropout must be in [0, 1), got {word_dropout}")
@@ -48,8 +55,10 @@ class WordEmbedding(EmbeddingPart):
             if not isinstance(pretrained, Tensor):
                 raise TypeError(f"pretrained must be a tensor of word vectors, got {type(pretrained).__name__}")
             if pretrained.shape[1] != dim:
-                raise ValueError(f"pretrained vectors have dimension {pretrained.shape[1]} but embedding.word.dim "
-                                 f"is {dim}; set embedding.word.dim={pretrained.shape[1]}")
+                raise ValueError(
+                    f"pretrained vectors have dimension {pretrained.shape[1]} but embedding.word.dim "
+                    f"is {dim}; set embedding.word.dim={pretrained.shape[1]}"
+                )
             if pretrained.shape[0] != spec.word_vocab_size:
                 raise ValueError(f"pretrained vectors have {pretrained.shape[0]} rows for {spec.word_vocab_size} words")
             with torch.no_grad():

@@ -1,4 +1,5 @@
 """Data shipped inside the package (small samples for the default run and the tests)."""
+
 from __future__ import annotations
 
 from pathlib import Path

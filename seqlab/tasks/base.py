@@ -1,13 +1,15 @@
 """The plug-in point: a Task is a LightningModule built from an embedder, an encoder and a head."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Protocol, cast
 
 import datasets
 import pytorch_lightning as pl
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from seqlab.data.collate import Batch
 from seqlab.modules.embedder import TokenEmbedder
@@ -22,6 +24,18 @@ SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
 #: 1: seqlab 0.1 (one embedding module, tokenizers beside the spec); 2: seqlab 0.2 (embedding parts,
 #: the spec holds vocabularies and encoding settings).
 CHECKPOINT_FORMAT = 2
+
+
+class Head(Protocol):
+    """What :class:`Task` calls on its head (an ``nn.Module``); task subclasses may ask for more."""
+
+    def loss(self, features: Tensor, targets: Tensor, mask: Tensor, /) -> Tensor:
+        """The training loss of ``features (B, T, D)`` against the gold ``targets``."""
+        ...
+
+    def decode(self, features: Tensor, mask: Tensor, /) -> Tensor:
+        """Predicted ids: ``(B, T)`` tags or ``(B,)`` classes."""
+        ...
 
 
 def _under(name: str, prefix: str) -> bool:
@@ -50,12 +64,14 @@ class Task(pl.LightningModule):
             trainable parameters, and the longest matching prefix wins.
     """
 
+    head: Head
+
     def __init__(
         self,
         spec: DataSpec,
         embedder: TokenEmbedder,
         encoder: nn.Module,
-        head: nn.Module,
+        head: Head,
         optimizer: OptimizerFactory,
         scheduler: SchedulerFactory | None = None,
         scheduler_interval: str = "epoch",
@@ -127,10 +143,14 @@ class Task(pl.LightningModule):
         trainable = [(name, p) for name, p in self.named_parameters() if p.requires_grad]
         for prefix, scale in self.lr_scales.items():
             if scale <= 0:
-                raise ValueError(f"task.lr_scales[{prefix!r}] must be > 0, got {scale} (use embedding.freeze to freeze)")
+                raise ValueError(
+                    f"task.lr_scales[{prefix!r}] must be > 0, got {scale} (use embedding.freeze to freeze)"
+                )
             if not any(_under(name, prefix) for name, _ in trainable):
-                raise ValueError(f"task.lr_scales: {prefix!r} names no trainable parameter; "
-                                 f"names start with {sorted({n.split('.')[0] for n, _ in trainable})}")
+                raise ValueError(
+                    f"task.lr_scales: {prefix!r} names no trainable parameter; "
+                    f"names start with {sorted({n.split('.')[0] for n, _ in trainable})}"
+                )
         grouped: dict[float, list[nn.Parameter]] = {}
         for name, param in trainable:
             matches = [prefix for prefix in self.lr_scales if _under(name, prefix)]
@@ -139,6 +159,7 @@ class Task(pl.LightningModule):
         return [{"params": params, "lr_scale": scale} for scale, params in ordered]
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        assert batch.targets is not None  # training batches are labelled
         loss = self.head.loss(self.features(batch), batch.targets, batch.mask)
         if self._loggers_record_this_step():
             self.log("train/loss", loss, prog_bar=True, batch_size=len(batch))
@@ -154,8 +175,10 @@ class Task(pl.LightningModule):
         logged only on the steps the loggers record; the progress bar shows it from those steps.
         """
         trainer = self.trainer
-        every = trainer.log_every_n_steps
-        if every <= 1 or trainer.accumulate_grad_batches != 1 or trainer.fast_dev_run:
+        # Lightning sets these two in its connectors at runtime; the Trainer class does not declare them.
+        flags = cast(Any, trainer)
+        every: int = flags.log_every_n_steps
+        if every <= 1 or trainer.accumulate_grad_batches != 1 or flags.fast_dev_run:
             return True
         return (trainer.global_step + 1) % every == 0
 
@@ -187,8 +210,11 @@ class Task(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["seqlab"] = {
-            "format": CHECKPOINT_FORMAT, "version": __version__, "spec": self.spec.to_dict(),
-            "best_val_score": self.best_val_score, **self.checkpoint_extras,
+            "format": CHECKPOINT_FORMAT,
+            "version": __version__,
+            "spec": self.spec.to_dict(),
+            "best_val_score": self.best_val_score,
+            **self.checkpoint_extras,
         }
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:

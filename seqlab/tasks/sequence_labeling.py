@@ -1,22 +1,37 @@
 """Sequence labelling (NER, chunking): embedder -> encoder -> CRF or softmax tag head."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import datasets
 from torch import Tensor
 
 from seqlab.data.collate import Batch
-from seqlab.spec import DataSpec
 from seqlab.data.tag_schemes import allowed_transitions, split_tag
 from seqlab.metrics.reports import write_span_report
 from seqlab.metrics.span_f1 import SpanF1, strict_spans
-from seqlab.tasks.base import Task
+from seqlab.spec import DataSpec
+from seqlab.tasks.base import Head, Task
+
+
+class TagHead(Head, Protocol):
+    """A tag head (:class:`~seqlab.modules.heads.CRFTagHead`, :class:`~seqlab.modules.heads.SoftmaxTagHead`)."""
+
+    def marginals(self, features: Tensor, mask: Tensor, /) -> Tensor:
+        """Per-token tag probabilities ``(B, T, K)``."""
+        ...
+
+    def decode_nbest(self, features: Tensor, mask: Tensor, nbest: int, /) -> tuple[Tensor, Tensor]:
+        """The ``nbest`` best tag sequences ``(B, n, T)`` and their probabilities ``(B, n)``."""
+        ...
 
 
 class SequenceLabelingTask(Task):
     """Tags every token; scores spans with :class:`SpanF1` (seqeval strict); see :class:`Task`."""
+
+    head: TagHead
 
     def __init__(self, spec: DataSpec, *args: Any, **kwargs: Any) -> None:
         super().__init__(spec, *args, **kwargs)
@@ -39,6 +54,7 @@ class SequenceLabelingTask(Task):
 
     def _evaluate(self, batch: Batch, metric: SpanF1) -> list[list[str]]:
         predicted = self.labels_of(self(batch), batch.mask)
+        assert batch.targets is not None  # validation and test batches are labelled
         metric.update(predicted, self.labels_of(batch.targets, batch.mask))
         return predicted
 
@@ -66,29 +82,42 @@ class SequenceLabelingTask(Task):
         confidence = self.head.marginals(features, batch.mask).gather(2, tag_ids.unsqueeze(2)).squeeze(2)
         lengths = batch.mask.sum(1).tolist()
         tags = self.labels_of(tag_ids, batch.mask)
+        assert self.spec.tag_scheme is not None  # checked in __init__
         spans = strict_spans(tags, self.spec.tag_scheme)  # one seqeval pass for the whole batch
-        out = [{"tags": t, "confidence": row[:n], "spans": sorted(s, key=lambda span: span[1])}
-               for t, row, n, s in zip(tags, confidence.tolist(), lengths, spans)]
+        out = [
+            {"tags": t, "confidence": row[:n], "spans": sorted(s, key=lambda span: span[1])}
+            for t, row, n, s in zip(tags, confidence.tolist(), lengths, spans)
+        ]
         if nbest > 1:
             paths, probabilities = self.head.decode_nbest(features, batch.mask, nbest)
             for b, item in enumerate(out):
                 item["nbest"] = [
                     {"tags": self.labels_of(paths[b, r : r + 1], batch.mask[b : b + 1])[0], "probability": round(p, 6)}
-                    for r, p in enumerate(probabilities[b].tolist()) if p > 0.0
+                    for r, p in enumerate(probabilities[b].tolist())
+                    if p > 0.0
                 ]
         return out
 
-    def describe(self, prediction: dict[str, Any], words: list[str], offsets: list[tuple[int, int]],
-                 text: str) -> dict[str, Any]:
+    def describe(
+        self, prediction: dict[str, Any], words: list[str], offsets: list[tuple[int, int]], text: str
+    ) -> dict[str, Any]:
         """Tokens, tags and entity spans of one text; a span's ``score`` is the mean marginal
         probability of its tags, and its offsets are given in tokens and in characters."""
         tags, confidence = prediction["tags"], prediction["confidence"]
         spans = []
         for entity_type, start, end in prediction["spans"]:
             char_start, char_end = offsets[start][0], offsets[end - 1][1]
-            spans.append({"type": entity_type, "start": start, "end": end, "char_start": char_start,
-                          "char_end": char_end, "text": text[char_start:char_end],
-                          "score": round(sum(confidence[start:end]) / (end - start), 4)})
+            spans.append(
+                {
+                    "type": entity_type,
+                    "start": start,
+                    "end": end,
+                    "char_start": char_start,
+                    "char_end": char_end,
+                    "text": text[char_start:char_end],
+                    "score": round(sum(confidence[start:end]) / (end - start), 4),
+                }
+            )
         described = {"tokens": words, "tags": tags, "spans": spans}
         if "nbest" in prediction:
             described["nbest"] = prediction["nbest"]
@@ -98,5 +127,8 @@ class SequenceLabelingTask(Task):
         return {"text": text, "tokens": [], "tags": [], "spans": []}
 
     def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:
-        text, _ = write_span_report(out_dir, "test", dataset["tokens"], dataset["tags"], predictions, self.spec.tag_scheme)
+        assert self.spec.tag_scheme is not None  # checked in __init__
+        text, _ = write_span_report(
+            out_dir, "test", dataset["tokens"], dataset["tags"], predictions, self.spec.tag_scheme
+        )
         return text

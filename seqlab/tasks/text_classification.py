@@ -1,29 +1,43 @@
 """Text classification (sentiment): embedder -> encoder -> pooled classifier head."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import datasets
 import torch
+from torch import Tensor
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
 from seqlab.data.collate import Batch
-from seqlab.spec import DataSpec
 from seqlab.metrics.reports import write_classification_report
-from seqlab.tasks.base import Task
+from seqlab.spec import DataSpec
+from seqlab.tasks.base import Head, Task
+
+
+class ClassHead(Head, Protocol):
+    """A classifier head (:class:`~seqlab.modules.heads.ClassifierHead`)."""
+
+    def logits(self, features: Tensor, mask: Tensor, /) -> Tensor:
+        """Class scores ``(B, num_labels)``."""
+        ...
 
 
 class TextClassificationTask(Task):
     """One label per text; accuracy and macro-F1 (logged as ``f1``); see :class:`Task`."""
 
+    head: ClassHead
+
     def __init__(self, spec: DataSpec, *args: Any, **kwargs: Any) -> None:
         super().__init__(spec, *args, **kwargs)
-        metrics = MetricCollection({
-            "accuracy": MulticlassAccuracy(spec.num_labels, average="micro"),
-            "f1": MulticlassF1Score(spec.num_labels, average="macro"),
-        })
+        metrics = MetricCollection(
+            {
+                "accuracy": MulticlassAccuracy(spec.num_labels, average="micro"),
+                "f1": MulticlassF1Score(spec.num_labels, average="macro"),
+            }
+        )
         self.val_metrics = metrics.clone()
         self.test_metrics = metrics.clone()
 
@@ -52,11 +66,16 @@ class TextClassificationTask(Task):
         """Class probabilities of each text in ``batch`` (all classes, so ``nbest`` is not needed)."""
         return torch.softmax(self.head.logits(self.features(batch), batch.mask).float(), dim=-1).tolist()
 
-    def describe(self, probabilities: list[float], words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
+    def describe(
+        self, probabilities: list[float], words: list[str], offsets: list[tuple[int, int]], text: str
+    ) -> dict[str, Any]:
         """Tokens, the best label and every class probability of one text."""
         best = max(range(len(probabilities)), key=probabilities.__getitem__)
-        return {"tokens": words, "label": self.spec.labels[best],
-                "probabilities": dict(zip(self.spec.labels, probabilities))}
+        return {
+            "tokens": words,
+            "label": self.spec.labels[best],
+            "probabilities": dict(zip(self.spec.labels, probabilities)),
+        }
 
     def empty_prediction(self, text: str) -> dict[str, Any]:
         return {"text": text, "tokens": [], "label": None, "probabilities": {}}

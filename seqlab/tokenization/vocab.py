@@ -1,12 +1,13 @@
 """Word and character vocabularies as ``tokenizers.Tokenizer`` objects (saved as tokenizer JSON).
 
 Both take pre-split tokens: the word tokenizer maps one token to one id (after normalising
-digits to ``0`` and, optionally, lowercasing); the character tokenizer maps one token to its
+digits to ``0`` and, optionally, to lowercase); the character tokenizer maps one token to its
 character ids.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
 
@@ -18,7 +19,7 @@ UNK_ID = 1
 
 
 def _word_normalizer(lowercase: bool) -> normalizers.Normalizer:
-    steps = [normalizers.Replace(Regex(r"\d"), "0")]
+    steps: list[normalizers.Normalizer] = [normalizers.Replace(Regex(r"\d"), "0")]
     if lowercase:
         steps.append(normalizers.Lowercase())
     return normalizers.Sequence(steps)

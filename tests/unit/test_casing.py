@@ -35,7 +35,7 @@ def datamodule(tmp_path_factory):
 
 def test_the_casing_group_adds_the_part_after_the_others(make_config, datamodule):
     plain = build_task(make_config(), datamodule.spec)
-    task = build_task(make_config("embedding/casing=default", "embedding.casing.dim=7"), datamodule.spec)
+    task = build_task(make_config("+embedding/casing=default", "embedding.casing.dim=7"), datamodule.spec)
     assert list(task.embedder.parts) == ["word", "char", "casing"]
     assert task.embedder.output_dim == plain.embedder.output_dim + 7
     assert count_parameters(task) > count_parameters(plain)
@@ -44,7 +44,7 @@ def test_the_casing_group_adds_the_part_after_the_others(make_config, datamodule
 
 def test_casing_embedding_sees_how_a_word_was_written(make_config, datamodule):
     torch.manual_seed(0)
-    task = build_task(make_config("embedding/casing=default", "embedding.casing.dim=10"), datamodule.spec).eval()
+    task = build_task(make_config("+embedding/casing=default", "embedding.casing.dim=10"), datamodule.spec).eval()
     examples = encode_examples(task.featurizers(), [["Peter", "lives", "in", "Paris"], ["peter", "lives", "in", "paris"],
                                                     ["x"]])
     batch = collate_examples(examples)
