@@ -1,8 +1,18 @@
-"""Reading self-contained seqlab checkpoints back into a task and its vocabularies."""
+"""Reading self-contained seqlab checkpoints back into a task and its vocabularies.
+
+A checkpoint is data, never code: it is unpickled with ``torch.load(weights_only=True)`` (tensors
+and plain types only), and the stored config may name as ``_target_`` only seqlab's own
+components and those of installed task plug-ins, each of the kind its place expects (a module,
+a task, a data module, an optimiser, a scheduler). Anything else is a :class:`CheckpointError`
+before any object is built.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
+import pickle
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,8 +20,11 @@ from typing import Any
 import torch
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.plugins.io import TorchCheckpointIO
+from torch import nn
 
 from seqlab.build import build_task
+from seqlab.data.datamodules import TokenDataModule
+from seqlab.registry import available_tasks
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import CHECKPOINT_FORMAT, Task
 from seqlab.version import __version__
@@ -30,7 +43,13 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such checkpoint")
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:  # weights_only refuses anything but tensors and plain data
+        first = str(err).strip().splitlines()[0]
+        raise CheckpointError(
+            f"{path}: refused: it holds objects other than tensors and plain data, and loading them could run "
+            f"code ({first})"
+        ) from None
     except Exception as err:  # torch raises several types for truncated or foreign files
         raise CheckpointError(f"{path}: cannot be read as a checkpoint ({type(err).__name__}: {err})") from None
     meta = checkpoint.get("seqlab") if isinstance(checkpoint, dict) else None
@@ -45,7 +64,68 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
             f"{path}: written by {writer} in checkpoint format {found}; this is seqlab {__version__}, which reads "
             f"format {CHECKPOINT_FORMAT}: {remedy}"
         )
+    config = meta.get("config")
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{path}: the 'seqlab' entry holds no config")
+    for key, problem in unsafe_targets(config):
+        raise CheckpointError(
+            f"{path}: config {key} {problem}; a checkpoint may name only seqlab's own components "
+            "and those of installed task plug-ins"
+        )
     return checkpoint
+
+
+#: The stored-config sections that restoring or evaluating a checkpoint builds, and what every
+#: ``_target_`` in each must be: (base class, the top-level packages it may come from; "plug-ins"
+#: stands for the packages of installed task plug-ins).
+_SECTIONS: dict[str, tuple[type, tuple[str, ...]]] = {
+    "data": (TokenDataModule, ("seqlab", "plug-ins")),
+    "embedding": (nn.Module, ("seqlab", "plug-ins")),
+    "encoder": (nn.Module, ("seqlab", "plug-ins")),
+    "head": (nn.Module, ("seqlab", "plug-ins")),
+    "task": (Task, ("seqlab", "plug-ins")),
+    "optimizer": (torch.optim.Optimizer, ("torch", "seqlab", "plug-ins")),
+    "scheduler": (torch.optim.lr_scheduler.LRScheduler, ("torch", "seqlab", "plug-ins")),
+}
+
+
+def unsafe_targets(config: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """``(key, problem)`` for each ``_target_`` in the built sections that is not an allowed component."""
+    plugins = {entry.target.split(".")[0] for entry in available_tasks().values()}
+    for section, (base, origins) in _SECTIONS.items():
+        roots = {root for origin in origins for root in (plugins if origin == "plug-ins" else {origin})}
+        for key, target in _targets(config.get(section), section):
+            problem = _component_problem(target, base, roots)
+            if problem:
+                yield f"{key}._target_", f"names {target!r}, which {problem}"
+
+
+def _targets(node: Any, key: str) -> Iterator[tuple[str, Any]]:
+    """``(dotted key, value)`` of every ``_target_`` in a plain config tree."""
+    if isinstance(node, dict):
+        if "_target_" in node:
+            yield key, node["_target_"]
+        for name, child in node.items():
+            yield from _targets(child, f"{key}.{name}")
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            yield from _targets(child, f"{key}[{i}]")
+
+
+def _component_problem(target: Any, base: type, roots: set[str]) -> str | None:
+    """Why ``target`` is not a class of ``base`` from a package in ``roots`` (``None`` if it is)."""
+    if not isinstance(target, str) or "." not in target:
+        return "is not a dotted class path"
+    module_name, _, attribute = target.rpartition(".")
+    if module_name.split(".")[0] not in roots:
+        return f"is not from {' or '.join(sorted(roots))}"
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError):
+        return "does not exist in this installation"
+    if not (isinstance(found, type) and issubclass(found, base)):
+        return f"is not a {base.__module__}.{base.__qualname__}"
+    return None
 
 
 @dataclass

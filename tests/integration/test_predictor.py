@@ -115,3 +115,48 @@ def test_nbest_and_span_scores(ner_checkpoint: Path) -> None:
     probabilities = [b["probability"] for b in best]
     assert probabilities == sorted(probabilities, reverse=True) and sum(probabilities) <= 1.0 + 1e-6
     assert all(0.0 <= span["score"] <= 1.0 for span in prediction["spans"])
+
+
+class _OpensAFile:
+    """A pickle payload: unpickling it calls ``open(path, "w")``, creating the marker file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_a_checkpoint_carrying_a_pickle_payload_is_refused_without_running_it(ner_checkpoint: Path,
+                                                                               tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    checkpoint = torch.load(ner_checkpoint, weights_only=True)
+    checkpoint["seqlab"]["best_val_score"] = _OpensAFile(marker)
+    payload = tmp_path / "payload.ckpt"
+    torch.save(checkpoint, payload)
+    with pytest.raises(CheckpointError, match="refused: it holds objects other than tensors and plain data"):
+        Predictor.from_checkpoint(payload)
+    result = subprocess.run([sys.executable, "-m", "seqlab.cli.evaluate", f"ckpt_path={payload}",
+                             f"hydra.run.dir={tmp_path / 'eval'}"], capture_output=True, text=True)
+    assert result.returncode != 0 and "CheckpointError" in result.stderr
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("section, node", [
+    ("scheduler", {"_target_": "shutil.copy"}),  # called at once: no _partial_
+    ("encoder", {"_target_": "seqlab.pipeline.train"}),  # seqlab's, but not a module class
+    ("task", {"_target_": "seqlab.modules.encoder.BiLSTMEncoder"}),  # a component, but not a task
+    ("embedding", {"_target_": "seqlab.modules.embedder.TokenEmbedder", "word": {"_target_": "os.remove"}}),
+])
+def test_a_stored_config_may_name_only_seqlab_and_plugin_components(ner_checkpoint: Path, tmp_path: Path,
+                                                                     section: str, node: dict) -> None:
+    source, marker = tmp_path / "source.txt", tmp_path / "copied.txt"
+    source.write_text("x")
+    checkpoint = torch.load(ner_checkpoint, weights_only=True)
+    checkpoint["seqlab"]["config"][section] = {**node, "src": str(source), "dst": str(marker), "path": str(source)}
+    tampered = tmp_path / "tampered.ckpt"
+    torch.save(checkpoint, tampered)
+    key = f"{section}.word._target_" if "word" in node else f"{section}._target_"
+    with pytest.raises(CheckpointError, match=rf"config {key} names '[\w.]+', which .*only seqlab's own components"):
+        Predictor.from_checkpoint(tampered)
+    assert not marker.exists() and source.exists()
