@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.distributed import DDPStrategy
+from seqlab.errors import SeqlabError
 from seqlab.modules.embedder import TokenEmbedder
 from seqlab.registry import available_tasks, task_owner
 from seqlab.spec import DataSpec
@@ -77,7 +78,7 @@ def build_task(cfg: DictConfig, spec: DataSpec, pretrained: torch.Tensor | None 
     )
 
 
-class TaskConfigError(ValueError):
+class TaskConfigError(SeqlabError, ValueError):
     """A task config that cannot build a task: no ``task._target_``, or a class that does not import."""
 
 

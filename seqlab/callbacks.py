@@ -12,13 +12,14 @@ import pytorch_lightning as pl
 import torch
 from pytorch_lightning.callbacks import EMAWeightAveraging
 
+from seqlab.errors import SeqlabError
 from seqlab.modules import drift
 
 if TYPE_CHECKING:
     from seqlab.tasks.base import Task
 
 
-class NonFiniteLossError(FloatingPointError):
+class NonFiniteLossError(SeqlabError, FloatingPointError):
     """The training loss became NaN or infinite."""
 
 

@@ -24,6 +24,7 @@ from torch import nn
 
 from seqlab.build import build_task
 from seqlab.data.datamodules import TokenDataModule
+from seqlab.errors import SeqlabError
 from seqlab.registry import available_tasks
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import CHECKPOINT_FORMAT, Task
@@ -33,7 +34,7 @@ from seqlab.version import __version__
 _WRITTEN_BY = {1: "seqlab 0.1"}
 
 
-class CheckpointError(ValueError):
+class CheckpointError(SeqlabError, ValueError):
     """A file that is not a usable seqlab checkpoint (corrupt, foreign, or another format version)."""
 
 

@@ -1,11 +1,19 @@
-"""seqlab's own errors that name where the input went wrong (shared by every layer that reads files)."""
+"""seqlab's own errors: mistakes in the user's input, files or settings, as opposed to bugs.
+
+The commands print a :class:`SeqlabError` as one line (``seqlab-train: error: ...``) and exit
+with code 2; any other exception is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
 import os
 
 
-class ReaderError(ValueError):
+class SeqlabError(Exception):
+    """A problem with the user's input, files or settings, told in one line."""
+
+
+class ReaderError(SeqlabError, ValueError):
     """Malformed input: ``path:line: message``."""
 
     def __init__(self, path: str | os.PathLike, line: int, message: str) -> None:

@@ -10,10 +10,12 @@ import difflib
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
+from seqlab.errors import SeqlabError
+
 GROUP = "seqlab.tasks"
 
 
-class UnknownTaskError(ValueError):
+class UnknownTaskError(SeqlabError, ValueError):
     """A task name that no installed package registers."""
 
 

@@ -113,3 +113,13 @@ class SweepSummary(Callback):
         )
         if failed:
             log.warning("failed trials: %s", ", ".join(str(t["job"]) for t in failed))
+        _FAILED_JOBS[:] = [t["job"] for t in failed]
+
+
+#: The failed jobs of the last sweep this process ran (set when the sweep ends).
+_FAILED_JOBS: list[int] = []
+
+
+def failed_trials() -> list[int]:
+    """The job numbers of the failed trials of the last sweep this process ran (empty if none)."""
+    return list(_FAILED_JOBS)

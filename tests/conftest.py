@@ -34,6 +34,18 @@ def make_config(tmp_path: Path):
     return make
 
 
+@pytest.fixture(scope="session")
+def ner_datamodule(tmp_path_factory):
+    """The NER sample's data module from the composed default config, set up (spec built, not encoded)."""
+    from seqlab.build import build_datamodule
+
+    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+        cfg = compose("train", overrides=[f"data.cache_dir={tmp_path_factory.mktemp('cache')}"])
+    datamodule = build_datamodule(cfg)
+    datamodule.setup("fit")
+    return datamodule
+
+
 # Tests are tiny: one thread each avoids oversubscribing small CI machines (two cores), where
 # threaded torch ran 10-20x slower under load. Subprocesses inherit the variable.
 os.environ.setdefault("OMP_NUM_THREADS", "1")

@@ -6,6 +6,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from seqlab.cli.errors import reported_errors
 from seqlab.config import config_dir
 
 
@@ -15,7 +16,8 @@ def main(cfg: DictConfig) -> None:
 
     hydra_cfg = HydraConfig.get()
     data_overrides = [o for o in hydra_cfg.overrides.task if o.startswith("data.")]
-    evaluate(cfg.ckpt_path, hydra_cfg.runtime.output_dir, data_overrides, accelerator=cfg.accelerator)
+    with reported_errors("seqlab-eval", bool(hydra_cfg.verbose)):
+        evaluate(cfg.ckpt_path, hydra_cfg.runtime.output_dir, data_overrides, accelerator=cfg.accelerator)
 
 
 if __name__ == "__main__":

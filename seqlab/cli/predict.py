@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +14,15 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from seqlab.cli.errors import reported_errors
 from seqlab.config import config_dir
+from seqlab.errors import SeqlabError
 
 log = logging.getLogger(__name__)
+
+
+class UsageError(SeqlabError):
+    """Arguments of ``seqlab-predict`` that do not fit together."""
 
 
 def read_lines(source: IO[bytes], name: str) -> Iterator[str]:
@@ -37,32 +44,48 @@ def format_prediction(prediction: dict, style: str) -> str:
     if style == "jsonl":
         return json.dumps(prediction, ensure_ascii=False) + "\n"
     if "tags" not in prediction:
-        raise ValueError("format=conll needs a sequence-labelling checkpoint; use format=jsonl")
+        raise UsageError("format=conll needs a sequence-labelling checkpoint; use format=jsonl")
     return "".join(f"{token}\t{tag}\n" for token, tag in zip(prediction["tokens"], prediction["tags"])) + "\n"
 
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="predict")
 def main(cfg: DictConfig) -> None:
+    with reported_errors("seqlab-predict", bool(HydraConfig.get().verbose)):
+        predict(cfg)
+
+
+def predict(cfg: DictConfig) -> None:
+    """Check every argument and input, then predict into a temporary file renamed into place at
+    the end, so an existing output is never truncated or half-written."""
     from seqlab.predictor import Predictor
 
     if cfg.format not in ("jsonl", "conll"):
-        raise ValueError(f"format must be jsonl or conll, got {cfg.format!r}")
+        raise UsageError(f"format must be jsonl or conll, got {cfg.format!r}")
     predictor = Predictor.from_checkpoint(
         cfg.ckpt_path, device=cfg.device, splitter=cfg.splitter, batch_size=cfg.batch_size, nbest=cfg.nbest
     )
+    if cfg.format == "conll" and "tags" not in predictor.task.empty_prediction(""):
+        raise UsageError(
+            f"format=conll needs a checkpoint that tags tokens; {cfg.ckpt_path} classifies texts: use format=jsonl"
+        )
     output = cfg.output or str(Path(HydraConfig.get().runtime.output_dir) / f"predictions.{cfg.format}")
     source = sys.stdin.buffer if cfg.input == "-" else open(cfg.input, "rb")
-    sink = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")
+    partial = None if output == "-" else Path(output).with_name(f".{Path(output).name}.partial")
+    sink = sys.stdout if partial is None else open(partial, "w", encoding="utf-8")
     count = 0
     try:
         for prediction in predictor.predict_stream(read_lines(source, "<stdin>" if cfg.input == "-" else cfg.input)):
             sink.write(format_prediction(prediction, cfg.format))
             count += 1
+        if partial is not None:
+            sink.close()
+            os.replace(partial, output)
     finally:
         if source is not sys.stdin.buffer:
             source.close()
-        if sink is not sys.stdout:
+        if partial is not None:
             sink.close()
+            partial.unlink(missing_ok=True)
     log.info("%d texts predicted -> %s", count, output)
 
 

@@ -11,9 +11,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from seqlab.cli.errors import reported_errors
 from seqlab.config import config_dir
-from seqlab.registry import UnknownTaskError, task_entry
-from seqlab.sweep import record_trial
+from seqlab.registry import task_entry
+from seqlab.sweep import failed_trials, record_trial
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ def _main(cfg: DictConfig) -> float | None:
 
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode != RunMode.MULTIRUN:
-        return train(cfg).get(f"{cfg.monitor}_best")
+        with reported_errors("seqlab-train", bool(hydra_cfg.verbose)):
+            return train(cfg).get(f"{cfg.monitor}_best")
     # A sweep trial: record how it ended; a failure must not end the sweep.
     out_dir, job, overrides = Path(cfg.paths.output_dir), hydra_cfg.job.num, list(hydra_cfg.overrides.task)
     try:
@@ -53,12 +55,17 @@ def _main(cfg: DictConfig) -> float | None:
 
 def main() -> None:
     """Train; the best dev metric is returned to sweepers."""
-    try:
+    with reported_errors("seqlab-train"):
         check_task_override(sys.argv[1:])
-    except UnknownTaskError as err:
-        print(f"seqlab-train: {err}", file=sys.stderr)
-        sys.exit(2)
     _main()
+    failed = failed_trials()
+    if failed:  # a sweep: the summary is written; its exit code says that not every trial ran
+        print(
+            f"seqlab-train: error: {len(failed)} trial(s) of the sweep failed: {', '.join(map(str, failed))} "
+            "(see sweep_summary.md)",
+            file=sys.stderr,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

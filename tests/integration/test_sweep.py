@@ -15,7 +15,10 @@ def test_ddp_sweep_survives_a_failing_trial_and_writes_a_summary(tmp_path: Path)
                "trainer.max_epochs=1", "trainer.enable_progress_bar=false", "optimizer.lr=-1,0.01",
                f"hydra.sweep.dir={sweep}"]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
+    # The sweep ran every trial and wrote its summary, and its exit code says one trial failed.
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines()[-1] == ("seqlab-train: error: 1 trial(s) of the sweep failed: 0 "
+                                                      "(see sweep_summary.md)")
 
     trials = json.loads((sweep / "sweep_summary.json").read_text())
     assert [(t["job"], t["status"]) for t in trials] == [(0, "failed"), (1, "ok")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqlab.build import build_datamodule, build_task
+from seqlab.build import build_task
 from seqlab.data.collate import collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.modules.casing import CASING_CLASSES, CasingEmbedding, casing_class, casing_ids
@@ -20,31 +20,20 @@ def test_casing_class_of_a_token(token, name):
     assert CASING_CLASSES[casing_class(token)] == name
 
 
-@pytest.fixture(scope="module")
-def datamodule(tmp_path_factory):
-    from hydra import compose, initialize_config_dir
-
-    from seqlab.config import config_dir
-
-    with initialize_config_dir(str(config_dir()), version_base="1.3"):
-        cfg = compose("train", overrides=[f"data.cache_dir={tmp_path_factory.mktemp('cache')}"])
-    dm = build_datamodule(cfg)
-    dm.setup("fit")
-    return dm
 
 
-def test_the_casing_group_adds_the_part_after_the_others(make_config, datamodule):
-    plain = build_task(make_config(), datamodule.spec)
-    task = build_task(make_config("+embedding/casing=default", "embedding.casing.dim=7"), datamodule.spec)
+def test_the_casing_group_adds_the_part_after_the_others(make_config, ner_datamodule):
+    plain = build_task(make_config(), ner_datamodule.spec)
+    task = build_task(make_config("+embedding/casing=default", "embedding.casing.dim=7"), ner_datamodule.spec)
     assert list(task.embedder.parts) == ["word", "char", "casing"]
     assert task.embedder.output_dim == plain.embedder.output_dim + 7
     assert count_parameters(task) > count_parameters(plain)
     assert set(task.featurizers()) == {"word_ids", "char_ids", "casing"}
 
 
-def test_casing_embedding_sees_how_a_word_was_written(make_config, datamodule):
+def test_casing_embedding_sees_how_a_word_was_written(make_config, ner_datamodule):
     torch.manual_seed(0)
-    task = build_task(make_config("+embedding/casing=default", "embedding.casing.dim=10"), datamodule.spec).eval()
+    task = build_task(make_config("+embedding/casing=default", "embedding.casing.dim=10"), ner_datamodule.spec).eval()
     examples = encode_examples(task.featurizers(), [["Peter", "lives", "in", "Paris"], ["peter", "lives", "in", "paris"],
                                                     ["x"]])
     batch = collate_examples(examples)

@@ -9,28 +9,15 @@ from seqlab.data.collate import collate_examples
 from seqlab.pipeline import count_parameters
 
 
-@pytest.fixture(scope="module")
-def datamodule(tmp_path_factory):
-    from hydra import compose, initialize_config_dir
-
-    from seqlab.config import config_dir
-
-    with initialize_config_dir(str(config_dir()), version_base="1.3"):
-        cfg = compose("train", overrides=[f"data.cache_dir={tmp_path_factory.mktemp('cache')}"])
-    dm = build_datamodule(cfg)
-    dm.setup("fit")
-    return dm
-
-
-def task_for(make_config, datamodule, *overrides):
+def task_for(make_config, ner_datamodule, *overrides):
     torch.manual_seed(0)
-    return build_task(make_config(*overrides), datamodule.spec)
+    return build_task(make_config(*overrides), ner_datamodule.spec)
 
 
-def encoded(task, datamodule, split):
+def encoded(task, ner_datamodule, split):
     """The split encoded with the inputs ``task``'s embedding parts read."""
-    datamodule.use_featurizers(task.featurizers())
-    return datamodule.encoded(split)
+    ner_datamodule.use_featurizers(task.featurizers())
+    return ner_datamodule.encoded(split)
 
 
 @pytest.mark.parametrize(
@@ -47,8 +34,8 @@ def encoded(task, datamodule, split):
         "data.tag_scheme=IOBES",
     ],
 )
-def test_override_changes_the_model(make_config, datamodule, override):
-    base = task_for(make_config, datamodule)
+def test_override_changes_the_model(make_config, ner_datamodule, override):
+    base = task_for(make_config, ner_datamodule)
     if override.startswith("data."):
         cfg = make_config(override)
         dm = build_datamodule(cfg)
@@ -57,25 +44,25 @@ def test_override_changes_the_model(make_config, datamodule, override):
         assert changed.spec.labels != base.spec.labels
         assert any(label.startswith("E-") for label in changed.spec.labels)
     else:
-        changed = task_for(make_config, datamodule, override)
+        changed = task_for(make_config, ner_datamodule, override)
     assert count_parameters(changed) != count_parameters(base), override
 
 
-def test_composed_model_matches_the_config(make_config, datamodule):
-    task = task_for(make_config, datamodule, "encoder.hidden_size=64", "encoder.num_layers=2", "head=softmax")
+def test_composed_model_matches_the_config(make_config, ner_datamodule):
+    task = task_for(make_config, ner_datamodule, "encoder.hidden_size=64", "encoder.num_layers=2", "head=softmax")
     assert task.encoder.rnn.hidden_size == 64 and task.encoder.rnn.num_layers == 2
     assert type(task.head).__name__ == "SoftmaxTagHead"
-    assert list(task_for(make_config, datamodule).embedder.parts) == ["word", "char"]
-    assert list(task_for(make_config, datamodule, "embedding.char=null").embedder.parts) == ["word"]
-    only_chars = task_for(make_config, datamodule, "~embedding/word", "embedding/char=lstm")
+    assert list(task_for(make_config, ner_datamodule).embedder.parts) == ["word", "char"]
+    assert list(task_for(make_config, ner_datamodule, "embedding.char=null").embedder.parts) == ["word"]
+    only_chars = task_for(make_config, ner_datamodule, "~embedding/word", "embedding/char=lstm")
     assert list(only_chars.embedder.parts) == ["char"] and set(only_chars.featurizers()) == {"char_ids"}
-    assert type(task_for(make_config, datamodule, "optimizer=sgd", "optimizer.lr=0.015").configure_optimizers()).__name__ == "SGD"
+    assert type(task_for(make_config, ner_datamodule, "optimizer=sgd", "optimizer.lr=0.015").configure_optimizers()).__name__ == "SGD"
 
 
 @pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm", "encoder=bigru", "encoder.num_layers=2")])
-def test_every_trainable_parameter_gets_a_gradient(make_config, datamodule, overrides):
-    task = task_for(make_config, datamodule, *overrides)
-    batch = collate_examples(encoded(task, datamodule, "train")[:16])
+def test_every_trainable_parameter_gets_a_gradient(make_config, ner_datamodule, overrides):
+    task = task_for(make_config, ner_datamodule, *overrides)
+    batch = collate_examples(encoded(task, ner_datamodule, "train")[:16])
     task.train()
     task.head.loss(task.features(batch), batch.targets, batch.mask).backward()
     missing = [n for n, p in task.named_parameters() if p.requires_grad and (p.grad is None or not p.grad.abs().sum() > 0)]
@@ -83,9 +70,9 @@ def test_every_trainable_parameter_gets_a_gradient(make_config, datamodule, over
 
 
 @pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm",)])
-def test_batched_predictions_equal_one_sentence_at_a_time(make_config, datamodule, overrides):
-    task = task_for(make_config, datamodule, *overrides).eval()
-    sentences = encoded(task, datamodule, "dev")[:24]
+def test_batched_predictions_equal_one_sentence_at_a_time(make_config, ner_datamodule, overrides):
+    task = task_for(make_config, ner_datamodule, *overrides).eval()
+    sentences = encoded(task, ner_datamodule, "dev")[:24]
     with torch.no_grad():
         batch = collate_examples(sentences)
         batched = task.labels_of(task(batch), batch.mask)
@@ -98,16 +85,16 @@ def test_batched_predictions_equal_one_sentence_at_a_time(make_config, datamodul
             assert torch.allclose(emissions[i, :n], task.head.projection(task.features(one))[0], atol=1e-5)
 
 
-def test_dimension_mismatch_names_both_sides(make_config, datamodule):
+def test_dimension_mismatch_names_both_sides(make_config, ner_datamodule):
     from seqlab.modules.embedder import TokenEmbedder
     from seqlab.modules.encoder import BiLSTMEncoder
     from seqlab.modules.heads import CRFTagHead
     from seqlab.modules.word import WordEmbedding
     from seqlab.tasks.sequence_labeling import SequenceLabelingTask
 
-    embedder = TokenEmbedder({"word": WordEmbedding(datamodule.spec, dim=100)})
+    embedder = TokenEmbedder({"word": WordEmbedding(ner_datamodule.spec, dim=100)})
     with pytest.raises(ValueError, match="encoder input_dim 99 does not match embedder output_dim 100"):
-        SequenceLabelingTask(datamodule.spec, embedder, BiLSTMEncoder(99), CRFTagHead(200, 9), torch.optim.Adam)
+        SequenceLabelingTask(ner_datamodule.spec, embedder, BiLSTMEncoder(99), CRFTagHead(200, 9), torch.optim.Adam)
 
 
 def char_spec(size: int):
@@ -197,14 +184,14 @@ def test_variational_dropout_shares_one_mask_over_the_time_steps():
     assert torch.equal(Dropout(0.4, variational=True).eval()(x), x)
 
 
-def test_variational_dropout_stacks_single_layers_with_one_mask_between_them(make_config, datamodule):
+def test_variational_dropout_stacks_single_layers_with_one_mask_between_them(make_config, ner_datamodule):
     from seqlab.modules.encoder import BiLSTMEncoder
 
-    task = task_for(make_config, datamodule, "encoder.num_layers=2", "encoder.variational_dropout=true",
+    task = task_for(make_config, ner_datamodule, "encoder.num_layers=2", "encoder.variational_dropout=true",
                     "embedding.variational_dropout=true")
     assert [rnn.num_layers for rnn in task.encoder.rnn] == [1, 1] and task.encoder.dropout.variational
     assert task.embedder.dropout.variational
-    assert count_parameters(task) == count_parameters(task_for(make_config, datamodule, "encoder.num_layers=2"))
+    assert count_parameters(task) == count_parameters(task_for(make_config, ner_datamodule, "encoder.num_layers=2"))
 
     torch.manual_seed(0)
     stacked = BiLSTMEncoder(6, hidden_size=4, num_layers=2, dropout=0.5, variational_dropout=True)
