@@ -6,8 +6,12 @@ the line and what was expected.
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
+import io
 import json
+import lzma
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -22,15 +26,55 @@ DOCSTART = "-DOCSTART-"
 _COLUMN_SEPARATOR = re.compile(r"[ \t]+")
 
 
-def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
+#: Compressed formats read transparently, by their first bytes (whatever the file is called).
+_COMPRESSION: dict[bytes, tuple[str, Callable[[Path], io.BufferedIOBase]]] = {
+    b"\x1f\x8b": ("gzip", lambda path: gzip.open(path, "rb")),
+    b"BZh": ("bzip2", lambda path: bz2.open(path, "rb")),
+    b"\xfd7zXZ\x00": ("xz", lambda path: lzma.open(path, "rb")),
+}
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
+#: Control characters that text never holds (tab, line feed and carriage return are fine).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def open_binary(path: Path) -> tuple[io.BufferedIOBase, str | None]:
+    """``path`` opened for reading bytes, decompressed if it is gzip, bzip2 or xz; and that name."""
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as err:
-                raise ReaderError(
-                    path, number, f"bytes {raw[err.start : err.end]!r} at column {err.start + 1} are not valid UTF-8"
-                ) from None
+        head = handle.read(6)
+    for magic, (name, opener) in _COMPRESSION.items():
+        if head.startswith(magic):
+            return opener(path), name
+    return path.open("rb"), None
+
+
+def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Each line of ``path`` (decompressed) as text, numbered from 1; bytes that are not UTF-8 and
+    control characters are a :class:`ReaderError` naming the line and column."""
+    handle, compression = open_binary(path)
+    number = 0
+    with handle:
+        try:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as err:
+                    raise ReaderError(
+                        path,
+                        number,
+                        f"bytes {raw[err.start : err.end]!r} at column {err.start + 1} are not valid UTF-8",
+                    ) from None
+                control = _CONTROL.search(line)
+                if control:
+                    raise ReaderError(
+                        path,
+                        number,
+                        f"control character {control.group()!r} at column {control.start() + 1}; expected text",
+                    )
+                yield number, line
+        except (OSError, EOFError, lzma.LZMAError) as err:
+            if compression is None:
+                raise
+            raise ReaderError(path, number + 1, f"the {compression} data is corrupt or cut short ({err})") from None
 
 
 def read_conll(
@@ -197,7 +241,8 @@ def read_text_classification(
         known_labels: if given, a label outside this set is an error (dev/test files).
     """
     path = Path(path)
-    kind = (format or path.suffix.lstrip(".")).lower()
+    suffixes = [suffix for suffix in path.suffixes if suffix.lower() not in COMPRESSED_SUFFIXES]
+    kind = (format or (suffixes[-1] if suffixes else "").lstrip(".")).lower()
     rows = {"tsv": _delimited_rows, "csv": _delimited_rows, "jsonl": _jsonl_rows, "json": _jsonl_rows}
     if kind not in rows:
         raise ValueError(f"{path}: unknown text format {kind!r}; expected tsv, csv or jsonl (set data.format)")
