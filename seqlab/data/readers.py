@@ -37,6 +37,16 @@ COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def existing_file(path: str | os.PathLike) -> Path:
+    """``path`` as a :class:`Path`, checked to be a file (a folder or a missing path is named as such)."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a directory, expected a file")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    return path
+
+
 def open_binary(path: Path) -> tuple[io.BufferedIOBase, str | None]:
     """``path`` opened for reading bytes, decompressed if it is gzip, bzip2 or xz; and that name."""
     with path.open("rb") as handle:
@@ -98,9 +108,7 @@ def read_conll(
         known_labels: if given, a (converted) label outside this set is an error; dev and test
             files are read with the training labels.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+    path = existing_file(path)
     source = parse_scheme(file_scheme) if file_scheme else None
     target = parse_scheme(tag_scheme) if tag_scheme else source
     width: int | None = None
@@ -240,15 +248,15 @@ def read_text_classification(
         format: ``"tsv"``, ``"csv"`` or ``"jsonl"`` (default: from the suffix).
         known_labels: if given, a label outside this set is an error (dev/test files).
     """
-    path = Path(path)
+    path = existing_file(path)
     suffixes = [suffix for suffix in path.suffixes if suffix.lower() not in COMPRESSED_SUFFIXES]
     kind = (format or (suffixes[-1] if suffixes else "").lstrip(".")).lower()
     rows = {"tsv": _delimited_rows, "csv": _delimited_rows, "jsonl": _jsonl_rows, "json": _jsonl_rows}
     if kind not in rows:
         raise ValueError(f"{path}: unknown text format {kind!r}; expected tsv, csv or jsonl (set data.format)")
     count = 0
-    for number, row in rows[kind](path, "\t" if kind == "tsv" else ","):
-        fields = [text_field] + ([label_field] if label_field is not None else [])
+    fields = [text_field] + ([label_field] if label_field is not None else [])
+    for number, row in rows[kind](path, "\t" if kind == "tsv" else ",", fields):
         missing = [f for f in fields if row.get(f) is None]
         if missing:
             raise ReaderError(
@@ -271,13 +279,22 @@ def read_text_classification(
         raise ReaderError(path, 1, f"no examples; expected a header line and rows with {text_field!r}")
 
 
-def _delimited_rows(path: Path, delimiter: str) -> Iterator[tuple[int, dict]]:
+def _delimited_rows(path: Path, delimiter: str, fields: Sequence[str]) -> Iterator[tuple[int, dict]]:
     lines = (line for _, line in _decoded_lines(path))
     reader = csv.reader(lines, delimiter=delimiter, quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
     header = None
     for row in reader:
         if header is None:
             header = [h.strip() for h in row]
+            absent = [field for field in fields if field not in header]
+            if absent:
+                name = "tab" if delimiter == "\t" else "comma"
+                raise ReaderError(
+                    path,
+                    1,
+                    f"the header names no {absent[0]!r} column (found {', '.join(map(repr, header))}); "
+                    f"expected a first line naming the columns, e.g. {delimiter.join(fields)!r} ({name}-separated)",
+                )
             continue
         if not row or not any(cell.strip() for cell in row):
             continue
@@ -288,7 +305,7 @@ def _delimited_rows(path: Path, delimiter: str) -> Iterator[tuple[int, dict]]:
         yield reader.line_num, dict(zip(header, row))
 
 
-def _jsonl_rows(path: Path, delimiter: str) -> Iterator[tuple[int, dict]]:
+def _jsonl_rows(path: Path, delimiter: str, fields: Sequence[str]) -> Iterator[tuple[int, dict]]:
     for number, line in _decoded_lines(path):
         if not line.strip():
             continue

@@ -132,7 +132,18 @@ def test_jsonl_null_text_is_missing(tmp_path):
 
 def test_tsv_header_without_the_text_column(tmp_path):
     path = write(tmp_path, "train.tsv", "text\tlabel\nhello\tpos\n")
-    reader_error(path, 2, r"missing field 'sentence'; found text, label")
+    reader_error(path, 1, r"the header names no 'sentence' column \(found 'text', 'label'\); expected a first line "
+                          r"naming the columns, e.g. 'sentence\\tlabel' \(tab-separated\)")
+
+
+def test_a_headerless_file_is_named_as_such_at_line_1(tmp_path):
+    path = write(tmp_path, "train.tsv", "a good film\t1\na bad one\t0\n")
+    reader_error(path, 1, r"the header names no 'sentence' column \(found 'a good film', '1'\)")
+
+
+def test_a_directory_given_as_a_file_is_named_as_such(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a directory, expected a file"):
+        list(read_text_classification(tmp_path))
 
 
 @pytest.mark.parametrize(
