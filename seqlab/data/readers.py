@@ -132,7 +132,9 @@ def read_conll(
             if known_labels is not None:
                 for position, label in enumerate(labels):
                     if label not in known:
-                        raise ReaderError(path, lines[position], _unknown_label(label, known_labels))
+                        written = tags[position]  # quoted as the file writes it, not as converted
+                        extra = f" (read as {label!r} in {target.value})" if label != written and target else ""
+                        raise ReaderError(path, lines[position], _unknown_label(written, known_labels) + extra)
             example["tags"] = labels
         return example
 

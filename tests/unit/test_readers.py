@@ -394,3 +394,12 @@ def test_unknown_label_in_dev_names_file_and_line(tmp_path):
                    lambda: load_conll(path, cache_dir=cache(tmp_path), known_labels=["O", "B-ORG", "I-ORG"])):
         with pytest.raises(ReaderError, match=r"data.txt:3: label 'B-LOC' does not occur in the training data"):
             reader()
+
+
+def test_unknown_label_is_quoted_as_the_file_writes_it(tmp_path):
+    """An IOB1 test file read into IOBES: the error quotes 'I-EVENT', not the converted 'S-EVENT'."""
+    path = write(tmp_path, "EU I-ORG\n\nOlympics I-EVENT\nstart O\n")
+    known = ["O", "B-ORG", "I-ORG", "E-ORG", "S-ORG"]
+    with pytest.raises(ReaderError, match=r"data.txt:3: label 'I-EVENT' does not occur in the training data; .* "
+                                          r"\(read as 'S-EVENT' in IOBES\)"):
+        list(read_conll(path, file_scheme="IOB1", tag_scheme="IOBES", known_labels=known))
