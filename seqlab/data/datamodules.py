@@ -325,6 +325,8 @@ class TextClassificationDataModule(TokenDataModule):
         text_field: column or JSON key of the text.
         label_field: column or JSON key of the label.
         format: ``tsv``, ``csv`` or ``jsonl`` (default: from each file's suffix).
+        multiline: let a quoted CSV field span lines (otherwise a quote left open on its line is
+            an error naming that line).
         splitter: how raw text is cut into words: ``whitespace`` (pre-tokenized text), ``words``
             or ``bert`` (see :data:`seqlab.tokenization.vocab.SPLITTERS`).
         **kwargs: see :class:`TokenDataModule`.
@@ -341,6 +343,7 @@ class TextClassificationDataModule(TokenDataModule):
         text_field: str = "sentence",
         label_field: str = "label",
         format: str | None = None,
+        multiline: bool = False,
         splitter: str = "whitespace",
         **kwargs: Any,
     ) -> None:
@@ -349,6 +352,7 @@ class TextClassificationDataModule(TokenDataModule):
         self.text_field = text_field
         self.label_field = label_field
         self.format = format
+        self.multiline = multiline
         self.splitter = splitter
         text_splitter(splitter)  # fail early on a bad name
 
@@ -360,6 +364,7 @@ class TextClassificationDataModule(TokenDataModule):
             text_field=self.text_field,
             label_field=self.label_field,
             format=self.format,
+            multiline=self.multiline,
             known_labels=known_labels,
         )
         splitter_name = self.splitter

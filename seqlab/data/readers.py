@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Literal
 
 import datasets
 
@@ -240,6 +241,7 @@ def read_text_classification(
     label_field: str | None = "label",
     format: str | None = None,
     known_labels: Sequence[str] | None = None,
+    multiline: bool = False,
 ) -> Iterator[dict]:
     """Yield ``{"text": ..., "label": ..., "line": n}`` from a TSV/CSV file with a header, or JSONL.
 
@@ -249,6 +251,7 @@ def read_text_classification(
         label_field: column (or key) of the label; ``None`` for unlabelled text.
         format: ``"tsv"``, ``"csv"`` or ``"jsonl"`` (default: from the suffix).
         known_labels: if given, a label outside this set is an error (dev/test files).
+        multiline: let a quoted CSV field span lines (otherwise an unclosed quote is an error).
     """
     path = existing_file(path)
     suffixes = [suffix for suffix in path.suffixes if suffix.lower() not in COMPRESSED_SUFFIXES]
@@ -258,7 +261,7 @@ def read_text_classification(
         raise ValueError(f"{path}: unknown text format {kind!r}; expected tsv, csv or jsonl (set data.format)")
     count = 0
     fields = [text_field] + ([label_field] if label_field is not None else [])
-    for number, row in rows[kind](path, "\t" if kind == "tsv" else ",", fields):
+    for number, row in rows[kind](path, "\t" if kind == "tsv" else ",", fields, multiline):
         missing = [f for f in fields if row.get(f) is None]
         if missing:
             raise ReaderError(
@@ -281,11 +284,17 @@ def read_text_classification(
         raise ReaderError(path, 1, f"no examples; expected a header line and rows with {text_field!r}")
 
 
-def _delimited_rows(path: Path, delimiter: str, fields: Sequence[str]) -> Iterator[tuple[int, dict]]:
-    lines = (line for _, line in _decoded_lines(path))
-    reader = csv.reader(lines, delimiter=delimiter, quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
+def _delimited_rows(
+    path: Path, delimiter: str, fields: Sequence[str], multiline: bool = False
+) -> Iterator[tuple[int, dict]]:
+    """Rows of a TSV/CSV file with a header, numbered by the line they start on.
+
+    A quoted CSV field may span lines only with ``multiline``; otherwise each line is one row,
+    and a quote that opens and does not close on its line is an error there (so a stray quote
+    never merges the rows after it into one text).
+    """
     header = None
-    for row in reader:
+    for number, row in _csv_records(path, delimiter, multiline):
         if header is None:
             header = [h.strip() for h in row]
             absent = [field for field in fields if field not in header]
@@ -301,13 +310,37 @@ def _delimited_rows(path: Path, delimiter: str, fields: Sequence[str]) -> Iterat
         if not row or not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
+            raise ReaderError(path, number, f"expected {len(header)} fields ({', '.join(header)}), found {len(row)}")
+        yield number, dict(zip(header, row))
+
+
+def _csv_records(path: Path, delimiter: str, multiline: bool) -> Iterator[tuple[int, list[str]]]:
+    """``(first line, fields)`` of each record; csv's own errors become :class:`ReaderError` at their line.
+
+    TSV fields are never quoted (a quote is part of the text); CSV fields may be.
+    """
+    quoting: Literal[0, 3] = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    if multiline:
+        reader = csv.reader((line for _, line in _decoded_lines(path)), delimiter=delimiter, quoting=quoting)
+        start = 1
+        try:
+            for row in reader:
+                yield start, row
+                start = reader.line_num + 1
+        except csv.Error as err:
+            raise ReaderError(path, start, f"{err} (a quoted field opened here and never closed?)") from None
+        return
+    for number, line in _decoded_lines(path):
+        try:
+            yield number, next(csv.reader([line], delimiter=delimiter, quoting=quoting, strict=True), [])
+        except csv.Error as err:
+            reason = "a quote opens and does not close on this line" if "end of data" in str(err) else str(err)
             raise ReaderError(
-                path, reader.line_num, f"expected {len(header)} fields ({', '.join(header)}), found {len(row)}"
-            )
-        yield reader.line_num, dict(zip(header, row))
+                path, number, f"{reason}; a quoted field may span lines only with data.multiline=true"
+            ) from None
 
 
-def _jsonl_rows(path: Path, delimiter: str, fields: Sequence[str]) -> Iterator[tuple[int, dict]]:
+def _jsonl_rows(path: Path, delimiter: str, fields: Sequence[str], multiline: bool) -> Iterator[tuple[int, dict]]:
     for number, line in _decoded_lines(path):
         if not line.strip():
             continue

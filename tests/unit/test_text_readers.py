@@ -281,3 +281,17 @@ def test_load_examples_unknown_format_is_not_wrapped(tmp_path):
         load_examples(read_text_classification, path, cache_dir=str(tmp_path / "cache"))
     assert not isinstance(info.value, datasets.exceptions.DatasetGenerationError), repr(info.value)
     assert isinstance(info.value, ValueError) and "unknown text format 'xml'" in str(info.value)
+
+
+def test_a_stray_quote_is_an_error_at_its_line_not_a_merge_of_the_rows_after_it(tmp_path):
+    rows = [f"review {i},pos\n" for i in range(20)]
+    path = write(tmp_path, "train.csv", "".join(["sentence,label\n", *rows[:3], '"an unclosed quote,neg\n', *rows[3:]]))
+    reader_error(path, 5, r"a quote opens and does not close on this line; a quoted field may span lines only with "
+                          r"data.multiline=true")
+
+
+def test_multiline_lets_a_quoted_field_span_lines(tmp_path):
+    path = write(tmp_path, "train.csv", 'sentence,label\n"two\nlines",pos\nnext,neg\n')
+    assert [(e["text"], e["line"]) for e in read_text_classification(path, multiline=True)] == [
+        ("two\nlines", 2), ("next", 4)]
+    reader_error(path, 2, r"a quote opens and does not close on this line")
