@@ -327,6 +327,9 @@ class TextClassificationDataModule(TokenDataModule):
         format: ``tsv``, ``csv`` or ``jsonl`` (default: from each file's suffix).
         multiline: let a quoted CSV field span lines (otherwise a quote left open on its line is
             an error naming that line).
+        labels: the labels the data may hold, in id order (e.g. ``["0", "1"]``); any other label in
+            any file is an error naming its line. Without it the labels are the training file's,
+            and a label with a single training example gets a warning naming its line.
         splitter: how raw text is cut into words: ``whitespace`` (pre-tokenized text), ``words``
             or ``bert`` (see :data:`seqlab.tokenization.vocab.SPLITTERS`).
         **kwargs: see :class:`TokenDataModule`.
@@ -344,6 +347,7 @@ class TextClassificationDataModule(TokenDataModule):
         label_field: str = "label",
         format: str | None = None,
         multiline: bool = False,
+        labels: Sequence[str] | None = None,
         splitter: str = "whitespace",
         **kwargs: Any,
     ) -> None:
@@ -353,6 +357,7 @@ class TextClassificationDataModule(TokenDataModule):
         self.label_field = label_field
         self.format = format
         self.multiline = multiline
+        self.declared_labels = [str(label) for label in labels] if labels is not None else None
         self.splitter = splitter
         text_splitter(splitter)  # fail early on a bad name
 
@@ -365,7 +370,8 @@ class TextClassificationDataModule(TokenDataModule):
             label_field=self.label_field,
             format=self.format,
             multiline=self.multiline,
-            known_labels=known_labels,
+            known_labels=self.declared_labels or known_labels,
+            known_from="data.labels" if self.declared_labels else "the training data",
         )
         splitter_name = self.splitter
 
@@ -376,7 +382,23 @@ class TextClassificationDataModule(TokenDataModule):
         return dataset.map(add_tokens, batched=True, desc=f"splitting {split} text")
 
     def labels_from(self, train: datasets.Dataset) -> list[str]:
-        return sorted(set(train["label"]))
+        if self.declared_labels is not None:
+            return list(self.declared_labels)
+        first_line: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        for label, line in zip(train["label"], train["line"]):
+            first_line.setdefault(label, line)
+            counts[label] = counts.get(label, 0) + 1
+        for label, count in counts.items():
+            if count == 1:
+                log.warning(
+                    "%s:%d: label %r has a single training example; if it is a typo, fix the line, or "
+                    "declare the labels with data.labels=[...] to make any other label an error",
+                    self.path("train"),
+                    first_line[label],
+                    label,
+                )
+        return sorted(counts)
 
     def target(self, example_targets: str, label_index: dict[str, int]) -> Tensor:
         return torch.tensor(label_index[example_targets], dtype=torch.long)

@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import json
+import logging
 import lzma
 import os
 import re
@@ -23,6 +24,7 @@ import datasets
 from seqlab.data.tag_schemes import InvalidTagError, convert, parse_scheme
 from seqlab.errors import ReaderError
 
+log = logging.getLogger(__name__)
 DOCSTART = "-DOCSTART-"
 _COLUMN_SEPARATOR = re.compile(r"[ \t]+")
 
@@ -196,8 +198,8 @@ def file_fingerprint(path: str | os.PathLike) -> str:
     return f"{Path(path).resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _unknown_label(label: str, known_labels: Sequence[str]) -> str:
-    return f"label {label!r} does not occur in the training data; known labels: {', '.join(known_labels)}"
+def _unknown_label(label: str, known_labels: Sequence[str], known_from: str = "the training data") -> str:
+    return f"label {label!r} does not occur in {known_from}; known labels: {', '.join(known_labels)}"
 
 
 def _generate(reader: Callable[..., Iterator[dict]], path: str, fingerprint: str, **kwargs) -> Iterator[dict]:
@@ -242,6 +244,7 @@ def read_text_classification(
     format: str | None = None,
     known_labels: Sequence[str] | None = None,
     multiline: bool = False,
+    known_from: str = "the training data",
 ) -> Iterator[dict]:
     """Yield ``{"text": ..., "label": ..., "line": n}`` from a TSV/CSV file with a header, or JSONL.
 
@@ -252,6 +255,7 @@ def read_text_classification(
         format: ``"tsv"``, ``"csv"`` or ``"jsonl"`` (default: from the suffix).
         known_labels: if given, a label outside this set is an error (dev/test files).
         multiline: let a quoted CSV field span lines (otherwise an unclosed quote is an error).
+        known_from: where ``known_labels`` come from, for the error message.
     """
     path = existing_file(path)
     suffixes = [suffix for suffix in path.suffixes if suffix.lower() not in COMPRESSED_SUFFIXES]
@@ -261,6 +265,8 @@ def read_text_classification(
         raise ValueError(f"{path}: unknown text format {kind!r}; expected tsv, csv or jsonl (set data.format)")
     count = 0
     fields = [text_field] + ([label_field] if label_field is not None else [])
+    kinds: dict[str, tuple[int, object]] = {}  # JSON type of the labels -> its first line and value
+    warned = False
     for number, row in rows[kind](path, "\t" if kind == "tsv" else ",", fields, multiline):
         missing = [f for f in fields if row.get(f) is None]
         if missing:
@@ -272,11 +278,27 @@ def read_text_classification(
             raise ReaderError(path, number, f"empty text in field {text_field!r}")
         example = {"text": text, "line": number}
         if label_field is not None:
-            label = str(row[label_field]).strip()
+            raw = row[label_field]
+            kinds.setdefault(type(raw).__name__, (number, raw))
+            if len(kinds) == 2 and not warned:
+                (kind_a, (line_a, raw_a)), (kind_b, (line_b, raw_b)) = kinds.items()
+                log.warning(
+                    "%s: labels of mixed JSON types are read as the same strings: %r (%s) on line %d and "
+                    "%r (%s) on line %d",
+                    path,
+                    raw_a,
+                    kind_a,
+                    line_a,
+                    raw_b,
+                    kind_b,
+                    line_b,
+                )
+                warned = True
+            label = str(raw).strip()
             if not label:
                 raise ReaderError(path, number, f"empty label in field {label_field!r}")
             if known_labels is not None and label not in known_labels:
-                raise ReaderError(path, number, _unknown_label(label, known_labels))
+                raise ReaderError(path, number, _unknown_label(label, known_labels, known_from))
             example["label"] = label
         count += 1
         yield example

@@ -227,3 +227,31 @@ def test_batched_predictions_equal_one_at_a_time(make_config, sentiment, pooling
             assert task(one).tolist() == [int(predicted[i])]
             torch.testing.assert_close(logits[i], task.head.logits(task.features(one), one.mask)[0], rtol=1e-4, atol=1e-5)
     assert predicted.shape == (16,) and set(predicted.tolist()) <= {0, 1}
+
+
+def test_declared_labels_make_any_other_label_an_error_at_its_line(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "train.tsv").write_text("sentence\tlabel\ngood\t1\nbad\t0\nodd\t7\nfine\t1\n")
+    with pytest.raises(ReaderError, match=r"train.tsv:4: label '7' does not occur in data.labels; known labels: 0, 1"):
+        datamodule(folder, tmp_path, dev_file=None, test_file=None, labels=[0, 1])
+
+
+def test_a_label_with_one_training_example_is_warned_about_with_its_line(tmp_path, caplog):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "train.tsv").write_text("sentence\tlabel\ngood\t1\nbad\t0\nodd\t7\nfine\t1\nmeh\t0\n")
+    with caplog.at_level("WARNING"):
+        dm = datamodule(folder, tmp_path, dev_file=None, test_file=None)
+    assert dm.spec.labels == ("0", "1", "7")
+    assert f"{folder / 'train.tsv'}:4: label '7' has a single training example" in caplog.text
+
+
+def test_jsonl_labels_of_mixed_types_are_warned_about_naming_a_line_of_each(tmp_path, caplog):
+    path = tmp_path / "train.jsonl"
+    path.write_text('{"sentence": "good", "label": 1}\n{"sentence": "bad", "label": 0}\n{"sentence": "ok", "label": "1"}\n')
+    from seqlab.data.readers import read_text_classification
+
+    with caplog.at_level("WARNING"):
+        assert [e["label"] for e in read_text_classification(path)] == ["1", "0", "1"]
+    assert "labels of mixed JSON types are read as the same strings: 1 (int) on line 1 and '1' (str) on line 3" in caplog.text
