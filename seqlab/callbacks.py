@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 import random
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import numpy as np
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.callbacks import EMAWeightAveraging
 
+from seqlab.constraints import POSITIVE
 from seqlab.errors import SeqlabError
 from seqlab.modules import drift
 
@@ -131,7 +132,9 @@ class UnseenWordDrift(pl.Callback):
         part: the embedding part holding the word vectors (its ``weight``).
     """
 
-    def __init__(self, neighbours: int = 20, scale: float = 1.0, part: str = "word") -> None:
+    def __init__(
+        self, neighbours: Annotated[int, POSITIVE] = 20, scale: Annotated[float, POSITIVE] = 1.0, part: str = "word"
+    ) -> None:
         if neighbours < 1 or scale <= 0:
             raise ValueError(
                 f"callbacks.unseen_word_drift: neighbours must be >= 1 and scale > 0, got {neighbours} and {scale}"

@@ -18,6 +18,7 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 
 from seqlab.build import build_datamodule, build_task, build_trainer
 from seqlab.checkpoint import read_checkpoint, restore
+from seqlab.config_check import check_config
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.distributed import gather_dict, prepare_workers, release_workers
 from seqlab.spec import DataSpec
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 def train(cfg: DictConfig) -> dict[str, Any]:
     """Train, select the best checkpoint on dev, test it and write reports; returns the metrics."""
     started = time.perf_counter()
+    check_config(cfg)  # every key against the constructor it is for, before any file is read
     out_dir = Path(cfg.paths.output_dir)
     pl.seed_everything(cfg.seed, workers=True)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import datasets
 import pytorch_lightning as pl
@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
+from seqlab.constraints import POSITIVE
 from seqlab.data.collate import Batch, BucketBatchSampler, EncodedExample, collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.data.readers import load_conll, load_examples, read_text_classification
@@ -61,10 +62,10 @@ class TokenDataModule(pl.LightningDataModule):
         self,
         dir: str | Path,
         files: dict[str, str | None],
-        batch_size: int = 32,
-        eval_batch_size: int = 256,
-        max_chars: int = 20,
-        min_word_frequency: int = 1,
+        batch_size: Annotated[int, POSITIVE] = 32,
+        eval_batch_size: Annotated[int, POSITIVE] = 256,
+        max_chars: Annotated[int, POSITIVE] = 20,
+        min_word_frequency: Annotated[int, POSITIVE] = 1,
         lowercase: bool = False,
         pretrained: str | None = None,
         num_workers: int = 0,

@@ -8,10 +8,12 @@ the tagger the shape of the word as it was written. Enable it with ``+embedding/
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import torch
 from torch import Tensor, nn
 
+from seqlab.constraints import POSITIVE
 from seqlab.modules.embedder import EmbeddingPart
 from seqlab.spec import Featurizer
 
@@ -63,7 +65,7 @@ class CasingEmbedding(EmbeddingPart):
 
     inputs = ("casing",)
 
-    def __init__(self, dim: int = 10) -> None:
+    def __init__(self, dim: Annotated[int, POSITIVE] = 10) -> None:
         super().__init__()
         if dim < 1:
             raise ValueError(f"embedding.casing.dim must be >= 1, got {dim}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import torch
 from tokenizers import Tokenizer
 from torch import Tensor, nn
 
+from seqlab.constraints import POSITIVE, PROBABILITY
 from seqlab.modules.dropout import Dropout
 from seqlab.modules.embedder import EmbeddingPart
 from seqlab.spec import DataSpec, Featurizer
@@ -56,7 +58,12 @@ class CharCNNEmbedding(_CharPart):
     """
 
     def __init__(
-        self, spec: DataSpec, embedding_dim: int = 30, num_filters: int = 50, kernel_size: int = 3, dropout: float = 0.0
+        self,
+        spec: DataSpec,
+        embedding_dim: Annotated[int, POSITIVE] = 30,
+        num_filters: Annotated[int, POSITIVE] = 50,
+        kernel_size: Annotated[int, POSITIVE] = 3,
+        dropout: Annotated[float, PROBABILITY] = 0.0,
     ) -> None:
         super().__init__(spec)
         if kernel_size < 1 or kernel_size % 2 == 0:
@@ -107,7 +114,9 @@ class CharLSTMEmbedding(_CharPart):
         hidden_size: LSTM size per direction; the output is ``2 * hidden_size``.
     """
 
-    def __init__(self, spec: DataSpec, embedding_dim: int = 30, hidden_size: int = 25) -> None:
+    def __init__(
+        self, spec: DataSpec, embedding_dim: Annotated[int, POSITIVE] = 30, hidden_size: Annotated[int, POSITIVE] = 25
+    ) -> None:
         super().__init__(spec)
         self.embedding = nn.Embedding(spec.char_vocab_size, embedding_dim, padding_idx=PAD_ID)
         self.lstm = nn.LSTM(embedding_dim, hidden_size, batch_first=True, bidirectional=True)

@@ -9,11 +9,12 @@ batch, the collate function or the task changes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import cast
+from typing import Annotated, cast
 
 import torch
 from torch import Tensor, nn
 
+from seqlab.constraints import PROBABILITY
 from seqlab.modules.dropout import Dropout
 from seqlab.spec import Featurizer
 
@@ -44,7 +45,10 @@ class TokenEmbedder(nn.Module):
     """
 
     def __init__(
-        self, parts: Mapping[str, EmbeddingPart], dropout: float = 0.5, variational_dropout: bool = False
+        self,
+        parts: Mapping[str, EmbeddingPart],
+        dropout: Annotated[float, PROBABILITY] = 0.5,
+        variational_dropout: bool = False,
     ) -> None:
         super().__init__()
         if not parts:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Annotated
 
 import torch
 from torch import Tensor, nn
 
+from seqlab.constraints import POSITIVE, PROBABILITY
 from seqlab.modules.dropout import Dropout
 
 
@@ -16,9 +18,9 @@ class _BiRNNEncoder(nn.Module):
     def __init__(
         self,
         input_dim: int,
-        hidden_size: int = 100,
-        num_layers: int = 1,
-        dropout: float = 0.5,
+        hidden_size: Annotated[int, POSITIVE] = 100,
+        num_layers: Annotated[int, POSITIVE] = 1,
+        dropout: Annotated[float, PROBABILITY] = 0.5,
         variational_dropout: bool = False,
     ) -> None:
         super().__init__()

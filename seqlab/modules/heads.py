@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Annotated, Literal
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from seqlab.constraints import PROBABILITY
 from seqlab.modules.crf import CRF
 from seqlab.modules.dropout import Dropout
 
@@ -120,7 +122,13 @@ class ClassifierHead(nn.Module):
         dropout: dropout on the pooled vector.
     """
 
-    def __init__(self, input_dim: int, num_labels: int, pooling: str = "max", dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        input_dim: int,
+        num_labels: int,
+        pooling: Literal["last", "mean", "max", "attention"] = "max",
+        dropout: Annotated[float, PROBABILITY] = 0.0,
+    ) -> None:
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import torch
 from tokenizers import Tokenizer
 from torch import Tensor, nn
 
+from seqlab.constraints import POSITIVE, PROBABILITY
 from seqlab.modules.embedder import EmbeddingPart
 from seqlab.spec import DataSpec, Featurizer
 from seqlab.tokenization.vocab import PAD_ID, UNK_ID, encode_words
@@ -41,10 +43,10 @@ class WordEmbedding(EmbeddingPart):
     def __init__(
         self,
         spec: DataSpec,
-        dim: int = 100,
+        dim: Annotated[int, POSITIVE] = 100,
         pretrained: Tensor | None = None,
         freeze: bool = False,
-        word_dropout: float = 0.0,
+        word_dropout: Annotated[float, PROBABILITY] = 0.0,
     ) -> None:
         super().__init__()
         if not 0.0 <= word_dropout < 1.0:
