@@ -21,6 +21,8 @@ from seqlab.checkpoint import read_checkpoint, restore
 from seqlab.config_check import check_config
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.distributed import gather_dict, prepare_workers, release_workers
+from seqlab.errors import SeqlabError
+from seqlab.registry import task_owner
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 
@@ -121,6 +123,10 @@ def _save_tokenizers(folder: Path, spec: DataSpec) -> None:
     spec.char_tokenizer.save(str(folder / "char.json"))
 
 
+class EvaluationError(SeqlabError, ValueError):
+    """Evaluation settings that do not fit the checkpoint."""
+
+
 def evaluate(ckpt_path: str, out_dir: str | Path, data_overrides: Sequence[str] = (), accelerator: str = "cpu") -> dict:
     """Test a checkpoint on labelled data and write the task's full report under ``out_dir``.
 
@@ -132,9 +138,16 @@ def evaluate(ckpt_path: str, out_dir: str | Path, data_overrides: Sequence[str] 
     model = restore(read_checkpoint(ckpt_path))
     config = model.config
     for override in OverridesParser.create().parse_overrides(list(data_overrides)):
-        if not override.key_or_group.startswith("data."):
-            raise ValueError(f"evaluate takes data.* overrides only, got {override.input_line!r}")
-        OmegaConf.update(config, override.key_or_group, override.value(), merge=False)
+        key = override.key_or_group
+        if not key.startswith("data."):
+            raise EvaluationError(f"evaluate takes data.* overrides only, got {override.input_line!r}")
+        if key.split(".")[1] not in config.data:
+            raise EvaluationError(
+                f"{ckpt_path} is a {task_owner(config.task._target_)} checkpoint, whose data module "
+                f"({config.data._target_.rsplit('.', 1)[-1]}) has no setting {key!r}; its settings are "
+                + ", ".join(k for k in config.data if not k.startswith("_"))
+            )
+        OmegaConf.update(config, key, override.value(), merge=False)
     datamodule = build_datamodule(config)
     datamodule.use_spec(model.task.spec)
     datamodule.use_featurizers(model.task.featurizers())

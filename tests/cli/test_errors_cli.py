@@ -72,3 +72,13 @@ def test_a_closed_output_pipe_ends_prediction_quietly(sentiment_checkpoint: Path
                             cwd=tmp_path, timeout=600)
     assert result.stdout.count("\n") == 1 and '"label"' in result.stdout
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_evaluating_with_data_settings_of_another_task_names_the_checkpoints_task(sentiment_checkpoint: Path,
+                                                                                  tmp_path: Path) -> None:
+    result = run("evaluate", f"ckpt_path={sentiment_checkpoint}", "data.label_column=3",
+                 f"hydra.run.dir={tmp_path / 'eval'}", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"seqlab-eval: error: {sentiment_checkpoint} is a task 'sentiment' (package seqlab) checkpoint, whose data "
+        "module (TextClassificationDataModule) has no setting 'data.label_column'; its settings are dir, ")
