@@ -26,6 +26,7 @@ from seqlab.errors import ReaderError
 
 log = logging.getLogger(__name__)
 DOCSTART = "-DOCSTART-"
+_FIELD_SIZE_LIMIT = 2**31 - 1  # the largest the C long of every platform holds
 _COLUMN_SEPARATOR = re.compile(r"[ \t]+")
 
 
@@ -342,6 +343,8 @@ def _csv_records(path: Path, delimiter: str, multiline: bool) -> Iterator[tuple[
     TSV fields are never quoted (a quote is part of the text); CSV fields may be.
     """
     quoting: Literal[0, 3] = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    # Fields of any size (a long review is one field); csv's default limit is 131,072 characters.
+    csv.field_size_limit(_FIELD_SIZE_LIMIT)
     if multiline:
         reader = csv.reader((line for _, line in _decoded_lines(path)), delimiter=delimiter, quoting=quoting)
         start = 1
@@ -356,10 +359,11 @@ def _csv_records(path: Path, delimiter: str, multiline: bool) -> Iterator[tuple[
         try:
             yield number, next(csv.reader([line], delimiter=delimiter, quoting=quoting, strict=True), [])
         except csv.Error as err:
-            reason = "a quote opens and does not close on this line" if "end of data" in str(err) else str(err)
-            raise ReaderError(
-                path, number, f"{reason}; a quoted field may span lines only with data.multiline=true"
-            ) from None
+            reason = str(err)
+            if "end of data" in reason:
+                reason = "a quote opens and does not close on this line; a quoted field may span lines only with "
+                reason += "data.multiline=true"
+            raise ReaderError(path, number, reason) from None
 
 
 def _jsonl_rows(path: Path, delimiter: str, fields: Sequence[str], multiline: bool) -> Iterator[tuple[int, dict]]:
