@@ -273,6 +273,8 @@ class ConllDataModule(TokenDataModule):
         label_column: column of the label (negative counts from the end).
         file_scheme: scheme the files are written in (CoNLL-2003: IOB1); ``None`` for plain labels.
         tag_scheme: scheme the model is trained in (labels are converted at read time).
+        labels: the entity types the files may hold (``[PER, LOC, ORG, MISC]``), or for plain labels
+            (POS tags) the labels themselves; any other label in any file is an error naming its line.
         **kwargs: see :class:`TokenDataModule`.
     """
 
@@ -286,6 +288,7 @@ class ConllDataModule(TokenDataModule):
         label_column: int = -1,
         file_scheme: str | None = "IOB1",
         tag_scheme: str | None = "IOB2",
+        labels: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
         files = {"train": train_file, "dev": dev_file, "test": test_file}
@@ -294,6 +297,10 @@ class ConllDataModule(TokenDataModule):
         self.label_column = label_column
         self.file_scheme = parse_scheme(file_scheme).value if file_scheme else None
         self.tag_scheme = parse_scheme(tag_scheme).value if tag_scheme else self.file_scheme
+        self.declared_labels: list[str] | None = None
+        if labels is not None:
+            names = [str(label) for label in labels]
+            self.declared_labels = labels_for_types(names, self.tag_scheme) if self.tag_scheme else names
 
     def read(self, split: str, known_labels: Sequence[str] | None) -> datasets.Dataset:
         return load_conll(
@@ -303,10 +310,13 @@ class ConllDataModule(TokenDataModule):
             label_column=self.label_column,
             file_scheme=self.file_scheme,
             tag_scheme=self.tag_scheme,
-            known_labels=known_labels,
+            known_labels=self.declared_labels or known_labels,
+            known_from="data.labels" if self.declared_labels else "the training data",
         )
 
     def labels_from(self, train: datasets.Dataset) -> list[str]:
+        if self.declared_labels is not None:
+            return list(self.declared_labels)
         seen = sorted({tag for tags in train["tags"] for tag in tags})
         if self.tag_scheme is None:
             return seen

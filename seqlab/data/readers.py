@@ -98,6 +98,7 @@ def read_conll(
     file_scheme: str | None = "IOB2",
     tag_scheme: str | None = None,
     known_labels: Sequence[str] | None = None,
+    known_from: str = "the training data",
 ) -> Iterator[dict]:
     """Yield ``{"tokens": [...], "tags": [...]}`` per sentence of a CoNLL column file.
 
@@ -111,6 +112,7 @@ def read_conll(
         tag_scheme: re-encode labels into this scheme (default: keep ``file_scheme``).
         known_labels: if given, a (converted) label outside this set is an error; dev and test
             files are read with the training labels.
+        known_from: where ``known_labels`` come from, for the error message.
     """
     path = existing_file(path)
     source = parse_scheme(file_scheme) if file_scheme else None
@@ -138,7 +140,8 @@ def read_conll(
                     if label not in known:
                         written = tags[position]  # quoted as the file writes it, not as converted
                         extra = f" (read as {label!r} in {target.value})" if label != written and target else ""
-                        raise ReaderError(path, lines[position], _unknown_label(written, known_labels) + extra)
+                        message = _unknown_label(written, known_labels, known_from) + extra
+                        raise ReaderError(path, lines[position], message)
             example["tags"] = labels
         return example
 

@@ -403,3 +403,20 @@ def test_unknown_label_is_quoted_as_the_file_writes_it(tmp_path):
     with pytest.raises(ReaderError, match=r"data.txt:3: label 'I-EVENT' does not occur in the training data; .* "
                                           r"\(read as 'S-EVENT' in IOBES\)"):
         list(read_conll(path, file_scheme="IOB1", tag_scheme="IOBES", known_labels=known))
+
+
+def test_declared_entity_types_make_any_other_an_error_at_its_line(tmp_path):
+    from seqlab.data.datamodules import ConllDataModule
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.txt").write_text("EU B-ORG\nrejects O\n\nPeter B-PER\n\nParis B-LCO\n")
+    module = ConllDataModule(str(data), dev_file=None, test_file=None, file_scheme="IOB2", labels=["PER", "LOC", "ORG"],
+                             cache_dir=str(tmp_path / "cache"))
+    with pytest.raises(ReaderError, match=r"train.txt:6: label 'B-LCO' does not occur in data.labels"):
+        module.setup("fit")
+    (data / "train.txt").write_text("EU B-ORG\nrejects O\n")
+    module = ConllDataModule(str(data), dev_file=None, test_file=None, file_scheme="IOB2", labels=["PER", "ORG"],
+                             cache_dir=str(tmp_path / "cache2"))
+    module.setup("fit")
+    assert module.spec.labels == ("O", "B-ORG", "I-ORG", "B-PER", "I-PER")  # every declared type, seen or not
