@@ -13,6 +13,7 @@ from omegaconf import DictConfig
 
 from seqlab.cli.errors import reported_errors
 from seqlab.config import config_dir
+from seqlab.config_check import check_config
 from seqlab.registry import task_entry
 from seqlab.sweep import failed_trials, record_trial
 
@@ -35,12 +36,15 @@ def check_task_override(argv: list[str]) -> None:
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="train")
 def _main(cfg: DictConfig) -> float | None:
-    from seqlab.pipeline import train  # heavy imports after Hydra has parsed --help/--cfg
-
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode != RunMode.MULTIRUN:
         with reported_errors("seqlab-train", bool(hydra_cfg.verbose)):
+            check_config(cfg)  # before the heavy imports: a mistake in a model part is told in seconds
+            from seqlab.pipeline import train
+
             return train(cfg).get(f"{cfg.monitor}_best")
+    from seqlab.pipeline import train  # heavy imports after Hydra has parsed --help/--cfg
+
     # A sweep trial: record how it ended; a failure must not end the sweep.
     out_dir, job, overrides = Path(cfg.paths.output_dir), hydra_cfg.job.num, list(hydra_cfg.overrides.task)
     try:
