@@ -95,10 +95,13 @@ class TokenDataModule(pl.LightningDataModule):
     # -- what subclasses define -------------------------------------------------------------
     tag_scheme: str | None = None
     target_column = "tags"  # the dataset column holding the labels
+    #: The labels the files may hold, when the config declares them (``data.labels``).
+    declared_labels: list[str] | None = None
     splitter = "words"  # how raw text is cut into words at prediction
 
     def read(self, split: str, known_labels: Sequence[str] | None) -> datasets.Dataset:
-        """The split as a dataset with a ``tokens`` column and, if labelled, a target column."""
+        """The split as a dataset with a ``tokens`` column and, if labelled, a target column; a label
+        outside ``known_labels`` (if given; see :attr:`labels_origin`) is an error at its line."""
         raise NotImplementedError
 
     def labels_from(self, train: datasets.Dataset) -> list[str]:
@@ -110,6 +113,11 @@ class TokenDataModule(pl.LightningDataModule):
         raise NotImplementedError
 
     # -- shared -------------------------------------------------------------------------------
+    @property
+    def labels_origin(self) -> str:
+        """Where the known labels come from, for error messages."""
+        return "data.labels" if self.declared_labels is not None else "the training data"
+
     def path(self, split: str) -> Path:
         """The file of ``split``."""
         return self.dir / str(self.files[split])
@@ -148,8 +156,8 @@ class TokenDataModule(pl.LightningDataModule):
     def _read(self, stage: str | None) -> None:
         building = self.spec is None
         if self.spec is None:
-            self._datasets["train"] = self.read("train", None)
-            labels = self.labels_from(self._datasets["train"])
+            self._datasets["train"] = self.read("train", self.declared_labels)
+            labels = self.declared_labels or self.labels_from(self._datasets["train"])
         else:
             labels = list(self.spec.labels)
         wanted = SPLITS[1:] if building else {"test": ("test",), "validate": ("dev",)}.get(stage or "", SPLITS[1:])
@@ -297,7 +305,6 @@ class ConllDataModule(TokenDataModule):
         self.label_column = label_column
         self.file_scheme = parse_scheme(file_scheme).value if file_scheme else None
         self.tag_scheme = parse_scheme(tag_scheme).value if tag_scheme else self.file_scheme
-        self.declared_labels: list[str] | None = None
         if labels is not None:
             names = [str(label) for label in labels]
             self.declared_labels = labels_for_types(names, self.tag_scheme) if self.tag_scheme else names
@@ -310,13 +317,11 @@ class ConllDataModule(TokenDataModule):
             label_column=self.label_column,
             file_scheme=self.file_scheme,
             tag_scheme=self.tag_scheme,
-            known_labels=self.declared_labels or known_labels,
-            known_from="data.labels" if self.declared_labels else "the training data",
+            known_labels=known_labels,
+            known_from=self.labels_origin,
         )
 
     def labels_from(self, train: datasets.Dataset) -> list[str]:
-        if self.declared_labels is not None:
-            return list(self.declared_labels)
         seen = sorted({tag for tags in train["tags"] for tag in tags})
         if self.tag_scheme is None:
             return seen
@@ -381,8 +386,8 @@ class TextClassificationDataModule(TokenDataModule):
             label_field=self.label_field,
             format=self.format,
             multiline=self.multiline,
-            known_labels=self.declared_labels or known_labels,
-            known_from="data.labels" if self.declared_labels else "the training data",
+            known_labels=known_labels,
+            known_from=self.labels_origin,
         )
         splitter_name = self.splitter
 
@@ -393,8 +398,6 @@ class TextClassificationDataModule(TokenDataModule):
         return dataset.map(add_tokens, batched=True, desc=f"splitting {split} text")
 
     def labels_from(self, train: datasets.Dataset) -> list[str]:
-        if self.declared_labels is not None:
-            return list(self.declared_labels)
         first_line: dict[str, int] = {}
         counts: dict[str, int] = {}
         for label, line in zip(train["label"], train["line"]):
