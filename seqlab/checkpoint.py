@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import pickle
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,11 +47,15 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:  # weights_only refuses anything but tensors and plain data
-        first = str(err).strip().splitlines()[0]
-        raise CheckpointError(
-            f"{path}: refused: it holds objects other than tensors and plain data, and loading them could run "
-            f"code ({first})"
-        ) from None
+        unsafe = re.search(r"GLOBAL (\S+) was not an allowed global", str(err))
+        if unsafe:
+            raise CheckpointError(
+                f"{path}: refused: it names {unsafe.group(1)}, but a checkpoint may hold only tensors and plain "
+                "data (loading anything else could run code)"
+            ) from None
+        reason = re.search(r"WeightsUnpickler error:\s*(.+)", str(err))
+        detail = reason.group(1).strip() if reason else str(err).strip().splitlines()[0]
+        raise CheckpointError(f"{path}: cannot be read as a checkpoint (UnpicklingError: {detail})") from None
     except Exception as err:  # torch raises several types for truncated or foreign files
         raise CheckpointError(f"{path}: cannot be read as a checkpoint ({type(err).__name__}: {err})") from None
     meta = checkpoint.get("seqlab") if isinstance(checkpoint, dict) else None
