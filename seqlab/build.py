@@ -31,7 +31,7 @@ def build(node: DictConfig, **kwargs: Any) -> Any:
 
 def build_datamodule(cfg: DictConfig) -> TokenDataModule:
     """The data module of ``cfg.data``."""
-    datamodule = instantiate(cfg.data)
+    datamodule = build(cfg.data)  # called outside Hydra, so its errors are not wrapped
     if not isinstance(datamodule, TokenDataModule):
         raise TypeError(f"data._target_ {cfg.data.get('_target_')!r} is not a seqlab TokenDataModule")
     return datamodule
@@ -46,13 +46,19 @@ def build_part(node: DictConfig, **available: Any) -> Any:
     """Instantiate an embedding part, passing those of ``available`` (``spec``, ``pretrained``)
     that its constructor takes, as AllenNLP passes ``vocab`` to the parts that ask for it."""
     factory = instantiate(node, _partial_=True)
-    accepted = inspect.signature(get_class(node._target_)).parameters
-    return factory(**{name: value for name, value in available.items() if name in accepted})
+    parameters = inspect.signature(get_class(node._target_)).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return factory(**available)
+    return factory(**{name: value for name, value in available.items() if name in parameters})
 
 
 def build_embedder(node: DictConfig, spec: DataSpec, pretrained: torch.Tensor | None = None) -> TokenEmbedder:
     """The token embedder: every entry of ``node`` with a ``_target_`` is a part, built in order."""
-    parts = {name: build_part(sub, spec=spec, pretrained=pretrained) for name, sub in node.items() if is_part(sub)}
+    parts = {  # the data module reads embedding.word.pretrained: those rows are for the word part
+        name: build_part(sub, spec=spec, **({"pretrained": pretrained} if name == "word" else {}))
+        for name, sub in node.items()
+        if is_part(sub)
+    }
     settings = {name: value for name, value in node.items() if not is_part(value) and value is not None}
     return build(DictConfig(settings), parts=parts)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 from pathlib import Path
@@ -13,11 +14,14 @@ import torch
 from pytorch_lightning.callbacks import EMAWeightAveraging
 
 from seqlab.constraints import POSITIVE
-from seqlab.errors import SeqlabError
+from seqlab.errors import ConfigError, SeqlabError
 from seqlab.modules import drift
 
 if TYPE_CHECKING:
     from seqlab.tasks.base import Task
+
+
+log = logging.getLogger(__name__)
 
 
 class NonFiniteLossError(SeqlabError, FloatingPointError):
@@ -103,7 +107,7 @@ class ExponentialMovingAverage(EMAWeightAveraging):
 
     def __init__(self, decay: float = 0.999, update_starting_at_step: int | None = None) -> None:
         if not 0.0 < decay < 1.0:
-            raise ValueError(f"decay must be in (0, 1), got {decay}")
+            raise ConfigError(f"callbacks.weight_averaging.decay must be in (0, 1), got {decay}")
         super().__init__(decay=decay, update_starting_at_step=update_starting_at_step)
 
     def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
@@ -136,7 +140,7 @@ class UnseenWordDrift(pl.Callback):
         self, neighbours: Annotated[int, POSITIVE] = 20, scale: Annotated[float, POSITIVE] = 1.0, part: str = "word"
     ) -> None:
         if neighbours < 1 or scale <= 0:
-            raise ValueError(
+            raise ConfigError(
                 f"callbacks.unseen_word_drift: neighbours must be >= 1 and scale > 0, got {neighbours} and {scale}"
             )
         self.neighbours = neighbours
@@ -144,11 +148,12 @@ class UnseenWordDrift(pl.Callback):
         self.part = part
         self.initial: torch.Tensor | None = None
         self._drift: drift.UnseenWordDrift | None = None
+        self._applied = False
 
     def _weight(self, module: pl.LightningModule) -> torch.Tensor:
         parts = cast("Task", module).embedder.parts  # the callback is used with seqlab Tasks
         if self.part not in parts or not hasattr(parts[self.part], "weight"):
-            raise ValueError(
+            raise ConfigError(
                 f"callbacks.unseen_word_drift moves word vectors, but the embedder has no part "
                 f"{self.part!r} with a word table (parts: {', '.join(parts)})"
             )
@@ -168,6 +173,14 @@ class UnseenWordDrift(pl.Callback):
                 raise ValueError("callbacks.unseen_word_drift needs the data's count of training words")
             self._drift = drift.UnseenWordDrift(self.initial, train_words, self.neighbours, self.scale)
         self._drift.apply(self._weight(pl_module))
+        self._applied = True
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not self._applied:
+            log.warning(
+                "callbacks.unseen_word_drift never ran: it moves the vectors before each validation, and "
+                "this run validated on no dev data"
+            )
 
     def state_dict(self) -> dict[str, Any]:
         return {"initial": self.initial}

@@ -9,7 +9,6 @@ before any object is built.
 
 from __future__ import annotations
 
-import importlib
 import os
 import pickle
 import re
@@ -24,9 +23,10 @@ from pytorch_lightning.plugins.io import TorchCheckpointIO
 from torch import nn
 
 from seqlab.build import build_task
+from seqlab.config_check import locate, target_nodes
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.errors import SeqlabError
-from seqlab.registry import available_tasks
+from seqlab.registry import component_packages
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import CHECKPOINT_FORMAT, Task
 from seqlab.version import __version__
@@ -82,52 +82,59 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
 
 
 #: The stored-config sections that restoring or evaluating a checkpoint builds, and what every
-#: ``_target_`` in each must be: (base class, the top-level packages it may come from; "plug-ins"
-#: stands for the packages of installed task plug-ins).
+#: ``_target_`` in each must be: a subclass of this base, from seqlab or a registered plug-in
+#: package (:func:`seqlab.registry.component_packages`), or from torch where "torch" is listed.
 _SECTIONS: dict[str, tuple[type, tuple[str, ...]]] = {
-    "data": (TokenDataModule, ("seqlab", "plug-ins")),
-    "embedding": (nn.Module, ("seqlab", "plug-ins")),
-    "encoder": (nn.Module, ("seqlab", "plug-ins")),
-    "head": (nn.Module, ("seqlab", "plug-ins")),
-    "task": (Task, ("seqlab", "plug-ins")),
-    "optimizer": (torch.optim.Optimizer, ("torch", "seqlab", "plug-ins")),
-    "scheduler": (torch.optim.lr_scheduler.LRScheduler, ("torch", "seqlab", "plug-ins")),
+    "data": (TokenDataModule, ()),
+    "embedding": (nn.Module, ()),
+    "encoder": (nn.Module, ()),
+    "head": (nn.Module, ()),
+    "task": (Task, ()),
+    "optimizer": (torch.optim.Optimizer, ("torch",)),
+    "scheduler": (torch.optim.lr_scheduler.LRScheduler, ("torch",)),
 }
 
 
 def unsafe_targets(config: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """``(key, problem)`` for each ``_target_`` in the built sections that is not an allowed component."""
-    plugins = {entry.target.split(".")[0] for entry in available_tasks().values()}
+    """``(key, problem)`` for each interpolation in ``config`` and each ``_target_`` of the built
+    sections that is not an allowed component. Configs are saved resolved, so an interpolation (which
+    could make a checked key build something else, or read the environment) is never legitimate."""
+    for key, value in _strings(config, "config"):
+        if "${" in value:
+            yield key, f"holds an interpolation {value[:60]!r}"
+    allowed = component_packages()
     for section, (base, origins) in _SECTIONS.items():
-        roots = {root for origin in origins for root in (plugins if origin == "plug-ins" else {origin})}
-        for key, target in _targets(config.get(section), section):
-            problem = _component_problem(target, base, roots)
+        roots = allowed | ({"torch"} if "torch" in origins else set())
+        node = config.get(section)
+        if node is not None and not isinstance(node, dict):
+            yield section, f"is {type(node).__name__}, not a component's settings"
+        for key, target_node in target_nodes(node, section):
+            problem = _component_problem(target_node["_target_"], base, roots)
             if problem:
-                yield f"{key}._target_", f"names {target!r}, which {problem}"
+                yield f"{key}._target_", f"names {target_node['_target_']!r}, which {problem}"
 
 
-def _targets(node: Any, key: str) -> Iterator[tuple[str, Any]]:
-    """``(dotted key, value)`` of every ``_target_`` in a plain config tree."""
-    if isinstance(node, dict):
-        if "_target_" in node:
-            yield key, node["_target_"]
+def _strings(node: Any, key: str) -> Iterator[tuple[str, str]]:
+    """``(dotted key, text)`` of every string, keys included, in a plain config tree."""
+    if isinstance(node, str):
+        yield key, node
+    elif isinstance(node, dict):
         for name, child in node.items():
-            yield from _targets(child, f"{key}.{name}")
+            yield from _strings(str(name), f"{key} (a key)")
+            yield from _strings(child, f"{key}.{name}")
     elif isinstance(node, list):
         for i, child in enumerate(node):
-            yield from _targets(child, f"{key}[{i}]")
+            yield from _strings(child, f"{key}[{i}]")
 
 
 def _component_problem(target: Any, base: type, roots: set[str]) -> str | None:
     """Why ``target`` is not a class of ``base`` from a package in ``roots`` (``None`` if it is)."""
     if not isinstance(target, str) or "." not in target:
         return "is not a dotted class path"
-    module_name, _, attribute = target.rpartition(".")
-    if module_name.split(".")[0] not in roots:
-        return f"is not from {' or '.join(sorted(roots))}"
-    try:
-        found = getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError):
+    if target.split(".")[0] not in roots:
+        return f"is not from {' or '.join(sorted(roots))} (register a plug-in's package in the seqlab.components group)"
+    found = locate(target)
+    if found is None:
         return "does not exist in this installation"
     if not (isinstance(found, type) and issubclass(found, base)):
         return f"is not a {base.__module__}.{base.__qualname__}"

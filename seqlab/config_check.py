@@ -21,7 +21,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from seqlab.constraints import NON_NEGATIVE, Range
-from seqlab.errors import SeqlabError
+from seqlab.errors import ConfigError
 
 #: Arguments the builder passes itself (from the data or the previous part), whatever the config says.
 BUILT_ARGUMENTS = frozenset(
@@ -56,17 +56,13 @@ _SECTION_ORDER = {name: i for i, name in enumerate(("embedding", "encoder", "hea
 _SKIPPED = ("hydra", "paths")
 
 
-class ConfigError(SeqlabError, ValueError):
-    """A config value that does not fit the argument it is for."""
-
-
 def check_config(cfg: DictConfig) -> None:
     """Raise :class:`ConfigError` for the first key that does not fit its constructor.
 
     The model's parts are checked first: their classes import torch alone, so a mistake there is
     reported before Lightning (which the data module, task and trainer import) has loaded.
     """
-    nodes = list(_target_nodes(OmegaConf.to_container(cfg, resolve=True), ""))
+    nodes = list(target_nodes(OmegaConf.to_container(cfg, resolve=True), ""))
     nodes.sort(key=lambda item: _SECTION_ORDER.get(item[0].split(".")[0].split("[")[0], len(_SECTION_ORDER)))
     for key, node in nodes:
         if key.split(".")[0].split("[")[0] in _SKIPPED:
@@ -76,18 +72,20 @@ def check_config(cfg: DictConfig) -> None:
             raise ConfigError(problem)
 
 
-def _target_nodes(node: Any, key: str) -> Iterator[tuple[str, dict]]:
+def target_nodes(node: Any, key: str = "") -> Iterator[tuple[str, dict]]:
+    """``(dotted key, node)`` of every node with a ``_target_`` in a plain config tree."""
     if isinstance(node, dict):
         if "_target_" in node:
             yield key, node
         for name, child in node.items():
-            yield from _target_nodes(child, f"{key}.{name}" if key else str(name))
+            yield from target_nodes(child, f"{key}.{name}" if key else str(name))
     elif isinstance(node, list):
         for i, child in enumerate(node):
-            yield from _target_nodes(child, f"{key}[{i}]")
+            yield from target_nodes(child, f"{key}[{i}]")
 
 
-def _locate(target: str) -> Any:
+def locate(target: str) -> Any:
+    """The object a dotted path names (importing its module), or ``None``."""
     module_name, _, attribute = target.rpartition(".")
     try:
         return getattr(importlib.import_module(module_name), attribute)
@@ -115,7 +113,7 @@ def _signature(found: Any) -> tuple[dict[str, inspect.Parameter], dict[str, Any]
 
 def _check_node(key: str, node: dict) -> str | None:
     target = node["_target_"]
-    found = _locate(str(target))
+    found = locate(str(target))
     if found is None:
         return f"{key}._target_: {target!r} cannot be imported"
     try:

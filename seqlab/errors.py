@@ -20,3 +20,7 @@ class ReaderError(SeqlabError, ValueError):
         super().__init__(f"{path}:{line}: {message}")
         self.path = str(path)
         self.line = line
+
+
+class ConfigError(SeqlabError, ValueError):
+    """A config value that does not fit the argument it is for (named by its key)."""

@@ -13,6 +13,9 @@ from importlib.metadata import EntryPoint, entry_points
 from seqlab.errors import SeqlabError
 
 GROUP = "seqlab.tasks"
+#: Entry-point group of packages whose classes a checkpoint may name (embedding parts, encoders,
+#: heads, ... of a plug-in that registers no task): ``mypkg = "mypkg"``.
+COMPONENTS_GROUP = "seqlab.components"
 
 
 class UnknownTaskError(SeqlabError, ValueError):
@@ -62,3 +65,10 @@ def task_owner(target: str) -> str:
         if entry.target == target:
             return f"task {entry.name!r} (package {entry.distribution})"
     return f"task class {target!r}"
+
+
+def component_packages() -> set[str]:
+    """Top-level packages whose classes a checkpoint's config may name: seqlab, every installed task
+    plug-in's, and those registered in the ``seqlab.components`` entry-point group."""
+    tasks = {entry.target.split(".")[0] for entry in available_tasks().values()}
+    return {"seqlab"} | tasks | {ep.value.split(".")[0].split(":")[0] for ep in entry_points(group=COMPONENTS_GROUP)}

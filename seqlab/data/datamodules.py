@@ -23,6 +23,7 @@ from seqlab.data.collate import Batch, BucketBatchSampler, EncodedExample, colla
 from seqlab.data.encoding import encode_examples
 from seqlab.data.readers import load_conll, load_examples, read_text_classification
 from seqlab.data.tag_schemes import labels_for_types, parse_scheme, split_tag
+from seqlab.errors import ConfigError
 from seqlab.resources import sample_path
 from seqlab.spec import DataSpec, Featurizer
 from seqlab.tokenization.vectors import WordVectors, embedding_matrix, load_word_vectors
@@ -113,6 +114,15 @@ class TokenDataModule(pl.LightningDataModule):
         raise NotImplementedError
 
     # -- shared -------------------------------------------------------------------------------
+    @staticmethod
+    def _declared(labels: Sequence[Any] | None) -> list[str] | None:
+        """``data.labels`` as strings; an empty list is a config error."""
+        if labels is None:
+            return None
+        if not labels:
+            raise ConfigError("data.labels is empty; list the labels the files may hold, or leave it null")
+        return [str(label) for label in labels]
+
     @property
     def labels_origin(self) -> str:
         """Where the known labels come from, for error messages."""
@@ -157,7 +167,8 @@ class TokenDataModule(pl.LightningDataModule):
         building = self.spec is None
         if self.spec is None:
             self._datasets["train"] = self.read("train", self.declared_labels)
-            labels = self.declared_labels or self.labels_from(self._datasets["train"])
+            declared = self.declared_labels
+            labels = declared if declared is not None else self.labels_from(self._datasets["train"])
         else:
             labels = list(self.spec.labels)
         wanted = SPLITS[1:] if building else {"test": ("test",), "validate": ("dev",)}.get(stage or "", SPLITS[1:])
@@ -305,8 +316,8 @@ class ConllDataModule(TokenDataModule):
         self.label_column = label_column
         self.file_scheme = parse_scheme(file_scheme).value if file_scheme else None
         self.tag_scheme = parse_scheme(tag_scheme).value if tag_scheme else self.file_scheme
-        if labels is not None:
-            names = [str(label) for label in labels]
+        names = self._declared(labels)
+        if names is not None:
             self.declared_labels = labels_for_types(names, self.tag_scheme) if self.tag_scheme else names
 
     def read(self, split: str, known_labels: Sequence[str] | None) -> datasets.Dataset:
@@ -373,7 +384,7 @@ class TextClassificationDataModule(TokenDataModule):
         self.label_field = label_field
         self.format = format
         self.multiline = multiline
-        self.declared_labels = [str(label) for label in labels] if labels is not None else None
+        self.declared_labels = self._declared(labels)
         self.splitter = splitter
         text_splitter(splitter)  # fail early on a bad name
 

@@ -16,8 +16,8 @@ def encode_examples(
     targets: Sequence[Tensor] | None = None,
     first_index: int = 0,
 ) -> list[EncodedExample]:
-    """One :class:`EncodedExample` per non-empty sentence, indexed from ``first_index``, with
-    each batch input the featurizers compute."""
+    """One :class:`EncodedExample` per sentence, indexed from ``first_index``, with each batch input
+    the featurizers compute; an empty sentence is an error naming its example number."""
     for i, tokens in enumerate(sentences):
         if not tokens:
             raise ValueError(f"example {first_index + i + 1} has no tokens")

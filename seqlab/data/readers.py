@@ -22,7 +22,7 @@ from typing import Literal
 import datasets
 
 from seqlab.data.tag_schemes import InvalidTagError, convert, parse_scheme
-from seqlab.errors import ReaderError
+from seqlab.errors import ConfigError, ReaderError
 
 log = logging.getLogger(__name__)
 DOCSTART = "-DOCSTART-"
@@ -219,9 +219,7 @@ def load_examples(
     The cache key includes the reader, its arguments and the file's size and modification
     time, so an edited file is re-read. Reader errors surface as themselves (file:line).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+    path = existing_file(path)
     # datasets shards list-valued generator arguments; the readers want them whole.
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
     try:
@@ -231,7 +229,7 @@ def load_examples(
             cache_dir=cache_dir,
         )
     except datasets.exceptions.DatasetGenerationError as err:
-        if isinstance(err.__cause__, (ValueError, FileNotFoundError)):  # ReaderError is a ValueError
+        if isinstance(err.__cause__, (ValueError, OSError)):  # ReaderError and ConfigError are ValueErrors
             raise err.__cause__ from None
         raise
 
@@ -266,7 +264,7 @@ def read_text_classification(
     kind = (format or (suffixes[-1] if suffixes else "").lstrip(".")).lower()
     rows = {"tsv": _delimited_rows, "csv": _delimited_rows, "jsonl": _jsonl_rows, "json": _jsonl_rows}
     if kind not in rows:
-        raise ValueError(f"{path}: unknown text format {kind!r}; expected tsv, csv or jsonl (set data.format)")
+        raise ConfigError(f"{path}: unknown text format {kind!r}; expected tsv, csv or jsonl (set data.format)")
     count = 0
     fields = [text_field] + ([label_field] if label_field is not None else [])
     kinds: dict[str, tuple[int, object]] = {}  # JSON type of the labels -> its first line and value
@@ -328,7 +326,7 @@ def _delimited_rows(
                 name = "tab" if delimiter == "\t" else "comma"
                 raise ReaderError(
                     path,
-                    1,
+                    number,
                     f"the header names no {absent[0]!r} column (found {', '.join(map(repr, header))}); "
                     f"expected a first line naming the columns, e.g. {delimiter.join(fields)!r} ({name}-separated)",
                 )

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from enum import Enum
 
+from seqlab.errors import ConfigError
+
 
 class TagScheme(str, Enum):
     """A span encoding; the value is the name used in configs and passed to seqeval."""
@@ -48,7 +50,7 @@ def parse_scheme(scheme: str | TagScheme) -> TagScheme:
         return TagScheme(name)
     except ValueError:
         valid = ", ".join(s.value for s in TagScheme)
-        raise ValueError(f"unknown tag scheme {scheme!r}; expected one of {valid}") from None
+        raise ConfigError(f"unknown tag scheme {scheme!r}; expected one of {valid}") from None
 
 
 def split_tag(tag: str) -> tuple[str, str]:

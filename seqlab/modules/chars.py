@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
 import torch
@@ -10,19 +11,20 @@ from tokenizers import Tokenizer
 from torch import Tensor, nn
 
 from seqlab.constraints import POSITIVE, PROBABILITY
+from seqlab.errors import ConfigError
 from seqlab.modules.dropout import Dropout
 from seqlab.modules.embedder import EmbeddingPart
 from seqlab.spec import DataSpec, Featurizer
 from seqlab.tokenization.vocab import PAD_ID, encode_chars
 
 
+@dataclass(frozen=True, eq=True)
 class CharIds:
     """Featurizer: each token's character ids (at most ``max_chars``), ``(n, L)`` per sentence,
     ``L`` its longest token (0 pads shorter ones)."""
 
-    def __init__(self, tokenizer: Tokenizer, max_chars: int) -> None:
-        self.tokenizer = tokenizer
-        self.max_chars = max_chars
+    tokenizer: Tokenizer
+    max_chars: int
 
     def __call__(self, sentences: Sequence[Sequence[str]]) -> list[Tensor]:
         out = []
@@ -67,7 +69,7 @@ class CharCNNEmbedding(_CharPart):
     ) -> None:
         super().__init__(spec)
         if kernel_size < 1 or kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be a positive odd number, got {kernel_size}")
+            raise ConfigError(f"embedding.char.kernel_size must be a positive odd number, got {kernel_size}")
         self.embedding = nn.Embedding(spec.char_vocab_size, embedding_dim, padding_idx=PAD_ID)
         self.conv = nn.Conv1d(embedding_dim, num_filters, kernel_size, padding=kernel_size // 2)
         self.dropout = Dropout(dropout)

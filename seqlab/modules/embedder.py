@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.constraints import PROBABILITY
+from seqlab.errors import ConfigError
 from seqlab.modules.dropout import Dropout
 from seqlab.spec import Featurizer
 
@@ -52,7 +53,7 @@ class TokenEmbedder(nn.Module):
     ) -> None:
         super().__init__()
         if not parts:
-            raise ValueError("the embedder needs at least one part (embedding/word, embedding/char, ...)")
+            raise ConfigError("the embedder needs at least one part (embedding/word, embedding/char, ...)")
         for name, part in parts.items():
             if not isinstance(part, EmbeddingPart):
                 raise TypeError(f"embedding.{name} is a {type(part).__name__}, not an EmbeddingPart")
@@ -67,12 +68,18 @@ class TokenEmbedder(nn.Module):
             yield name, cast(EmbeddingPart, part)
 
     def featurizers(self) -> dict[str, Featurizer]:
-        """Every batch input the parts read, with how to compute it (the first part's, if shared)."""
-        merged: dict[str, Featurizer] = {}
-        for _, part in self.named_parts():
+        """Every batch input the parts read, with how to compute it (parts may share an input if they
+        compute it alike, as the character CNN and BiLSTM do)."""
+        merged: dict[str, tuple[str, Featurizer]] = {}
+        for part_name, part in self.named_parts():
             for name, featurizer in part.featurizers().items():
-                merged.setdefault(name, featurizer)
-        return merged
+                first, known = merged.setdefault(name, (part_name, featurizer))
+                if known != featurizer:
+                    raise ConfigError(
+                        f"embedding.{first} and embedding.{part_name} both read the batch input {name!r} but compute "
+                        "it differently; give one of them another input name"
+                    )
+        return {name: featurizer for name, (_, featurizer) in merged.items()}
 
     def forward(self, features: Mapping[str, Tensor]) -> Tensor:
         """Batch inputs by name (each ``(B, T, ...)``) to ``(B, T, output_dim)``."""

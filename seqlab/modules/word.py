@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
 import torch
@@ -10,16 +11,17 @@ from tokenizers import Tokenizer
 from torch import Tensor, nn
 
 from seqlab.constraints import POSITIVE, PROBABILITY
+from seqlab.errors import ConfigError
 from seqlab.modules.embedder import EmbeddingPart
 from seqlab.spec import DataSpec, Featurizer
 from seqlab.tokenization.vocab import PAD_ID, UNK_ID, encode_words
 
 
+@dataclass(frozen=True, eq=True)
 class WordIds:
     """Featurizer: each token's id in the word vocabulary, ``(n,)`` per sentence."""
 
-    def __init__(self, tokenizer: Tokenizer) -> None:
-        self.tokenizer = tokenizer
+    tokenizer: Tokenizer
 
     def __call__(self, sentences: Sequence[Sequence[str]]) -> list[Tensor]:
         return [torch.tensor(ids, dtype=torch.long) for ids in encode_words(self.tokenizer, sentences)]
@@ -50,14 +52,14 @@ class WordEmbedding(EmbeddingPart):
     ) -> None:
         super().__init__()
         if not 0.0 <= word_dropout < 1.0:
-            raise ValueError(f"word_dropout must be in [0, 1), got {word_dropout}")
+            raise ConfigError(f"word_dropout must be in [0, 1), got {word_dropout}")
         self.tokenizer = spec.word_tokenizer
         self.embedding = nn.Embedding(spec.word_vocab_size, dim, padding_idx=PAD_ID)
         if pretrained is not None:
             if not isinstance(pretrained, Tensor):
                 raise TypeError(f"pretrained must be a tensor of word vectors, got {type(pretrained).__name__}")
             if pretrained.shape[1] != dim:
-                raise ValueError(
+                raise ConfigError(
                     f"pretrained vectors have dimension {pretrained.shape[1]} but embedding.word.dim "
                     f"is {dim}; set embedding.word.dim={pretrained.shape[1]}"
                 )

@@ -12,6 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.data.collate import Batch
+from seqlab.errors import ConfigError
 from seqlab.modules.embedder import TokenEmbedder
 from seqlab.spec import DataSpec, Featurizer
 from seqlab.version import __version__
@@ -79,7 +80,7 @@ class Task(pl.LightningModule):
     ) -> None:
         super().__init__()
         if encoder.input_dim != embedder.output_dim:
-            raise ValueError(
+            raise ConfigError(
                 f"encoder input_dim {encoder.input_dim} does not match embedder output_dim {embedder.output_dim}"
             )
         self.embedder = embedder
@@ -143,11 +144,12 @@ class Task(pl.LightningModule):
         trainable = [(name, p) for name, p in self.named_parameters() if p.requires_grad]
         for prefix, scale in self.lr_scales.items():
             if scale <= 0:
-                raise ValueError(
-                    f"task.lr_scales[{prefix!r}] must be > 0, got {scale} (use embedding.freeze to freeze)"
+                raise ConfigError(
+                    f"task.lr_scales[{prefix!r}] must be > 0, got {scale} "
+                    "(use embedding.word.freeze to freeze the word vectors)"
                 )
             if not any(_under(name, prefix) for name, _ in trainable):
-                raise ValueError(
+                raise ConfigError(
                     f"task.lr_scales: {prefix!r} names no trainable parameter; "
                     f"names start with {sorted({n.split('.')[0] for n, _ in trainable})}"
                 )

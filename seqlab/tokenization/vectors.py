@@ -76,7 +76,7 @@ def load_word_vectors(source: str, expected_dim: int | None = None) -> WordVecto
     if expected_dim is not None and vectors.dim != expected_dim:
         raise ValueError(
             f"{vectors.source}: vectors have dimension {vectors.dim} but the word embedding is configured "
-            f"with dimension {expected_dim} (set embedding.word_dim={vectors.dim})"
+            f"with dimension {expected_dim} (set embedding.word.dim={vectors.dim})"
         )
     log.info("read %d word vectors of dimension %d from %s", len(vectors), vectors.dim, vectors.source)
     return vectors

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 
 from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
 
+from seqlab.errors import ConfigError
+
 PAD = "<pad>"
 UNK = "<unk>"
 SPECIAL_TOKENS = [PAD, UNK]  # PAD is id 0, UNK id 1 in both vocabularies
@@ -87,7 +89,7 @@ def text_splitter(name: str) -> pre_tokenizers.PreTokenizer:
     try:
         return SPLITTERS[name]()
     except KeyError:
-        raise ValueError(f"unknown text splitter {name!r}; expected one of {', '.join(SPLITTERS)}") from None
+        raise ConfigError(f"unknown text splitter {name!r}; expected one of {', '.join(SPLITTERS)}") from None
 
 
 def split_text(splitter: pre_tokenizers.PreTokenizer, text: str) -> list[str]:

@@ -161,3 +161,21 @@ def test_a_stored_config_may_name_only_seqlab_and_plugin_components(ner_checkpoi
     with pytest.raises(CheckpointError, match=rf"config {key} names '[\w.]+', which .*only seqlab's own components"):
         Predictor.from_checkpoint(tampered)
     assert not marker.exists() and source.exists()
+
+
+@pytest.mark.parametrize("change", [
+    {"x": {"_target_": "builtins.print", "_args_": ["ran"]}, "encoder": {"_target_": "seqlab.modules.encoder.BiLSTMEncoder",
+                                                                        "dropout": "${x}"}},
+    {"encoder": {"_target_": "seqlab.modules.encoder.BiLSTMEncoder",
+                 "dropout": '${oc.create:"{_target_: builtins.print, _args_: [ran]}"}'}},
+    {"encoder": "${x}"},
+    {"data": {"_target_": "seqlab.data.datamodules.ConllDataModule", "dir": "${oc.env:HOME}"}},
+])
+def test_a_stored_config_may_hold_no_interpolation(ner_checkpoint: Path, tmp_path: Path, change: dict, capsys) -> None:
+    checkpoint = torch.load(ner_checkpoint, weights_only=True)
+    checkpoint["seqlab"]["config"].update(change)
+    tampered = tmp_path / "tampered.ckpt"
+    torch.save(checkpoint, tampered)
+    with pytest.raises(CheckpointError, match=r"holds an interpolation '\$\{"):
+        Predictor.from_checkpoint(tampered)
+    assert "ran" not in capsys.readouterr().out

@@ -55,3 +55,17 @@ def test_casing_part_alone():
     assert part(torch.tensor([[5, 0]])).shape == (1, 2, 3) and part.output_dim == 3
     with pytest.raises(ValueError, match="embedding.casing.dim must be >= 1"):
         CasingEmbedding(dim=0)
+
+
+def test_two_parts_computing_one_input_differently_is_an_error(make_config, ner_datamodule):
+    from seqlab.errors import ConfigError
+    from seqlab.modules.embedder import TokenEmbedder
+
+    class OtherCasing(CasingEmbedding):
+        def featurizers(self):
+            return {"casing": lambda sentences: casing_ids(sentences)}
+
+    same = TokenEmbedder({"a": CasingEmbedding(dim=2), "b": CasingEmbedding(dim=3)})
+    assert set(same.featurizers()) == {"casing"}  # shared, computed alike
+    with pytest.raises(ConfigError, match="embedding.a and embedding.b both read the batch input 'casing'"):
+        TokenEmbedder({"a": CasingEmbedding(dim=2), "b": OtherCasing(dim=3)}).featurizers()

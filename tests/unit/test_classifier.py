@@ -255,3 +255,13 @@ def test_jsonl_labels_of_mixed_types_are_warned_about_naming_a_line_of_each(tmp_
     with caplog.at_level("WARNING"):
         assert [e["label"] for e in read_text_classification(path)] == ["1", "0", "1"]
     assert "labels of mixed JSON types are read as the same strings: 1 (int) on line 1 and '1' (str) on line 3" in caplog.text
+
+
+def test_empty_declared_labels_and_a_folder_as_a_file_are_named(tsv_dir, tmp_path):
+    from seqlab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="data.labels is empty"):
+        TextClassificationDataModule(dir=str(tsv_dir), labels=[])
+    (tsv_dir / "folder.tsv").mkdir()
+    with pytest.raises(IsADirectoryError, match="folder.tsv: is a directory, expected a file"):
+        datamodule(tsv_dir, tmp_path, train_file="folder.tsv")
