@@ -22,6 +22,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from seqlab.constraints import NON_NEGATIVE, Range
 from seqlab.errors import ConfigError
+from seqlab.registry import task_owner
 
 #: Arguments the builder passes itself (from the data or the previous part), whatever the config says.
 BUILT_ARGUMENTS = frozenset(
@@ -115,7 +116,8 @@ def _check_node(key: str, node: dict) -> str | None:
     target = node["_target_"]
     found = locate(str(target))
     if found is None:
-        return f"{key}._target_: {target!r} cannot be imported"
+        owner = f"{task_owner(str(target))}: " if key == "task" else ""  # a task plug-in is named by its package
+        return f"{owner}{key}._target_ {target!r} cannot be imported"
     try:
         parameters, hints, open_ended = _signature(found)
     except (TypeError, ValueError, NameError):

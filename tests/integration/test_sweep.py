@@ -22,10 +22,10 @@ def test_ddp_sweep_survives_a_failing_trial_and_writes_a_summary(tmp_path: Path)
 
     trials = json.loads((sweep / "sweep_summary.json").read_text())
     assert [(t["job"], t["status"]) for t in trials] == [(0, "failed"), (1, "ok")]
-    assert "Invalid learning rate: -1" in trials[0]["error"]
+    assert trials[0]["error"] == "ConfigError: optimizer.lr: expected a non-negative number, got -1"  # before any data
     assert trials[1]["overrides"][-1] == "optimizer.lr=0.01" and "test/f1" in trials[1]["test"]
     table = (sweep / "sweep_summary.md").read_text()
-    assert "| 0 | `optimizer.lr=-1` | failed: ValueError" in table and "| 1 | `optimizer.lr=0.01` | ok |" in table
+    assert "| 0 | `optimizer.lr=-1` | failed: ConfigError" in table and "| 1 | `optimizer.lr=0.01` | ok |" in table
     # Each trial ran both ranks in its own folder; no rank re-launched the sweep or made a folder.
     assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == ["0", "1"]
     assert (sweep / "1" / "results.json").is_file() and (sweep / "1" / "checkpoints" / "last.ckpt").is_file()

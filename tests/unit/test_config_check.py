@@ -38,7 +38,7 @@ def test_shipped_configs_pass(overrides):
     ("trainer.max_epochs=abc", "trainer.max_epochs: expected an integer or null, got 'abc'"),
     ("+encoder.hiden_size=3", "encoder.hiden_size: seqlab.modules.encoder.BiLSTMEncoder takes no argument 'hiden_size' "
                               "(did you mean hidden_size?)"),
-    ("encoder._target_=seqlab.modules.nowhere.Encoder", "encoder._target_: 'seqlab.modules.nowhere.Encoder' cannot be "
+    ("encoder._target_=seqlab.modules.nowhere.Encoder", "encoder._target_ 'seqlab.modules.nowhere.Encoder' cannot be "
                                                         "imported"),
 ])
 def test_a_bad_value_names_its_key_and_what_was_expected(override, message):
