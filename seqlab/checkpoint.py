@@ -1,9 +1,10 @@
 """Reading self-contained seqlab checkpoints back into a task and its vocabularies.
 
 A checkpoint is data, never code: it is unpickled with ``torch.load(weights_only=True)`` (tensors
-and plain types only), and the stored config may name as ``_target_`` only seqlab's own
-components and those of installed task plug-ins, each of the kind its place expects (a module,
-a task, a data module, an optimiser, a scheduler). Anything else is a :class:`CheckpointError`
+and plain types only); its stored config holds no interpolation; and the sections a checkpoint
+rebuilds may name as ``_target_`` only classes of seqlab and registered plug-ins
+(:func:`seqlab.registry.component_packages`), each of the kind its place expects (a module, a
+task, a data module, an optimiser, a scheduler). Anything else is a :class:`CheckpointError`
 before any object is built.
 """
 
@@ -74,24 +75,21 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise CheckpointError(f"{path}: the 'seqlab' entry holds no config")
     for key, problem in unsafe_targets(config):
-        raise CheckpointError(
-            f"{path}: config {key} {problem}; a checkpoint may name only seqlab's own components "
-            "and those of installed task plug-ins"
-        )
+        raise CheckpointError(f"{path}: config {key} {problem}")
     return checkpoint
 
 
 #: The stored-config sections that restoring or evaluating a checkpoint builds, and what every
 #: ``_target_`` in each must be: a subclass of this base, from seqlab or a registered plug-in
-#: package (:func:`seqlab.registry.component_packages`), or from torch where "torch" is listed.
-_SECTIONS: dict[str, tuple[type, tuple[str, ...]]] = {
-    "data": (TokenDataModule, ()),
-    "embedding": (nn.Module, ()),
-    "encoder": (nn.Module, ()),
-    "head": (nn.Module, ()),
-    "task": (Task, ()),
-    "optimizer": (torch.optim.Optimizer, ("torch",)),
-    "scheduler": (torch.optim.lr_scheduler.LRScheduler, ("torch",)),
+#: package (:func:`seqlab.registry.component_packages`), or from torch where torch is allowed.
+_SECTIONS: dict[str, tuple[type, bool]] = {
+    "data": (TokenDataModule, False),
+    "embedding": (nn.Module, False),
+    "encoder": (nn.Module, False),
+    "head": (nn.Module, False),
+    "task": (Task, False),
+    "optimizer": (torch.optim.Optimizer, True),
+    "scheduler": (torch.optim.lr_scheduler.LRScheduler, True),
 }
 
 
@@ -103,15 +101,22 @@ def unsafe_targets(config: dict[str, Any]) -> Iterator[tuple[str, str]]:
         if "${" in value:
             yield key, f"holds an interpolation {value[:60]!r}"
     allowed = component_packages()
-    for section, (base, origins) in _SECTIONS.items():
-        roots = allowed | ({"torch"} if "torch" in origins else set())
+    for section, (base, torch_allowed) in _SECTIONS.items():
+        roots = allowed | {"torch"} if torch_allowed else allowed
         node = config.get(section)
         if node is not None and not isinstance(node, dict):
             yield section, f"is {type(node).__name__}, not a component's settings"
         for key, target_node in target_nodes(node, section):
             problem = _component_problem(target_node["_target_"], base, roots)
             if problem:
-                yield f"{key}._target_", f"names {target_node['_target_']!r}, which {problem}"
+                yield (
+                    f"{key}._target_",
+                    (
+                        f"names {target_node['_target_']!r}, which {problem}; a checkpoint may name only seqlab's own "
+                        "components and those of registered plug-ins (task plug-ins, and packages in the "
+                        "seqlab.components entry-point group)"
+                    ),
+                )
 
 
 def _strings(node: Any, key: str) -> Iterator[tuple[str, str]]:
@@ -132,7 +137,7 @@ def _component_problem(target: Any, base: type, roots: set[str]) -> str | None:
     if not isinstance(target, str) or "." not in target:
         return "is not a dotted class path"
     if target.split(".")[0] not in roots:
-        return f"is not from {' or '.join(sorted(roots))} (register a plug-in's package in the seqlab.components group)"
+        return f"is not from {' or '.join(sorted(roots))}"
     found = locate(target)
     if found is None:
         return "does not exist in this installation"

@@ -63,14 +63,21 @@ def check_config(cfg: DictConfig) -> None:
     The model's parts are checked first: their classes import torch alone, so a mistake there is
     reported before Lightning (which the data module, task and trainer import) has loaded.
     """
-    nodes = list(target_nodes(OmegaConf.to_container(cfg, resolve=True), ""))
-    nodes.sort(key=lambda item: _SECTION_ORDER.get(item[0].split(".")[0].split("[")[0], len(_SECTION_ORDER)))
+    nodes = [
+        (key, node)
+        for key, node in target_nodes(OmegaConf.to_container(cfg, resolve=True))
+        if _section(key) not in _SKIPPED
+    ]
+    nodes.sort(key=lambda item: _SECTION_ORDER.get(_section(item[0]), len(_SECTION_ORDER)))
     for key, node in nodes:
-        if key.split(".")[0].split("[")[0] in _SKIPPED:
-            continue
         problem = _check_node(key, node)
         if problem:
             raise ConfigError(problem)
+
+
+def _section(key: str) -> str:
+    """The top-level config section of a dotted key (``trainer`` for ``trainer.plugins[0]``)."""
+    return key.split(".")[0].split("[")[0]
 
 
 def target_nodes(node: Any, key: str = "") -> Iterator[tuple[str, dict]]:

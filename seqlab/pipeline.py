@@ -21,7 +21,7 @@ from seqlab.checkpoint import read_checkpoint, restore
 from seqlab.config_check import check_config
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.distributed import gather_dict, prepare_workers, release_workers
-from seqlab.errors import SeqlabError
+from seqlab.errors import ConfigError
 from seqlab.registry import task_owner
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
@@ -123,10 +123,6 @@ def _save_tokenizers(folder: Path, spec: DataSpec) -> None:
     spec.char_tokenizer.save(str(folder / "char.json"))
 
 
-class EvaluationError(SeqlabError, ValueError):
-    """Evaluation settings that do not fit the checkpoint."""
-
-
 def evaluate(ckpt_path: str, out_dir: str | Path, data_overrides: Sequence[str] = (), accelerator: str = "cpu") -> dict:
     """Test a checkpoint on labelled data and write the task's full report under ``out_dir``.
 
@@ -141,9 +137,9 @@ def evaluate(ckpt_path: str, out_dir: str | Path, data_overrides: Sequence[str] 
     for override in OverridesParser.create().parse_overrides(list(data_overrides)):
         key = override.key_or_group
         if not key.startswith("data."):
-            raise EvaluationError(f"evaluate takes data.* overrides only, got {override.input_line!r}")
+            raise ConfigError(f"evaluate takes data.* overrides only, got {override.input_line!r}")
         if key.split(".")[1] not in config.data:
-            raise EvaluationError(
+            raise ConfigError(
                 f"{ckpt_path} is a {task_owner(config.task._target_)} checkpoint, whose data module "
                 f"({config.data._target_.rsplit('.', 1)[-1]}) has no setting {key!r}; its settings are "
                 + ", ".join(k for k in config.data if not k.startswith("_"))

@@ -16,13 +16,9 @@ from omegaconf import DictConfig
 
 from seqlab.cli.errors import reported_errors
 from seqlab.config import config_dir
-from seqlab.errors import SeqlabError
+from seqlab.errors import ConfigError
 
 log = logging.getLogger(__name__)
-
-
-class UsageError(SeqlabError):
-    """Arguments of ``seqlab-predict`` that do not fit together."""
 
 
 def read_lines(source: IO[bytes], name: str) -> Iterator[str]:
@@ -44,7 +40,7 @@ def format_prediction(prediction: dict, style: str) -> str:
     if style == "jsonl":
         return json.dumps(prediction, ensure_ascii=False) + "\n"
     if "tags" not in prediction:
-        raise UsageError("format=conll needs a sequence-labelling checkpoint; use format=jsonl")
+        raise ConfigError("format=conll needs a sequence-labelling checkpoint; use format=jsonl")
     return "".join(f"{token}\t{tag}\n" for token, tag in zip(prediction["tokens"], prediction["tags"])) + "\n"
 
 
@@ -60,12 +56,12 @@ def predict(cfg: DictConfig) -> None:
     from seqlab.predictor import Predictor
 
     if cfg.format not in ("jsonl", "conll"):
-        raise UsageError(f"format must be jsonl or conll, got {cfg.format!r}")
+        raise ConfigError(f"format must be jsonl or conll, got {cfg.format!r}")
     predictor = Predictor.from_checkpoint(
         cfg.ckpt_path, device=cfg.device, splitter=cfg.splitter, batch_size=cfg.batch_size, nbest=cfg.nbest
     )
     if cfg.format == "conll" and "tags" not in predictor.task.empty_prediction(""):
-        raise UsageError(
+        raise ConfigError(
             f"format=conll needs a checkpoint that tags tokens; {cfg.ckpt_path} classifies texts: use format=jsonl"
         )
     output = cfg.output or str(Path(HydraConfig.get().runtime.output_dir) / f"predictions.{cfg.format}")

@@ -166,8 +166,8 @@ class TokenDataModule(pl.LightningDataModule):
     def _read(self, stage: str | None) -> None:
         building = self.spec is None
         if self.spec is None:
-            self._datasets["train"] = self.read("train", self.declared_labels)
             declared = self.declared_labels
+            self._datasets["train"] = self.read("train", declared)
             labels = declared if declared is not None else self.labels_from(self._datasets["train"])
         else:
             labels = list(self.spec.labels)
