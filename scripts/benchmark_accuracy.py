@@ -43,6 +43,12 @@ SUITES: dict[str, tuple[list[str], str, float | None, str]] = {
     "conll_glove": (["experiment=conll2003_glove"], "f1", 91.0, CONLL_PEERS),
     "conll_glove_2layers": (["experiment=conll2003_glove_2layers"], "f1", None, CONLL_PEERS),
     "conll_glove_drift": (["experiment=conll2003_glove_drift"], "f1", 91.0, CONLL_PEERS),
+    # #21: the vocabulary from train+dev only (test words never added); every GloVe word kept
+    # for text the data never showed, or none (unseen words get the unknown vector).
+    "conll_glove_drift_keep_all": (["experiment=conll2003_glove_drift", "embedding.word.pretrained=glove-6b-50d",
+                                    "embedding.word.keep=all", "data.vector_splits=[train,dev]"], "f1", None, ""),
+    "conll_glove_drift_no_table": (["experiment=conll2003_glove_drift", "data.vector_splits=[train,dev]"],
+                                   "f1", None, ""),
     "conll_glove_adam": (["experiment=conll2003_glove_adam"], "f1", None, CONLL_PEERS),
     "sst2_glove": (["experiment=sst2_glove"], "accuracy", 86.0, "BiLSTM on binary SST: 84.9-87.5"),
     "sst2_random": (["experiment=sst2"], "accuracy", 82.0, "BiLSTM on binary SST: 84.9-87.5 (with vectors)"),

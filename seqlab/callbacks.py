@@ -150,19 +150,25 @@ class UnseenWordDrift(pl.Callback):
         self._drift: drift.UnseenWordDrift | None = None
         self._applied = False
 
-    def _weight(self, module: pl.LightningModule) -> torch.Tensor:
+    def _part(self, module: pl.LightningModule) -> Any:
         parts = cast("Task", module).embedder.parts  # the callback is used with seqlab Tasks
         if self.part not in parts or not hasattr(parts[self.part], "weight"):
             raise ConfigError(
                 f"callbacks.unseen_word_drift moves word vectors, but the embedder has no part "
                 f"{self.part!r} with a word table (parts: {', '.join(parts)})"
             )
-        # ModuleDict entries are typed Module, whose attributes read as Tensor | Module; checked above.
-        return cast(torch.Tensor, parts[self.part].weight)
+        return parts[self.part]
+
+    def _table(self, module: pl.LightningModule) -> torch.Tensor:
+        """The whole word table: the trained rows, then the kept pretrained rows (if any)."""
+        part = self._part(module)
+        kept = getattr(part, "kept_vectors", None)
+        weight = cast(torch.Tensor, part.weight).detach()
+        return weight if kept is None else torch.cat([weight, kept.to(weight.dtype)])
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         if stage == "fit" and self.initial is None:  # a resumed run loads it from the checkpoint instead
-            self.initial = self._weight(pl_module).detach().cpu().clone()
+            self.initial = self._table(pl_module).cpu().clone()
 
     def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.initial is None:
@@ -172,7 +178,14 @@ class UnseenWordDrift(pl.Callback):
             if train_words is None:
                 raise ValueError("callbacks.unseen_word_drift needs the data's count of training words")
             self._drift = drift.UnseenWordDrift(self.initial, train_words, self.neighbours, self.scale)
-        self._drift.apply(self._weight(pl_module))
+        part = self._part(pl_module)
+        weight = cast(torch.Tensor, part.weight)
+        moved = self._drift.moved(self._table(pl_module))
+        with torch.no_grad():  # the rows from train_words up: the rest of the trained table, then the kept rows
+            rest = weight.size(0) - self._drift.train_word_vocab_size
+            weight[self._drift.train_word_vocab_size :] = moved[:rest]
+            if part.kept_vectors is not None:
+                part.kept_vectors.copy_(moved[rest:])
         self._applied = True
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:

@@ -33,6 +33,10 @@ class DataSpec:
         max_chars: characters kept per token by the character parts.
         splitter: how raw text is cut into words (``whitespace``, ``words``, ``bert``), at
             prediction and, for text files, at reading.
+        kept_vectors_start: the word ids from it up are pretrained vectors kept for text the data
+            never showed (``embedding.word.keep``: ``all`` or a count); ``None``: none kept.
+        lowercase_fallback: a word missing from the vocabulary is looked up again in lowercase
+            (set with kept vectors, whose words are lowercase in GloVe).
     """
 
     labels: tuple[str, ...]
@@ -42,6 +46,8 @@ class DataSpec:
     train_word_vocab_size: int | None = None
     max_chars: int = 20
     splitter: str = "words"
+    kept_vectors_start: int | None = None
+    lowercase_fallback: bool = False
 
     @property
     def num_labels(self) -> int:
@@ -67,6 +73,8 @@ class DataSpec:
             "train_word_vocab_size": self.train_word_vocab_size,
             "max_chars": self.max_chars,
             "splitter": self.splitter,
+            "kept_vectors_start": self.kept_vectors_start,
+            "lowercase_fallback": self.lowercase_fallback,
         }
 
     @classmethod
@@ -80,4 +88,6 @@ class DataSpec:
             train_word_vocab_size=data["train_word_vocab_size"],
             max_chars=int(data["max_chars"]),
             splitter=str(data["splitter"]),
+            kept_vectors_start=data.get("kept_vectors_start"),  # absent in checkpoints of 0.2.0
+            lowercase_fallback=bool(data.get("lowercase_fallback", False)),
         )

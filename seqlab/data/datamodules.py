@@ -53,7 +53,13 @@ class TokenDataModule(pl.LightningDataModule):
         min_word_frequency: words rarer than this in train map to the unknown id.
         lowercase: lowercase words before the word vocabulary lookup (characters keep case).
         pretrained: word-vector file (GloVe/word2vec text, .gz) or packaged name; the words of
-            every split it covers join the vocabulary, and :attr:`pretrained_vectors` holds the rows.
+            the ``vector_splits`` it covers join the vocabulary, and :attr:`pretrained_vectors`
+            holds the rows.
+        keep_vectors: which further pretrained rows the vocabulary keeps, for text the data never
+            showed (``embedding.word.keep``): ``dataset`` (none), ``all``, or a count of the most
+            frequent. Kept words are looked up exactly, then in lowercase.
+        vector_splits: the splits whose words the pretrained vectors add to the vocabulary (train
+            always gives its words); ``[train, dev]`` keeps test words out of it.
         num_workers: DataLoader worker processes.
         seed: seed of the batch shuffling.
         cache_dir: ``datasets`` cache folder (default: the ``datasets`` default).
@@ -69,6 +75,8 @@ class TokenDataModule(pl.LightningDataModule):
         min_word_frequency: Annotated[int, POSITIVE] = 1,
         lowercase: bool = False,
         pretrained: str | None = None,
+        keep_vectors: str | int = "dataset",
+        vector_splits: Sequence[str] = SPLITS,
         num_workers: int = 0,
         seed: int = 0,
         cache_dir: str | None = None,
@@ -82,6 +90,11 @@ class TokenDataModule(pl.LightningDataModule):
         self.min_word_frequency = min_word_frequency
         self.lowercase = lowercase
         self.pretrained = pretrained
+        self.keep_vectors = _kept_vector_count(keep_vectors)
+        unknown = sorted(set(vector_splits) - set(SPLITS))
+        if unknown:
+            raise ConfigError(f"data.vector_splits: unknown split {unknown[0]!r}; expected some of {', '.join(SPLITS)}")
+        self.vector_splits = tuple(vector_splits)
         self.num_workers = num_workers
         self.seed = seed
         self.cache_dir = cache_dir
@@ -183,21 +196,36 @@ class TokenDataModule(pl.LightningDataModule):
 
     def _build_spec(self, labels: list[str], vectors: WordVectors | None) -> DataSpec:
         train = self._datasets["train"]
-        extra_words: list[str] = []
-        if vectors is not None:
-            extra_words = vectors.covered(w for d in self._datasets.values() for s in d["tokens"] for w in s)
         word_tokenizer = train_word_tokenizer(
             train["tokens"], min_frequency=self.min_word_frequency, lowercase=self.lowercase
         )
         train_words = word_tokenizer.get_vocab_size()
+        kept_start: int | None = None
+        if vectors is not None:
+            splits = [self._datasets[name] for name in self.vector_splits if name in self._datasets]
+            add_words(word_tokenizer, vectors.covered(w for d in splits for s in d["tokens"] for w in s))
+            if self.keep_vectors is not None:
+                kept_start = word_tokenizer.get_vocab_size()
+                kept = vectors.words if self.keep_vectors == "all" else vectors.most_frequent(self.keep_vectors)
+                add_words(word_tokenizer, kept)
+                if word_tokenizer.get_vocab_size() == kept_start:
+                    kept_start = None  # the data's words hold them all
+                log.info(
+                    "embedding.word.keep=%s: %d pretrained words beyond the data's %d kept for new text",
+                    self.keep_vectors,
+                    word_tokenizer.get_vocab_size() - (kept_start or word_tokenizer.get_vocab_size()),
+                    kept_start or word_tokenizer.get_vocab_size(),
+                )
         return DataSpec(
             labels=tuple(labels),
             tag_scheme=self.tag_scheme,
-            word_tokenizer=add_words(word_tokenizer, extra_words),
+            word_tokenizer=word_tokenizer,
             char_tokenizer=train_char_tokenizer(train["tokens"]),
             train_word_vocab_size=train_words,
             max_chars=self.max_chars,
             splitter=self.splitter,
+            kept_vectors_start=kept_start,
+            lowercase_fallback=self.keep_vectors is not None,
         )
 
     def _use_vectors(self, vectors: WordVectors, spec: DataSpec) -> None:
@@ -214,7 +242,7 @@ class TokenDataModule(pl.LightningDataModule):
         for split in SPLITS[1:]:
             if split in self._datasets:
                 ids = torch.tensor(
-                    [i for s in encode_words(spec.word_tokenizer, self._datasets[split]["tokens"]) for i in s]
+                    [i for s in encode_words(spec.word_tokenizer, self._datasets[split]["tokens"], spec.lowercase_fallback) for i in s]
                 )
                 log.info(
                     "%s: %.2f%% of %d tokens map to the unknown word, %.2f%% are words not in train that "
@@ -280,6 +308,15 @@ class TokenDataModule(pl.LightningDataModule):
 
     def test_dataloader(self) -> DataLoader:
         return self._loader("test", train=False)
+
+
+def _kept_vector_count(keep: str | int) -> int | str | None:
+    """``embedding.word.keep`` as ``None`` (dataset), ``"all"`` or a positive count."""
+    if keep == "dataset":
+        return None
+    if keep == "all" or (isinstance(keep, int) and not isinstance(keep, bool) and keep > 0):
+        return keep
+    raise ConfigError(f"embedding.word.keep must be dataset, all or a positive count of words, got {keep!r}")
 
 
 class ConllDataModule(TokenDataModule):

@@ -59,8 +59,12 @@ class UnseenWordDrift:
         if self._nearest is None or self._nearest[0].device != weight.device:
             self._nearest = self._nearest_training_words(initial[end:], initial[self.first : end])
         index, weights = self._nearest
-        drift = weight[index + self.first] - initial[index + self.first]  # (Q, k, D)
-        return initial[end:] + self.scale * torch.einsum("qk,qkd->qd", weights, drift)
+        moved = initial[end:].clone()
+        for lo in range(0, moved.size(0), _CHUNK * 16):  # bounds the (Q, k, D) drift tensor
+            rows = index[lo : lo + _CHUNK * 16] + self.first
+            drift = weight[rows] - initial[rows]  # (C, k, D)
+            moved[lo : lo + _CHUNK * 16] += self.scale * torch.einsum("qk,qkd->qd", weights[lo : lo + _CHUNK * 16], drift)
+        return moved
 
     @torch.no_grad()
     def apply(self, weight: Tensor) -> None:

@@ -49,6 +49,10 @@ class WordVectors:
         row = self.index.get(word)
         return row if row is not None else self.index.get(word.lower())
 
+    def most_frequent(self, count: int) -> list[str]:
+        """The first ``count`` words (GloVe and word2vec files list the most frequent first)."""
+        return self.words[:count]
+
     def covered(self, words: Iterable[str]) -> list[str]:
         """The words (in order, without repeats) that :meth:`find` resolves."""
         return [w for w in dict.fromkeys(words) if self.find(w) is not None]

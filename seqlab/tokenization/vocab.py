@@ -62,10 +62,23 @@ def train_char_tokenizer(sentences: Iterable[Sequence[str]], min_frequency: int 
     return tokenizer
 
 
-def encode_words(tokenizer: Tokenizer, sentences: Sequence[Sequence[str]]) -> list[list[int]]:
-    """One id per token for each pre-split sentence."""
+def encode_words(
+    tokenizer: Tokenizer, sentences: Sequence[Sequence[str]], lowercase_fallback: bool = False
+) -> list[list[int]]:
+    """One id per token for each pre-split sentence; with ``lowercase_fallback``, a token the
+    vocabulary lacks takes the id of its lowercase form when that is known."""
     encodings = tokenizer.encode_batch([list(s) for s in sentences], is_pretokenized=True, add_special_tokens=False)
-    return [e.ids for e in encodings]
+    ids = [e.ids for e in encodings]
+    if not lowercase_fallback:
+        return ids
+    unknown = [(i, j) for i, row in enumerate(ids) for j, word_id in enumerate(row) if word_id == UNK_ID]
+    if unknown:
+        lowered = tokenizer.encode_batch(
+            [[sentences[i][j].lower()] for i, j in unknown], is_pretokenized=True, add_special_tokens=False
+        )
+        for (i, j), encoding in zip(unknown, lowered):
+            ids[i][j] = encoding.ids[0]
+    return ids
 
 
 def encode_chars(tokenizer: Tokenizer, sentences: Sequence[Sequence[str]], max_chars: int) -> list[list[list[int]]]:
