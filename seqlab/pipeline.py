@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,7 +52,11 @@ def train(cfg: DictConfig) -> dict[str, Any]:
 
     task = build_task(cfg, spec, datamodule.pretrained_vectors)
     datamodule.use_featurizers(task.featurizers())
-    task.checkpoint_extras = {"config": OmegaConf.to_container(cfg, resolve=True)}
+    task.checkpoint_extras = {
+        "config": OmegaConf.to_container(cfg, resolve=True),
+        "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "data_files": datamodule.file_digests(),
+    }
     log.info("model: %d trainable parameters\n%s", count_parameters(task), task)
 
     trainer = build_trainer(cfg)

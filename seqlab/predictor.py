@@ -1,44 +1,66 @@
-"""Prediction from a self-contained checkpoint, without Hydra, training data or config files.
+"""Raw text in, structured predictions out, from a checkpoint (torch) or an exported model folder (ONNX).
 
-predictor = Predictor.from_checkpoint("outputs/.../checkpoints/last.ckpt")
+predictor = Predictor.from_checkpoint("outputs/.../checkpoints/last.ckpt")   # torch
+predictor = Predictor.from_pretrained("models/ner")                          # ONNX Runtime, no torch
 predictor.predict(["EU rejects German call to boycott British lamb ."])
+
+This module imports neither torch nor Lightning, Hydra or ``datasets``: each constructor imports
+what its model needs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import torch
-
-from seqlab.checkpoint import read_checkpoint, restore
-from seqlab.data.collate import collate_examples
-from seqlab.data.encoding import encode_examples
-from seqlab.tasks.base import Task
 from seqlab.tokenization.vocab import text_splitter
 
 
-class Predictor:
-    """A trained task: raw text in, structured predictions out.
+class PredictionModel(Protocol):
+    """What a :class:`Predictor` runs (:class:`~seqlab.backends.torch_model.TorchModel`,
+    :class:`~seqlab.backends.onnx_model.OnnxModel`)."""
 
-    The task's spec says how text is cut into words and its embedding parts how words become
-    tensors, exactly as in training.
+    splitter: str
+
+    def predict_words(self, sentences: Sequence[Sequence[str]], nbest: int = 1, /) -> list[Any]: ...
+
+    def describe(self, prediction: Any, words: list[str], offsets: list[tuple[int, int]], text: str, /) -> dict: ...
+
+    def empty_prediction(self, text: str, /) -> dict[str, Any]: ...
+
+
+class Predictor:
+    """A trained model: raw text in, structured predictions out.
+
+    Text is cut into words as in training, and words become inputs with the model's own
+    featurizers; the torch and ONNX models give the same JSON.
 
     Args:
-        task: the trained task (eval mode is set here).
+        model: a :class:`PredictionModel`, or a trained :class:`~seqlab.tasks.base.Task` (run with torch).
         splitter: how raw text is cut into words (see :data:`seqlab.tokenization.vocab.SPLITTERS`);
-            default: the one the task was trained with (``task.spec.splitter``).
+            default: the one the model was trained with.
         batch_size: texts per forward pass.
-        nbest: also return the ``nbest`` best tag sequences with their probabilities (CRF heads).
+        nbest: also return the ``nbest`` best tag sequences with their probabilities (CRF heads, torch).
     """
 
-    def __init__(self, task: Task, splitter: str | None = None, batch_size: int = 256, nbest: int = 1) -> None:
-        self.task = task.eval()
-        self.splitter = text_splitter(splitter or task.spec.splitter)
-        self.featurizers = task.featurizers()
+    def __init__(self, model: Any, splitter: str | None = None, batch_size: int = 256, nbest: int = 1) -> None:
+        if not hasattr(model, "predict_words"):  # a Task
+            from seqlab.backends.torch_model import TorchModel
+
+            model = TorchModel(model)
+        self.model: PredictionModel = model
+        self.splitter = text_splitter(splitter or model.splitter)
         self.batch_size = batch_size
         self.nbest = nbest
+
+    @property
+    def task(self) -> Any:
+        """The torch task (torch models only)."""
+        task = getattr(self.model, "task", None)
+        if task is None:
+            raise AttributeError("this predictor runs an exported graph, not a torch task")
+        return task
 
     @classmethod
     def from_checkpoint(
@@ -49,9 +71,24 @@ class Predictor:
         batch_size: int = 256,
         nbest: int = 1,
     ) -> Predictor:
-        """Rebuild the task from the checkpoint's own config and spec (labels, vocabularies)."""
-        model = restore(read_checkpoint(path))
-        return cls(model.task.to(device), splitter=splitter, batch_size=batch_size, nbest=nbest)
+        """Rebuild the task from the checkpoint's own config and spec (labels, vocabularies); torch."""
+        from seqlab.backends.torch_model import TorchModel
+
+        model = TorchModel.from_checkpoint(path, device=device)
+        return cls(model, splitter=splitter, batch_size=batch_size, nbest=nbest)
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        path: str | Path,
+        splitter: str | None = None,
+        batch_size: int = 256,
+        threads: int | None = None,
+    ) -> Predictor:
+        """Run an exported model folder (``seqlab-export``) with ONNX Runtime; imports no torch."""
+        from seqlab.backends.onnx_model import OnnxModel
+
+        return cls(OnnxModel.from_folder(path, threads=threads), splitter=splitter, batch_size=batch_size)
 
     def split(self, text: str) -> tuple[list[str], list[tuple[int, int]]]:
         """Words of ``text`` and their character offsets."""
@@ -91,15 +128,13 @@ class Predictor:
                 outputs[row] = output
         return outputs
 
-    @torch.inference_mode()
     def _predict_chunk(self, texts: list[str]) -> list[dict[str, Any]]:
         split = [self.split(text) for text in texts]
         filled = [i for i, (words, _) in enumerate(split) if words]
-        outputs: list[dict[str, Any]] = [self.task.empty_prediction(text) for text in texts]
+        outputs: list[dict[str, Any]] = [self.model.empty_prediction(text) for text in texts]
         if filled:
-            examples = encode_examples(self.featurizers, [split[i][0] for i in filled])
-            batch = collate_examples(examples).to(self.task.device)
-            for i, prediction in zip(filled, self.task.predict_texts(batch, self.nbest)):
+            predictions = self.model.predict_words([split[i][0] for i in filled], self.nbest)
+            for i, prediction in zip(filled, predictions):
                 words, offsets = split[i]
-                outputs[i] = {"text": texts[i], **self.task.describe(prediction, words, offsets, texts[i])}
+                outputs[i] = {"text": texts[i], **self.model.describe(prediction, words, offsets, texts[i])}
         return outputs

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tokenizers import Tokenizer
-from torch import Tensor
 
-#: How a model part asks the data for one batch input: pre-split sentences in, one tensor per
-#: sentence out, whose first dimension is the sentence's words (0 pads them in a batch).
-Featurizer = Callable[[Sequence[Sequence[str]]], list[Tensor]]
+#: How a model part asks the data for one batch input: pre-split sentences in, one array per
+#: sentence out (NumPy or torch), whose first dimension is the sentence's words (0 pads them in a
+#: batch). seqlab's own are in :mod:`seqlab.featurizers`.
+Featurizer = Callable[[Sequence[Sequence[str]]], Sequence[Any]]
 
 
 @dataclass(frozen=True, eq=False)

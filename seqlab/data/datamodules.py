@@ -7,6 +7,7 @@ the model's embedding parts declare, and length-bucketed batches.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -155,6 +156,18 @@ class TokenDataModule(pl.LightningDataModule):
             raise KeyError(f"no {split} split was read from {self.dir}")
         return self._datasets[split]
 
+    def file_digests(self) -> list[dict[str, Any]]:
+        """Each split read: its file, size in bytes and SHA-256 (the model card's provenance)."""
+        digests = []
+        for split in self._datasets:
+            path = self.path(split)
+            sha = hashlib.sha256()
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    sha.update(block)
+            digests.append({"split": split, "file": str(path), "bytes": path.stat().st_size, "sha256": sha.hexdigest()})
+        return digests
+
     def use_spec(self, spec: DataSpec) -> None:
         """Encode with a trained model's vocabularies and labels: :meth:`setup` then reads only the
         files its stage needs (``test``: the test file; train need not exist), with ``spec.labels``
@@ -206,7 +219,8 @@ class TokenDataModule(pl.LightningDataModule):
             add_words(word_tokenizer, vectors.covered(w for d in splits for s in d["tokens"] for w in s))
             if self.keep_vectors is not None:
                 kept_start = word_tokenizer.get_vocab_size()
-                kept = vectors.words if self.keep_vectors == "all" else vectors.most_frequent(self.keep_vectors)
+                count = self.keep_vectors
+                kept = vectors.most_frequent(count) if isinstance(count, int) else vectors.words
                 add_words(word_tokenizer, kept)
                 if word_tokenizer.get_vocab_size() == kept_start:
                     kept_start = None  # the data's words hold them all
@@ -242,7 +256,13 @@ class TokenDataModule(pl.LightningDataModule):
         for split in SPLITS[1:]:
             if split in self._datasets:
                 ids = torch.tensor(
-                    [i for s in encode_words(spec.word_tokenizer, self._datasets[split]["tokens"], spec.lowercase_fallback) for i in s]
+                    [
+                        i
+                        for s in encode_words(
+                            spec.word_tokenizer, self._datasets[split]["tokens"], spec.lowercase_fallback
+                        )
+                        for i in s
+                    ]
                 )
                 log.info(
                     "%s: %.2f%% of %d tokens map to the unknown word, %.2f%% are words not in train that "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import torch
 from torch import Tensor
 
 from seqlab.data.collate import EncodedExample
@@ -21,7 +22,7 @@ def encode_examples(
     for i, tokens in enumerate(sentences):
         if not tokens:
             raise ValueError(f"example {first_index + i + 1} has no tokens")
-    columns = {name: featurize(sentences) for name, featurize in featurizers.items()}
+    columns = {name: [torch.as_tensor(x) for x in featurize(sentences)] for name, featurize in featurizers.items()}
     return [
         EncodedExample(
             first_index + i,

@@ -7,53 +7,17 @@ the tagger the shape of the word as it was written. Enable it with ``+embedding/
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated
 
-import torch
 from torch import Tensor, nn
 
 from seqlab.constraints import POSITIVE
+from seqlab.featurizers import CASING_CLASSES, CasingIds
 from seqlab.modules.embedder import EmbeddingPart
 from seqlab.spec import Featurizer
 
-#: class names by id; id 0 is padding
-CASING_CLASSES = (
-    "<pad>",
-    "other",
-    "numeric",
-    "mainly_numeric",
-    "all_lower",
-    "all_upper",
-    "initial_upper",
-    "contains_digit",
-)
-_ID = {name: i for i, name in enumerate(CASING_CLASSES)}
-
-
-def casing_class(token: str) -> int:
-    """The casing class id of one token (never 0, the padding id)."""
-    digits = sum(c.isdigit() for c in token)
-    if token.isdigit():
-        return _ID["numeric"]
-    if digits / max(len(token), 1) > 0.5:
-        return _ID["mainly_numeric"]
-    if digits:
-        return _ID["contains_digit"]
-    if token.islower():
-        return _ID["all_lower"]
-    if token.isupper():
-        return _ID["all_upper"]
-    if token[:1].isupper():
-        return _ID["initial_upper"]
-    return _ID["other"]
-
-
-def casing_ids(sentences: Sequence[Sequence[str]]) -> list[Tensor]:
-    """Featurizer: the casing class id of each token, ``(n,)`` per sentence (each distinct token
-    classified once)."""
-    table = {token: casing_class(token) for token in {token for tokens in sentences for token in tokens}}
-    return [torch.tensor([table[token] for token in tokens], dtype=torch.long) for tokens in sentences]
+#: The featurizer of the ``casing`` input (each token's casing class).
+casing_ids = CasingIds()
 
 
 class CasingEmbedding(EmbeddingPart):

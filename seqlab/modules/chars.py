@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated
 
 import torch
-from tokenizers import Tokenizer
 from torch import Tensor, nn
 
 from seqlab.constraints import POSITIVE, PROBABILITY
 from seqlab.errors import ConfigError
+from seqlab.featurizers import CharIds
 from seqlab.modules.dropout import Dropout
 from seqlab.modules.embedder import EmbeddingPart
 from seqlab.spec import DataSpec, Featurizer
-from seqlab.tokenization.vocab import PAD_ID, encode_chars
-
-
-@dataclass(frozen=True, eq=True)
-class CharIds:
-    """Featurizer: each token's character ids (at most ``max_chars``), ``(n, L)`` per sentence,
-    ``L`` its longest token (0 pads shorter ones)."""
-
-    tokenizer: Tokenizer
-    max_chars: int
-
-    def __call__(self, sentences: Sequence[Sequence[str]]) -> list[Tensor]:
-        out = []
-        for chars in encode_chars(self.tokenizer, sentences, self.max_chars):
-            width = max(1, max((len(c) for c in chars), default=1))
-            out.append(torch.tensor([c + [PAD_ID] * (width - len(c)) for c in chars], dtype=torch.long))
-        return out
+from seqlab.tokenization.vocab import PAD_ID
 
 
 class _CharPart(EmbeddingPart):
@@ -84,6 +66,8 @@ class CharCNNEmbedding(_CharPart):
         slots. The convolution is one matrix product over the stream's windows and the max runs
         over each word's own characters; the result equals ``conv`` + max over the padded words.
         """
+        if torch.onnx.is_in_onnx_export():
+            return self._padded_forward(char_ids)
         real = char_ids[:, :, 0] != PAD_ID  # (B, T): padding tokens have no characters
         words = char_ids[real]  # (N, L)
         is_char = words != PAD_ID
@@ -106,6 +90,17 @@ class CharCNNEmbedding(_CharPart):
         out[real] = pooled
         return out
 
+    def _padded_forward(self, char_ids: Tensor) -> Tensor:
+        """The same result as a plain convolution over every padded word and a max over its own
+        characters: the ops every ONNX runtime has (used when exporting)."""
+        batch, length, width = char_ids.shape
+        words = char_ids.reshape(batch * length, width)
+        is_char = (words != PAD_ID).unsqueeze(1)  # (N, 1, L)
+        x = self.embedding(words).transpose(1, 2)  # (N, C, L); padding characters embed to zero
+        filters = self.conv(x).masked_fill(~is_char, float("-inf")).amax(dim=2)  # (N, F)
+        real = is_char.any(dim=2)  # (N, 1): padding tokens have no characters
+        return filters.masked_fill(~real, 0.0).reshape(batch, length, -1)
+
 
 class CharLSTMEmbedding(_CharPart):
     """Character BiLSTM (Lample et al. 2016): final forward and backward states, concatenated.
@@ -125,6 +120,8 @@ class CharLSTMEmbedding(_CharPart):
         self.output_dim = 2 * hidden_size
 
     def forward(self, char_ids: Tensor) -> Tensor:
+        if torch.onnx.is_in_onnx_export():
+            return self._padded_forward(char_ids)
         real = char_ids[:, :, 0] != PAD_ID  # (B, T): padding tokens have no characters
         words = char_ids[real]  # (N, L), real tokens only
         lengths = (words != PAD_ID).sum(1)
@@ -135,3 +132,20 @@ class CharLSTMEmbedding(_CharPart):
         out = hidden.new_zeros((*char_ids.shape[:2], self.output_dim))
         out[real] = torch.cat([hidden[0], hidden[1]], dim=1)
         return out
+
+    def _padded_forward(self, char_ids: Tensor) -> Tensor:
+        """The same result over every padded token slot, without boolean indexing (used when
+        exporting): padding tokens run one padding character and are then zeroed."""
+        batch, length, width = char_ids.shape
+        words = char_ids.reshape(batch * length, width)
+        lengths = (words != PAD_ID).sum(1)
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.embedding(words), lengths.clamp_min(1).cpu(), batch_first=True, enforce_sorted=False
+        )
+        out, _ = self.lstm(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=width)  # (N, L, 2H)
+        half = out.size(2) // 2
+        last = (lengths - 1).clamp_min(0).view(-1, 1, 1).expand(-1, 1, half)
+        forward = out[:, :, :half].gather(1, last).squeeze(1)  # the forward state after the last character
+        vectors = torch.cat([forward, out[:, 0, half:]], dim=1)  # the backward state after the first
+        return vectors.masked_fill((lengths == 0).unsqueeze(1), 0.0).reshape(batch, length, -1)

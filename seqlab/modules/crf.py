@@ -9,6 +9,7 @@ contribute nothing to the partition function.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -123,6 +124,8 @@ class CRF(nn.Module):
         if nbest > 1:
             return self.decode_nbest(emissions, mask, nbest)[0]
         mask = mask.bool()
+        if torch.onnx.is_in_onnx_export():  # an in-graph loop instead of one unrolled per position
+            return _graph_functions()[0](emissions.float(), mask, *self._scores())
         self._check(emissions, mask)
         trans, start, end = self._scores()
         emissions = emissions.float()
@@ -188,6 +191,8 @@ class CRF(nn.Module):
     def marginals(self, emissions: Tensor, mask: Tensor) -> Tensor:
         """Per-token tag probabilities ``(B, T, K)`` by the forward-backward algorithm (0 on padding)."""
         mask = mask.bool()
+        if torch.onnx.is_in_onnx_export():
+            return _graph_functions()[1](emissions.float(), mask, *self._scores())
         self._check(emissions, mask)
         trans, start, end = self._scores()
         emissions = emissions.float()
@@ -266,3 +271,54 @@ class _LogPartition(torch.autograd.Function):
         pair_weight = mask[:, 1:].to(pair.dtype) * grad_log_z.view(-1, 1)  # (B, T-1)
         grad_trans = torch.einsum("btij,bt->ij", pair, pair_weight)
         return grad_emissions, grad_trans, grad_start, grad_end, None
+
+
+def _viterbi_in_graph(emissions: Tensor, mask: Tensor, trans: Tensor, start: Tensor, end: Tensor) -> Tensor:
+    """:meth:`CRF.decode` as TorchScript can compile it: its loops become ONNX ``Loop`` nodes."""
+    batch, length, k = emissions.size(0), emissions.size(1), emissions.size(2)
+    score = start + emissions[:, 0]
+    identity = torch.arange(k, device=emissions.device).unsqueeze(0).expand(batch, k)
+    pointers = [identity]
+    for t in range(1, length):
+        best, best_from = (score.unsqueeze(2) + trans).max(dim=1)
+        step = mask[:, t].unsqueeze(1)
+        score = torch.where(step, best + emissions[:, t], score)
+        pointers.append(torch.where(step, best_from, identity))
+    current = (score + end).argmax(dim=1)
+    backwards = [current]  # the path from its end (list.reverse does not export)
+    for t in range(length - 1, 0, -1):
+        current = pointers[t].gather(1, current.unsqueeze(1)).squeeze(1)
+        backwards.append(current)
+    return torch.stack(backwards, dim=1).flip([1]).masked_fill(~mask, 0)
+
+
+def _marginals_in_graph(emissions: Tensor, mask: Tensor, trans: Tensor, start: Tensor, end: Tensor) -> Tensor:
+    """:meth:`CRF.marginals` (forward-backward) as TorchScript can compile it."""
+    length = emissions.size(1)
+    alpha = start + emissions[:, 0]
+    alphas = [alpha]
+    for t in range(1, length):
+        nxt = torch.logsumexp(alpha.unsqueeze(2) + trans, dim=1) + emissions[:, t]
+        alpha = torch.where(mask[:, t].unsqueeze(1), nxt, alpha)
+        alphas.append(alpha)
+    beta = end.unsqueeze(0).expand(emissions.size(0), end.size(0))
+    betas = [beta]
+    for t in range(length - 2, -1, -1):
+        nxt = torch.logsumexp(trans + (emissions[:, t + 1] + beta).unsqueeze(1), dim=2)
+        beta = torch.where(mask[:, t + 1].unsqueeze(1), nxt, beta)
+        betas.append(beta)
+    forward, backward = torch.stack(alphas, 1), torch.stack(betas, 1).flip([1])  # betas were built from the end
+    log_z = torch.logsumexp(alpha + end, dim=1)
+    scores = forward + backward - log_z.unsqueeze(1).unsqueeze(2)
+    return scores.exp().masked_fill(~mask.unsqueeze(2), 0.0)
+
+
+_SCRIPTED: tuple[Any, Any] | None = None
+
+
+def _graph_functions() -> tuple[Any, Any]:
+    """The scripted Viterbi and forward-backward (compiled on first export only)."""
+    global _SCRIPTED
+    if _SCRIPTED is None:
+        _SCRIPTED = (torch.jit.script(_viterbi_in_graph), torch.jit.script(_marginals_in_graph))
+    return _SCRIPTED

@@ -63,7 +63,9 @@ class UnseenWordDrift:
         for lo in range(0, moved.size(0), _CHUNK * 16):  # bounds the (Q, k, D) drift tensor
             rows = index[lo : lo + _CHUNK * 16] + self.first
             drift = weight[rows] - initial[rows]  # (C, k, D)
-            moved[lo : lo + _CHUNK * 16] += self.scale * torch.einsum("qk,qkd->qd", weights[lo : lo + _CHUNK * 16], drift)
+            moved[lo : lo + _CHUNK * 16] += self.scale * torch.einsum(
+                "qk,qkd->qd", weights[lo : lo + _CHUNK * 16], drift
+            )
         return moved
 
     @torch.no_grad()

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import torch
-from tokenizers import Tokenizer
 from torch import Tensor, nn
 from torch.nn import functional as F
 
 from seqlab.constraints import POSITIVE, PROBABILITY
 from seqlab.errors import ConfigError
+from seqlab.featurizers import WordIds
 from seqlab.modules.embedder import EmbeddingPart
 from seqlab.spec import DataSpec, Featurizer
-from seqlab.tokenization.vocab import PAD_ID, UNK_ID, encode_words
-
-
-@dataclass(frozen=True, eq=True)
-class WordIds:
-    """Featurizer: each token's id in the word vocabulary, ``(n,)`` per sentence (an unknown token
-    tries its lowercase form when ``lowercase_fallback``)."""
-
-    tokenizer: Tokenizer
-    lowercase_fallback: bool = False
-
-    def __call__(self, sentences: Sequence[Sequence[str]]) -> list[Tensor]:
-        ids = encode_words(self.tokenizer, sentences, self.lowercase_fallback)
-        return [torch.tensor(row, dtype=torch.long) for row in ids]
+from seqlab.tokenization.vocab import PAD_ID, UNK_ID
 
 
 class WordEmbedding(EmbeddingPart):

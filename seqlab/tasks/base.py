@@ -113,6 +113,14 @@ class Task(pl.LightningModule):
         """This task's prediction for each text of an unlabelled batch (used by the Predictor)."""
         raise NotImplementedError
 
+    #: What :meth:`graph_outputs` holds, so a predictor running an exported graph knows how to
+    #: describe it (:mod:`seqlab.outputs`): ``"tags"`` or ``"label"``; ``None``: not exportable.
+    prediction_kind: str | None = None
+
+    def graph_outputs(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """The prediction as named tensors, the outputs of an exported graph (see :attr:`prediction_kind`)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be exported (it defines no graph_outputs)")
+
     def describe(self, prediction: Any, words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
         """One prediction as a JSON-ready dict, given the text's words and character offsets."""
         raise NotImplementedError

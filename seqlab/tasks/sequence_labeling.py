@@ -11,7 +11,8 @@ from torch import Tensor
 from seqlab.data.collate import Batch
 from seqlab.data.tag_schemes import allowed_transitions, split_tag
 from seqlab.metrics.reports import write_span_report
-from seqlab.metrics.span_f1 import SpanF1, strict_spans
+from seqlab.metrics.span_f1 import SpanF1
+from seqlab.outputs import describe_tags, empty_tags, tag_predictions
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Head, Task
 
@@ -78,16 +79,14 @@ class SequenceLabelingTask(Task):
         and, if ``nbest > 1``, the ``nbest`` best tag sequences with their probabilities
         (impossible ones dropped)."""
         features = self.features(batch)
-        tag_ids = self.head.decode(features, batch.mask)
-        confidence = self.head.marginals(features, batch.mask).gather(2, tag_ids.unsqueeze(2)).squeeze(2)
+        tag_ids, confidence = self.tag_tensors(features, batch.mask)
         lengths = batch.mask.sum(1).tolist()
-        tags = self.labels_of(tag_ids, batch.mask)
         assert self.spec.tag_scheme is not None  # checked in __init__
-        spans = strict_spans(tags, self.spec.tag_scheme)  # one seqeval pass for the whole batch
-        out = [
-            {"tags": t, "confidence": row[:n], "spans": sorted(s, key=lambda span: span[1])}
-            for t, row, n, s in zip(tags, confidence.tolist(), lengths, spans)
-        ]
+        out = tag_predictions(
+            self.labels_of(tag_ids, batch.mask),
+            [row[:n] for row, n in zip(confidence.tolist(), lengths)],
+            self.spec.tag_scheme,
+        )
         if nbest > 1:
             paths, probabilities = self.head.decode_nbest(features, batch.mask, nbest)
             for b, item in enumerate(out):
@@ -98,33 +97,27 @@ class SequenceLabelingTask(Task):
                 ]
         return out
 
+    prediction_kind = "tags"
+
+    def graph_outputs(self, batch: Batch) -> dict[str, Tensor]:
+        """``tags (B, T)`` ids (0 on padding) and ``confidence (B, T)``, each tag's probability."""
+        tags, confidence = self.tag_tensors(self.features(batch), batch.mask)
+        return {"tags": tags, "confidence": confidence}
+
+    def tag_tensors(self, features: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        """Best tag ids ``(B, T)`` and each one's marginal probability ``(B, T)``."""
+        tag_ids = self.head.decode(features, mask)
+        confidence = self.head.marginals(features, mask).gather(2, tag_ids.unsqueeze(2)).squeeze(2)
+        return tag_ids, confidence
+
     def describe(
         self, prediction: dict[str, Any], words: list[str], offsets: list[tuple[int, int]], text: str
     ) -> dict[str, Any]:
-        """Tokens, tags and entity spans of one text; a span's ``score`` is the mean marginal
-        probability of its tags, and its offsets are given in tokens and in characters."""
-        tags, confidence = prediction["tags"], prediction["confidence"]
-        spans = []
-        for entity_type, start, end in prediction["spans"]:
-            char_start, char_end = offsets[start][0], offsets[end - 1][1]
-            spans.append(
-                {
-                    "type": entity_type,
-                    "start": start,
-                    "end": end,
-                    "char_start": char_start,
-                    "char_end": char_end,
-                    "text": text[char_start:char_end],
-                    "score": round(sum(confidence[start:end]) / (end - start), 4),
-                }
-            )
-        described = {"tokens": words, "tags": tags, "spans": spans}
-        if "nbest" in prediction:
-            described["nbest"] = prediction["nbest"]
-        return described
+        """Tokens, tags and entity spans of one text (see :func:`seqlab.outputs.describe_tags`)."""
+        return describe_tags(prediction, words, offsets, text)
 
     def empty_prediction(self, text: str) -> dict[str, Any]:
-        return {"text": text, "tokens": [], "tags": [], "spans": []}
+        return empty_tags(text)
 
     def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:
         assert self.spec.tag_scheme is not None  # checked in __init__

@@ -13,6 +13,7 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
 from seqlab.data.collate import Batch
 from seqlab.metrics.reports import write_classification_report
+from seqlab.outputs import describe_label, empty_label
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Head, Task
 
@@ -62,23 +63,24 @@ class TextClassificationTask(Task):
         self.log_test(self.test_metrics.compute())
         self.test_metrics.reset()
 
+    prediction_kind = "label"
+
+    def graph_outputs(self, batch: Batch) -> dict[str, Tensor]:
+        """``probabilities (B, K)`` of the classes."""
+        return {"probabilities": torch.softmax(self.head.logits(self.features(batch), batch.mask).float(), dim=-1)}
+
     def predict_texts(self, batch: Batch, nbest: int = 1) -> list[list[float]]:
         """Class probabilities of each text in ``batch`` (all classes, so ``nbest`` is not needed)."""
-        return torch.softmax(self.head.logits(self.features(batch), batch.mask).float(), dim=-1).tolist()
+        return self.graph_outputs(batch)["probabilities"].tolist()
 
     def describe(
         self, probabilities: list[float], words: list[str], offsets: list[tuple[int, int]], text: str
     ) -> dict[str, Any]:
         """Tokens, the best label and every class probability of one text."""
-        best = max(range(len(probabilities)), key=probabilities.__getitem__)
-        return {
-            "tokens": words,
-            "label": self.spec.labels[best],
-            "probabilities": dict(zip(self.spec.labels, probabilities)),
-        }
+        return describe_label(probabilities, self.spec.labels, words)
 
     def empty_prediction(self, text: str) -> dict[str, Any]:
-        return {"text": text, "tokens": [], "label": None, "probabilities": {}}
+        return empty_label(text)
 
     def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:
         text, _ = write_classification_report(

@@ -7,7 +7,8 @@ import torch
 from seqlab.build import build_task
 from seqlab.data.collate import collate_examples
 from seqlab.data.encoding import encode_examples
-from seqlab.modules.casing import CASING_CLASSES, CasingEmbedding, casing_class, casing_ids
+from seqlab.featurizers import CASING_CLASSES, casing_class
+from seqlab.modules.casing import CasingEmbedding, casing_ids
 from seqlab.pipeline import count_parameters
 
 

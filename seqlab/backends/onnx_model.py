@@ -1,0 +1,101 @@
+"""An exported model folder run with ONNX Runtime: NumPy, ``tokenizers`` and ``onnxruntime`` only.
+
+No torch, Lightning, Hydra or ``datasets`` is imported on this path, so a process that only
+predicts starts in a fraction of the time (see ``scripts/bench_export.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqlab.errors import ConfigError
+from seqlab.model_folder import GRAPH, OUTPUTS, ModelFolder, ModelFolderError
+from seqlab.outputs import describe_label, describe_tags, empty_label, empty_tags, tag_predictions
+from seqlab.tokenization.vocab import PAD_ID
+
+
+def pad_arrays(arrays: Sequence[np.ndarray], fill: int = PAD_ID) -> np.ndarray:
+    """Stack arrays of one rank and varying sizes, each padded with ``fill`` to the largest size."""
+    shape = [max(a.shape[d] for a in arrays) for d in range(arrays[0].ndim)]
+    out = np.full((len(arrays), *shape), fill, dtype=arrays[0].dtype)
+    for row, array in enumerate(arrays):
+        region: tuple[int | slice, ...] = (row, *(slice(0, n) for n in array.shape))
+        out[region] = array
+    return out
+
+
+class OnnxModel:
+    """A model folder's graph in an ONNX Runtime session.
+
+    Args:
+        folder: the model folder (see :mod:`seqlab.model_folder`).
+        threads: intra-op threads (``None``: ONNX Runtime's default, one per core).
+    """
+
+    def __init__(self, folder: ModelFolder, threads: int | None = None) -> None:
+        try:
+            import onnxruntime
+        except ImportError:
+            raise ImportError("running a model folder needs onnxruntime: pip install 'seqlab[onnx]'") from None
+        self.folder = folder
+        options = onnxruntime.SessionOptions()
+        if threads is not None:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        try:
+            self.session = onnxruntime.InferenceSession(str(folder.graph), options, providers=["CPUExecutionProvider"])
+        except Exception as err:  # onnxruntime raises its own exception types for a bad file
+            raise ModelFolderError(f"{folder.graph}: cannot be loaded by onnxruntime ({err})") from None
+        self.input_names = ["mask", *folder.featurizers]
+        self._check_graph()
+        self.splitter = str(folder.manifest["splitter"])
+        self.labels = folder.labels
+
+    def _check_graph(self) -> None:
+        """The graph's inputs, outputs and label count agree with the manifest."""
+        path = self.folder.path / GRAPH
+        found = [i.name for i in self.session.get_inputs()]
+        if found != self.input_names:
+            raise ModelFolderError(f"{path}: graph inputs {found} do not match the manifest's {self.input_names}")
+        outputs = [o.name for o in self.session.get_outputs()]
+        if tuple(outputs) != OUTPUTS[self.folder.kind]:
+            raise ModelFolderError(f"{path}: graph outputs {outputs} do not match a {self.folder.kind!r} model")
+        stored = self.session.get_modelmeta().custom_metadata_map.get("seqlab.labels")
+        if stored is None or stored != "\n".join(self.folder.labels):
+            raise ModelFolderError(
+                f"{path}: the graph was exported for other labels than {self.folder.path / 'seqlab-model.json'} "
+                f"lists ({len(self.folder.labels)}); export the checkpoint again"
+            )
+
+    def predict_words(self, sentences: Sequence[Sequence[str]], nbest: int = 1) -> list[Any]:
+        """The prediction of each pre-split, non-empty sentence."""
+        if nbest > 1:
+            raise ConfigError(
+                "nbest > 1 needs the torch predictor (Predictor.from_checkpoint); the graph decodes the best"
+            )
+        lengths = np.asarray([len(s) for s in sentences])
+        feeds = {"mask": np.arange(lengths.max())[None, :] < lengths[:, None]}
+        for name, featurize in self.folder.featurizers.items():
+            feeds[name] = pad_arrays(featurize(sentences))
+        outputs = dict(zip(OUTPUTS[self.folder.kind], self.session.run(None, feeds)))
+        if self.folder.kind == "label":
+            return [row.tolist() for row in outputs["probabilities"]]
+        tags = [[self.labels[i] for i in row[:n]] for row, n in zip(outputs["tags"].tolist(), lengths)]
+        confidence = [row[:n] for row, n in zip(outputs["confidence"].tolist(), lengths)]
+        return tag_predictions(tags, confidence, str(self.folder.manifest["tag_scheme"]))
+
+    def describe(self, prediction: Any, words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
+        if self.folder.kind == "label":
+            return describe_label(prediction, self.labels, words)
+        return describe_tags(prediction, words, offsets, text)
+
+    def empty_prediction(self, text: str) -> dict[str, Any]:
+        return empty_label(text) if self.folder.kind == "label" else empty_tags(text)
+
+    @classmethod
+    def from_folder(cls, path: str | Path, threads: int | None = None) -> OnnxModel:
+        return cls(ModelFolder.read(path), threads=threads)

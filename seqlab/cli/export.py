@@ -1,0 +1,26 @@
+"""``seqlab-export ckpt_path=... output=DIR``: a checkpoint to a self-contained ONNX model folder."""
+
+from __future__ import annotations
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from seqlab.cli.errors import reported_errors
+from seqlab.config import config_dir
+from seqlab.errors import ConfigError
+
+
+@hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="export")
+def main(cfg: DictConfig) -> None:
+    with reported_errors("seqlab-export", bool(HydraConfig.get().verbose)):
+        if cfg.format != "onnx":
+            raise ConfigError(f"format must be onnx, got {cfg.format!r}")
+        from seqlab.export import export_checkpoint
+
+        folder = export_checkpoint(cfg.ckpt_path, cfg.output, quantize=cfg.quantize)
+        print(folder)
+
+
+if __name__ == "__main__":
+    main()

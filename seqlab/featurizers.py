@@ -1,0 +1,137 @@
+"""How pre-split words become model inputs: word ids, character ids, casing classes.
+
+Torch-free (NumPy and ``tokenizers`` only), so training, the torch :class:`~seqlab.predictor.Predictor`
+and the ONNX predictor compute inputs with the same code. Each featurizer is a frozen dataclass:
+equal settings compare equal (two parts may share an input they compute alike), and
+:func:`featurizer_to_dict` / :func:`featurizer_from_dict` carry it into a model folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from seqlab.tokenization.vocab import PAD_ID, encode_chars, encode_words
+
+
+@dataclass(frozen=True, eq=True)
+class WordIds:
+    """Each token's id in the word vocabulary, ``(n,)`` per sentence (an unknown token tries its
+    lowercase form when ``lowercase_fallback``)."""
+
+    tokenizer: Tokenizer
+    lowercase_fallback: bool = False
+
+    def __call__(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        ids = encode_words(self.tokenizer, sentences, self.lowercase_fallback)
+        return [np.asarray(row, dtype=np.int64) for row in ids]
+
+
+@dataclass(frozen=True, eq=True)
+class CharIds:
+    """Each token's character ids (at most ``max_chars``), ``(n, L)`` per sentence, ``L`` its
+    longest token (0 pads shorter ones)."""
+
+    tokenizer: Tokenizer
+    max_chars: int
+
+    def __call__(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        out = []
+        for chars in encode_chars(self.tokenizer, sentences, self.max_chars):
+            width = max(1, max((len(c) for c in chars), default=1))
+            row = np.full((len(chars), width), PAD_ID, dtype=np.int64)
+            for i, ids in enumerate(chars):
+                row[i, : len(ids)] = ids
+            out.append(row)
+        return out
+
+
+#: Casing class names by id; id 0 is padding.
+CASING_CLASSES = (
+    "<pad>",
+    "other",
+    "numeric",
+    "mainly_numeric",
+    "all_lower",
+    "all_upper",
+    "initial_upper",
+    "contains_digit",
+)
+_CASING_ID = {name: i for i, name in enumerate(CASING_CLASSES)}
+
+
+def casing_class(token: str) -> int:
+    """The casing class id of one token (never 0, the padding id)."""
+    digits = sum(c.isdigit() for c in token)
+    if token.isdigit():
+        return _CASING_ID["numeric"]
+    if digits / max(len(token), 1) > 0.5:
+        return _CASING_ID["mainly_numeric"]
+    if digits:
+        return _CASING_ID["contains_digit"]
+    if token.islower():
+        return _CASING_ID["all_lower"]
+    if token.isupper():
+        return _CASING_ID["all_upper"]
+    if token[:1].isupper():
+        return _CASING_ID["initial_upper"]
+    return _CASING_ID["other"]
+
+
+@dataclass(frozen=True, eq=True)
+class CasingIds:
+    """The casing class id (:data:`CASING_CLASSES`) of each token, ``(n,)`` per sentence."""
+
+    def __call__(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        table = {token: casing_class(token) for token in {token for tokens in sentences for token in tokens}}
+        return [np.asarray([table[token] for token in tokens], dtype=np.int64) for tokens in sentences]
+
+
+#: The featurizers a model folder can hold, by the name written there.
+EXPORTABLE: dict[str, type] = {cls.__name__: cls for cls in (WordIds, CharIds, CasingIds)}
+
+
+def featurizer_to_dict(featurizer: Callable[..., Any], folder: Path, input_name: str) -> dict[str, Any]:
+    """``featurizer``'s settings as JSON types; each tokenizer is written to ``folder`` as
+    ``<input_name>.tokenizer.json`` and named by its file. Only :data:`EXPORTABLE` kinds qualify."""
+    kind = type(featurizer).__name__
+    if EXPORTABLE.get(kind) is not type(featurizer) or not dataclasses.is_dataclass(featurizer):
+        raise TypeError(
+            f"batch input {input_name!r} is computed by {type(featurizer).__qualname__}, which a model folder "
+            f"cannot hold (exportable: {', '.join(EXPORTABLE)})"
+        )
+    settings: dict[str, Any] = {"kind": kind}
+    for field in dataclasses.fields(featurizer):
+        value = getattr(featurizer, field.name)
+        if isinstance(value, Tokenizer):
+            name = f"{input_name}.tokenizer.json"
+            value.save(str(folder / name))
+            value = name
+        settings[field.name] = value
+    return settings
+
+
+def featurizer_from_dict(settings: dict[str, Any], folder: Path) -> Any:
+    """The featurizer :func:`featurizer_to_dict` wrote (tokenizer files read from ``folder``)."""
+    kind = settings.get("kind")
+    cls = EXPORTABLE.get(str(kind))
+    if cls is None:
+        raise ValueError(f"unknown featurizer kind {kind!r}; expected one of {', '.join(EXPORTABLE)}")
+    arguments: dict[str, Any] = {}
+    for field in dataclasses.fields(cls):
+        if field.name not in settings:
+            continue
+        value = settings[field.name]
+        if field.type in ("Tokenizer", Tokenizer):
+            path = folder / str(value)
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: missing tokenizer file")
+            value = Tokenizer.from_file(str(path))
+        arguments[field.name] = value
+    return cls(**arguments)

@@ -1,0 +1,166 @@
+"""A self-contained model folder: the exported graph, its tokenizers, labels, scheme and model card.
+
+``seqlab-export`` writes one; :class:`ModelFolder` reads it back without torch (NumPy,
+``tokenizers`` and JSON only), checking every file it needs. The layout::
+
+    DIR/
+      model.onnx             the whole network, decoding included
+      seqlab-model.json      manifest: format, prediction kind, labels, scheme, splitter, inputs
+      <input>.tokenizer.json the vocabularies the inputs are computed with
+      model_card.json        provenance and metrics (also as README.md, for people)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seqlab.errors import ConfigError, SeqlabError
+from seqlab.featurizers import featurizer_from_dict, featurizer_to_dict
+
+#: The manifest layout this seqlab writes and reads.
+MODEL_FOLDER_FORMAT = 1
+MANIFEST = "seqlab-model.json"
+GRAPH = "model.onnx"
+CARD = "model_card.json"
+CARD_TEXT = "README.md"
+#: Outputs of the graph, by prediction kind (what :mod:`seqlab.outputs` describes).
+OUTPUTS = {"tags": ("tags", "confidence"), "label": ("probabilities",)}
+
+
+class ModelFolderError(SeqlabError, ValueError):
+    """A model folder with a missing, unreadable or inconsistent file (the message names it)."""
+
+
+@dataclass(frozen=True)
+class ModelFolder:
+    """A model folder as read: its manifest, model card and input featurizers (in graph order)."""
+
+    path: Path
+    manifest: dict[str, Any]
+    card: dict[str, Any]
+    featurizers: dict[str, Callable[[Sequence[Sequence[str]]], list[Any]]]
+
+    @property
+    def graph(self) -> Path:
+        return self.path / GRAPH
+
+    @property
+    def kind(self) -> str:
+        return str(self.manifest["kind"])
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.manifest["labels"])
+
+    @classmethod
+    def read(cls, path: str | Path) -> ModelFolder:
+        """Read and check the folder; any problem is a :class:`ModelFolderError` naming the file."""
+        folder = Path(path)
+        if not folder.is_dir():
+            raise ModelFolderError(f"{folder}: no such model folder (seqlab-export writes one)")
+        manifest = _read_json(folder / MANIFEST)
+        found = manifest.get("format")
+        if found != MODEL_FOLDER_FORMAT:
+            raise ModelFolderError(
+                f"{folder / MANIFEST}: model folder format {found!r}; this seqlab reads format {MODEL_FOLDER_FORMAT} "
+                "(export the checkpoint again with this seqlab, or upgrade seqlab)"
+            )
+        for key in ("kind", "labels", "splitter", "inputs"):
+            if key not in manifest:
+                raise ModelFolderError(f"{folder / MANIFEST}: missing key {key!r}")
+        if manifest["kind"] not in OUTPUTS:
+            raise ModelFolderError(
+                f"{folder / MANIFEST}: unknown prediction kind {manifest['kind']!r}; expected {' or '.join(OUTPUTS)}"
+            )
+        if manifest["kind"] == "tags" and not manifest.get("tag_scheme"):
+            raise ModelFolderError(f"{folder / MANIFEST}: a tagging model needs its tag_scheme")
+        if not (folder / GRAPH).is_file():
+            raise ModelFolderError(f"{folder / GRAPH}: missing (the exported graph)")
+        try:
+            featurizers = {
+                name: featurizer_from_dict(settings, folder) for name, settings in dict(manifest["inputs"]).items()
+            }
+        except (FileNotFoundError, ValueError, TypeError) as err:
+            raise ModelFolderError(f"{folder / MANIFEST}: input featurizers: {err}") from None
+        card = _read_json(folder / CARD) if (folder / CARD).is_file() else {}
+        return cls(folder, manifest, card, featurizers)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ModelFolderError(f"{path}: missing")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelFolderError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(data, dict):
+        raise ModelFolderError(f"{path}: expected a JSON object, found {type(data).__name__}")
+    return data
+
+
+def write_model_folder(
+    output: str | Path,
+    write_graph: Callable[[Path], None],
+    manifest: dict[str, Any],
+    card: dict[str, Any],
+    featurizers: dict[str, Callable[..., Any]],
+) -> Path:
+    """Write a model folder at ``output``: everything goes to a temporary folder beside it, renamed
+    into place at the end, so ``output`` is never left half-written. An existing non-empty
+    ``output`` is an error (nothing is overwritten)."""
+    output = Path(output)
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise ConfigError(f"output={output}: already exists and is not an empty folder; choose a new folder")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(f".{output.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    try:
+        write_graph(partial / GRAPH)
+        inputs = {name: featurizer_to_dict(f, partial, name) for name, f in featurizers.items()}
+        full = {"format": MODEL_FOLDER_FORMAT, **manifest, "inputs": inputs}
+        (partial / MANIFEST).write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (partial / CARD).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (partial / CARD_TEXT).write_text(card_text(card), encoding="utf-8")
+        if output.exists():
+            output.rmdir()  # empty, checked above
+        os.replace(partial, output)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return output
+
+
+def card_text(card: dict[str, Any]) -> str:
+    """The model card as Markdown, for people."""
+    lines = [f"# {card.get('name', 'seqlab model')}", ""]
+    lines.append(f"A {card.get('task', 'seqlab')} model trained with seqlab {card.get('seqlab_version', '?')}.")
+    lines.append("")
+    lines.append("```python\nfrom seqlab.predictor import Predictor\n")
+    lines.append('predictor = Predictor.from_pretrained("<this folder>")')
+    lines.append('predictor.predict(["EU rejects German call to boycott British lamb ."])\n```')
+    lines.append("")
+    rows = [
+        ("labels", ", ".join(card.get("labels", []))),
+        ("tag scheme", card.get("tag_scheme") or "-"),
+        ("trained with", f"`{card['command']}`" if card.get("command") else "not recorded"),
+        ("exported", card.get("exported", "-")),
+        ("quantized", card.get("quantized") or "no"),
+    ]
+    lines += ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows), ""]
+    metrics = card.get("metrics") or {}
+    if metrics:
+        lines += ["## Metrics", "", "| metric | value |", "|---|---|"]
+        lines += [f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items()]
+        lines.append("")
+    files = card.get("data_files") or []
+    if files:
+        lines += ["## Data", "", "| split | file | bytes | sha256 |", "|---|---|---|---|"]
+        lines += [f"| {f['split']} | {f['file']} | {f['bytes']} | `{f['sha256'][:16]}...` |" for f in files]
+        lines.append("")
+    return "\n".join(lines)
