@@ -107,6 +107,8 @@ def test_kept_vectors_travel_in_the_folder(make_config, tmp_path):
     folder = export_task(task, tmp_path / "model", card={})
     texts = ["Zanzibar and KATHMANDU are far from Berlin .", *sample_texts("ner")[:5]]
     assert_same_predictions(Predictor(task).predict(texts), Predictor.from_pretrained(folder).predict(texts))
+    quantized = export_task(task, tmp_path / "int8", card={}, quantize="int8")
+    assert len(Predictor.from_pretrained(quantized).predict(texts)[0]["tags"]) == 9
 
 
 def test_the_onnx_path_imports_no_torch_lightning_hydra_or_datasets(make_config, tmp_path):
