@@ -103,7 +103,9 @@ def _quantize(path: Path, method: str) -> None:
     full.unlink()
 
 
-def model_card(checkpoint: dict[str, Any], ckpt_path: Path, quantize: str | None) -> dict[str, Any]:
+def model_card(
+    checkpoint: dict[str, Any], ckpt_path: Path, quantize: str | None, selection_metric: str
+) -> dict[str, Any]:
     """Provenance and metrics: what the checkpoint records, plus the test metrics of its run's
     ``results.json`` when that run selected this checkpoint."""
     meta = checkpoint["seqlab"]
@@ -111,7 +113,7 @@ def model_card(checkpoint: dict[str, Any], ckpt_path: Path, quantize: str | None
     config = meta.get("config") or {}
     metrics: dict[str, Any] = {}
     if meta.get("best_val_score") is not None:
-        metrics["dev (best)"] = float(meta["best_val_score"])
+        metrics[f"val/{selection_metric}_best"] = float(meta["best_val_score"])
     results_file = ckpt_path.resolve().parent.parent / "results.json"
     if results_file.is_file():
         try:
@@ -141,7 +143,8 @@ def export_checkpoint(ckpt_path: str | Path, output: str | Path, quantize: str |
     """Export the checkpoint at ``ckpt_path`` to the model folder ``output`` (never half-written)."""
     ckpt_path = Path(ckpt_path)
     checkpoint = read_checkpoint(ckpt_path)
-    folder = export_task(restore(checkpoint).task, output, model_card(checkpoint, ckpt_path, quantize), quantize)
+    task = restore(checkpoint).task
+    folder = export_task(task, output, model_card(checkpoint, ckpt_path, quantize, task.selection_metric), quantize)
     log.info("exported %s -> %s", ckpt_path, folder)
     return folder
 

@@ -92,6 +92,11 @@ class TokenDataModule(pl.LightningDataModule):
         self.lowercase = lowercase
         self.pretrained = pretrained
         self.keep_vectors = _kept_vector_count(keep_vectors)
+        if self.keep_vectors is not None and not pretrained:
+            raise ConfigError(
+                f"embedding.word.keep={keep_vectors} keeps rows of pretrained vectors, but none are set: "
+                "give embedding.word.pretrained=FILE (or keep=dataset)"
+            )
         unknown = sorted(set(vector_splits) - set(SPLITS))
         if unknown:
             raise ConfigError(f"data.vector_splits: unknown split {unknown[0]!r}; expected some of {', '.join(SPLITS)}")

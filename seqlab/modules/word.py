@@ -48,6 +48,7 @@ class WordEmbedding(EmbeddingPart):
         super().__init__()
         if not 0.0 <= word_dropout < 1.0:
             raise ConfigError(f"word_dropout must be in [0, 1), got {word_dropout}")
+        del keep  # the data module reads it (with the vectors); the spec records what it kept
         self.tokenizer = spec.word_tokenizer
         self.lowercase_fallback = spec.lowercase_fallback
         rows = spec.word_vocab_size if spec.kept_vectors_start is None else spec.kept_vectors_start

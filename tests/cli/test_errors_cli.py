@@ -54,7 +54,7 @@ def test_bad_arguments_leave_an_existing_output_untouched(sentiment_checkpoint: 
     result = run("predict", f"ckpt_path={sentiment_checkpoint}", "input=-", f"output={keep}", "format=conll",
                  cwd=tmp_path, stdin="a good film\n")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "format=conll needs a checkpoint that tags tokens" in result.stderr
+    assert "format=conll needs a model that tags tokens" in result.stderr
     assert keep.read_text() == "precious\n" and not list(tmp_path.glob(".*partial"))
     result = run("predict", f"ckpt_path={sentiment_checkpoint}", f"input={tmp_path / 'missing.txt'}",
                  f"output={keep}", cwd=tmp_path)

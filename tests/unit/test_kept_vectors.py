@@ -81,6 +81,11 @@ def test_bad_keep_settings_are_config_errors(make_config, vectors_file, override
         built(make_config, vectors_file[0], override)
 
 
+def test_keep_without_vectors_is_a_config_error(make_config):
+    with pytest.raises(ConfigError, match="embedding.word.keep=all keeps rows of pretrained vectors, but none"):
+        build_datamodule(make_config("embedding.word.keep=all"))
+
+
 def test_drift_moves_the_kept_rows_and_the_checkpoint_holds_them(make_config, vectors_file, tmp_path):
     from seqlab.checkpoint import read_checkpoint, restore
     from seqlab.modules.drift import UnseenWordDrift
