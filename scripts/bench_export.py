@@ -11,8 +11,10 @@ model folder, then, in one run on one machine:
   ``python -c "import torch"`` and the torch checkpoint path (median of 5);
 - peak RSS of each predictor process while it predicts the whole test set.
 
-    python scripts/bench_export.py --conll-ckpt outputs/.../best.ckpt --sst2-ckpt outputs/.../best.ckpt \
-        --data ../shared/data --out results
+    python scripts/bench_export.py --model "CoNLL-2003=outputs/.../best.ckpt" \
+        --model "SST-2=outputs/.../best.ckpt" --out results
+
+Each model's test split is read as its checkpoint's config names it (``data.dir``).
 
 writes ``<out>/export.json`` and ``<out>/export.md``.
 """
@@ -194,9 +196,8 @@ def table(results: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--conll-ckpt", required=True)
-    parser.add_argument("--sst2-ckpt")
-    parser.add_argument("--data", default=None, help="folder holding conll2003/ and sst2/ (default: as trained)")
+    parser.add_argument("--model", action="append", required=True, metavar="NAME=CKPT",
+                        help="a checkpoint to export and compare, under a name for the table (repeatable)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("results"))
@@ -204,11 +205,9 @@ def main() -> None:
     results = {"machine": platform.processor() or platform.machine(), "cpus": __import__("os").cpu_count(),
                "command": " ".join(["python", *sys.argv]), "models": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, ckpt, sub in (("CoNLL-2003", args.conll_ckpt, "conll2003"), ("SST-2", args.sst2_ckpt, "sst2")):
-            if ckpt:
-                data_dir = str(Path(args.data) / sub) if args.data else None
-                results["models"][name] = bench_model(name.replace("-", ""), ckpt, data_dir, Path(tmp),
-                                                      args.threads, args.repeats)
+        for i, spec in enumerate(args.model):
+            name, _, ckpt = spec.partition("=")
+            results["models"][name] = bench_model(f"model{i}", ckpt, None, Path(tmp), args.threads, args.repeats)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "export.json").write_text(json.dumps(results, indent=2))
     (args.out / "export.md").write_text(table(results))
