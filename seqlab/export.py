@@ -87,10 +87,14 @@ def export_onnx(task: Task, path: Path, sample: list[list[str]] | None = None, q
         _quantize(path, quantize)
 
 
-def _quantize(path: Path, method: str) -> None:
-    """Replace the graph at ``path`` by its dynamically quantized form (weights in int8)."""
+def _check_quantization(method: str) -> None:
     if method not in QUANTIZATIONS:
         raise ConfigError(f"quantize must be null or one of {', '.join(QUANTIZATIONS)}, got {method!r}")
+
+
+def _quantize(path: Path, method: str) -> None:
+    """Replace the graph at ``path`` by its dynamically quantized form (weights in int8)."""
+    _check_quantization(method)
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     full = path.with_name("full-precision.onnx")
@@ -151,8 +155,8 @@ def export_checkpoint(ckpt_path: str | Path, output: str | Path, quantize: str |
 
 def export_task(task: Task, output: str | Path, card: dict[str, Any], quantize: str | None = None) -> Path:
     """Write ``task`` as the model folder ``output`` with the model card ``card``."""
-    if quantize is not None and quantize not in QUANTIZATIONS:
-        raise ConfigError(f"quantize must be null or one of {', '.join(QUANTIZATIONS)}, got {quantize!r}")
+    if quantize is not None:
+        _check_quantization(quantize)  # before anything is written
     if task.prediction_kind not in OUTPUTS:
         raise ConfigError(f"{type(task).__name__} cannot be exported: it defines no prediction_kind/graph_outputs")
     spec = task.spec

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.errors import ConfigError
-from seqlab.model_folder import GRAPH, OUTPUTS, ModelFolder, ModelFolderError
+from seqlab.model_folder import MANIFEST, OUTPUTS, ModelFolder, ModelFolderError
 from seqlab.outputs import describe_label, describe_tags, empty_label, empty_tags, tag_predictions
 from seqlab.tokenization.vocab import PAD_ID
 
@@ -57,7 +57,7 @@ class OnnxModel:
 
     def _check_graph(self) -> None:
         """The graph's inputs, outputs and label count agree with the manifest."""
-        path = self.folder.path / GRAPH
+        path = self.folder.graph
         found = [i.name for i in self.session.get_inputs()]
         if found != self.input_names:
             raise ModelFolderError(f"{path}: graph inputs {found} do not match the manifest's {self.input_names}")
@@ -67,7 +67,7 @@ class OnnxModel:
         stored = self.session.get_modelmeta().custom_metadata_map.get("seqlab.labels")
         if stored is None or stored != "\n".join(self.folder.labels):
             raise ModelFolderError(
-                f"{path}: the graph was exported for other labels than {self.folder.path / 'seqlab-model.json'} "
+                f"{path}: the graph was exported for other labels than {self.folder.path / MANIFEST} "
                 f"lists ({len(self.folder.labels)}); export the checkpoint again"
             )
 

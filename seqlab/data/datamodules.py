@@ -226,15 +226,15 @@ class TokenDataModule(pl.LightningDataModule):
                 kept_start = word_tokenizer.get_vocab_size()
                 count = self.keep_vectors
                 kept = vectors.most_frequent(count) if isinstance(count, int) else vectors.words
-                add_words(word_tokenizer, kept)
-                if word_tokenizer.get_vocab_size() == kept_start:
-                    kept_start = None  # the data's words hold them all
+                added = add_words(word_tokenizer, kept).get_vocab_size() - kept_start
                 log.info(
                     "embedding.word.keep=%s: %d pretrained words beyond the data's %d kept for new text",
                     self.keep_vectors,
-                    word_tokenizer.get_vocab_size() - (kept_start or word_tokenizer.get_vocab_size()),
-                    kept_start or word_tokenizer.get_vocab_size(),
+                    added,
+                    kept_start,
                 )
+                if not added:
+                    kept_start = None  # the data's words hold them all
         return DataSpec(
             labels=tuple(labels),
             tag_scheme=self.tag_scheme,
@@ -260,15 +260,8 @@ class TokenDataModule(pl.LightningDataModule):
         )
         for split in SPLITS[1:]:
             if split in self._datasets:
-                ids = torch.tensor(
-                    [
-                        i
-                        for s in encode_words(
-                            spec.word_tokenizer, self._datasets[split]["tokens"], spec.lowercase_fallback
-                        )
-                        for i in s
-                    ]
-                )
+                rows = encode_words(spec.word_tokenizer, self._datasets[split]["tokens"], spec.lowercase_fallback)
+                ids = torch.tensor([i for row in rows for i in row])
                 log.info(
                     "%s: %.2f%% of %d tokens map to the unknown word, %.2f%% are words not in train that "
                     "the vectors cover",

@@ -60,12 +60,11 @@ class UnseenWordDrift:
             self._nearest = self._nearest_training_words(initial[end:], initial[self.first : end])
         index, weights = self._nearest
         moved = initial[end:].clone()
-        for lo in range(0, moved.size(0), _CHUNK * 16):  # bounds the (Q, k, D) drift tensor
-            rows = index[lo : lo + _CHUNK * 16] + self.first
+        step = _CHUNK * 16  # bounds the (Q, k, D) drift tensor
+        for lo in range(0, moved.size(0), step):
+            rows = index[lo : lo + step] + self.first
             drift = weight[rows] - initial[rows]  # (C, k, D)
-            moved[lo : lo + _CHUNK * 16] += self.scale * torch.einsum(
-                "qk,qkd->qd", weights[lo : lo + _CHUNK * 16], drift
-            )
+            moved[lo : lo + step] += self.scale * torch.einsum("qk,qkd->qd", weights[lo : lo + step], drift)
         return moved
 
     @torch.no_grad()
