@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import pytorch_lightning as pl
@@ -21,6 +20,7 @@ from seqlab.errors import SeqlabError
 from seqlab.modules.embedder import TokenEmbedder
 from seqlab.registry import available_tasks, task_owner
 from seqlab.spec import DataSpec
+from seqlab.targets import accepted_arguments
 from seqlab.tasks.base import Task
 
 
@@ -45,11 +45,7 @@ def is_part(node: Any) -> bool:
 def build_part(node: DictConfig, **available: Any) -> Any:
     """Instantiate an embedding part, passing those of ``available`` (``spec``, ``pretrained``)
     that its constructor takes, as AllenNLP passes ``vocab`` to the parts that ask for it."""
-    factory = instantiate(node, _partial_=True)
-    parameters = inspect.signature(get_class(node._target_)).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return factory(**available)
-    return factory(**{name: value for name, value in available.items() if name in parameters})
+    return instantiate(node, _partial_=True)(**accepted_arguments(get_class(node._target_), available))
 
 
 def build_embedder(node: DictConfig, spec: DataSpec, pretrained: torch.Tensor | None = None) -> TokenEmbedder:

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import collections.abc
 import difflib
-import importlib
 import inspect
 import types
 import typing
-from collections.abc import Iterator
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -23,6 +21,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from seqlab.constraints import NON_NEGATIVE, Range
 from seqlab.errors import ConfigError
 from seqlab.registry import task_owner
+from seqlab.targets import locate, target_nodes
 
 #: Arguments the builder passes itself (from the data or the previous part), whatever the config says.
 BUILT_ARGUMENTS = frozenset(
@@ -78,27 +77,6 @@ def check_config(cfg: DictConfig) -> None:
 def _section(key: str) -> str:
     """The top-level config section of a dotted key (``trainer`` for ``trainer.plugins[0]``)."""
     return key.split(".")[0].split("[")[0]
-
-
-def target_nodes(node: Any, key: str = "") -> Iterator[tuple[str, dict]]:
-    """``(dotted key, node)`` of every node with a ``_target_`` in a plain config tree."""
-    if isinstance(node, dict):
-        if "_target_" in node:
-            yield key, node
-        for name, child in node.items():
-            yield from target_nodes(child, f"{key}.{name}" if key else str(name))
-    elif isinstance(node, list):
-        for i, child in enumerate(node):
-            yield from target_nodes(child, f"{key}[{i}]")
-
-
-def locate(target: str) -> Any:
-    """The object a dotted path names (importing its module), or ``None``."""
-    module_name, _, attribute = target.rpartition(".")
-    try:
-        return getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError, ValueError):
-        return None
 
 
 def _signature(found: Any) -> tuple[dict[str, inspect.Parameter], dict[str, Any], bool]:

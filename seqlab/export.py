@@ -8,7 +8,6 @@ ONNX Runtime returns tags and their probabilities directly.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import warnings
 from pathlib import Path
@@ -21,6 +20,7 @@ from seqlab.checkpoint import read_checkpoint, restore
 from seqlab.data.collate import Batch, collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.errors import ConfigError
+from seqlab.model_card import checkpoint_card
 from seqlab.model_folder import OUTPUTS, write_model_folder
 from seqlab.tasks.base import Task
 from seqlab.version import __version__
@@ -107,48 +107,17 @@ def _quantize(path: Path, method: str) -> None:
     full.unlink()
 
 
-def model_card(
-    checkpoint: dict[str, Any], ckpt_path: Path, quantize: str | None, selection_metric: str
-) -> dict[str, Any]:
-    """Provenance and metrics: what the checkpoint records, plus the test metrics of its run's
-    ``results.json`` when that run selected this checkpoint."""
-    meta = checkpoint["seqlab"]
-    spec = meta["spec"]
-    config = meta.get("config") or {}
-    metrics: dict[str, Any] = {}
-    if meta.get("best_val_score") is not None:
-        metrics[f"val/{selection_metric}_best"] = float(meta["best_val_score"])
-    results_file = ckpt_path.resolve().parent.parent / "results.json"
-    if results_file.is_file():
-        try:
-            results = json.loads(results_file.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            results = {}
-        best = results.get("best_checkpoint")
-        if best and Path(best).resolve() == ckpt_path.resolve():
-            metrics.update({k: v for k, v in results.items() if k.startswith("test/")})
-    return {
-        "name": ckpt_path.parent.parent.name or ckpt_path.stem,
-        "seqlab_version": __version__,
-        "trained_with_seqlab": meta.get("version"),
-        "task": (config.get("task") or {}).get("_target_", "?"),
-        "labels": list(spec["labels"]),
-        "tag_scheme": spec.get("tag_scheme"),
-        "command": meta.get("command"),
-        "data_files": meta.get("data_files", []),
-        "metrics": metrics,
-        "checkpoint": str(ckpt_path),
-        "exported": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "quantized": quantize,
-    }
-
-
 def export_checkpoint(ckpt_path: str | Path, output: str | Path, quantize: str | None = None) -> Path:
     """Export the checkpoint at ``ckpt_path`` to the model folder ``output`` (never half-written)."""
     ckpt_path = Path(ckpt_path)
     checkpoint = read_checkpoint(ckpt_path)
     task = restore(checkpoint).task
-    folder = export_task(task, output, model_card(checkpoint, ckpt_path, quantize, task.selection_metric), quantize)
+    card = {
+        **checkpoint_card(checkpoint["seqlab"], ckpt_path, task.selection_metric),
+        "exported": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "quantized": quantize,
+    }
+    folder = export_task(task, output, card, quantize)
     log.info("exported %s -> %s", ckpt_path, folder)
     return folder
 

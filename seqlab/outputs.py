@@ -90,3 +90,17 @@ def empty_tags(text: str) -> dict[str, Any]:
 def empty_label(text: str) -> dict[str, Any]:
     """The prediction for a text with no words, classification."""
     return {"text": text, "tokens": [], "label": None, "probabilities": {}}
+
+
+def describe(
+    kind: str, prediction: Any, labels: Sequence[str], words: list[str], offsets: list[tuple[int, int]], text: str
+) -> dict[str, Any]:
+    """One prediction of a ``kind`` (``"tags"`` or ``"label"``) model as a JSON-ready dict."""
+    if kind == "label":
+        return describe_label(prediction, labels, words)
+    return describe_tags(prediction, words, offsets, text)
+
+
+def empty_prediction(kind: str, text: str) -> dict[str, Any]:
+    """The prediction of a ``kind`` model for a text with no words."""
+    return empty_label(text) if kind == "label" else empty_tags(text)

@@ -5,7 +5,7 @@ predictor = Predictor.from_pretrained("models/ner")                          # O
 predictor.predict(["EU rejects German call to boycott British lamb ."])
 
 This module imports neither torch nor Lightning, Hydra or ``datasets``: each constructor imports
-what its model needs.
+what its model needs (the checkpoint path imports torch, the model folder path ONNX Runtime).
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from seqlab.tokenization.vocab import text_splitter
 
 class PredictionModel(Protocol):
     """What a :class:`Predictor` runs (:class:`~seqlab.backends.torch_model.TorchModel`,
-    :class:`~seqlab.backends.onnx_model.OnnxModel`)."""
+    :class:`~seqlab.backends.onnx_model.OnnxModel`, :class:`~seqlab.backends.task_model.TaskModel`)."""
 
     splitter: str
+    #: Provenance and metrics: seqlab version, task, labels, command, data files, scores.
+    card: dict[str, Any]
 
     def predict_words(self, sentences: Sequence[Sequence[str]], nbest: int = 1, /) -> list[Any]: ...
 
@@ -46,9 +48,9 @@ class Predictor:
 
     def __init__(self, model: Any, splitter: str | None = None, batch_size: int = 256, nbest: int = 1) -> None:
         if not hasattr(model, "predict_words"):  # a Task
-            from seqlab.backends.torch_model import TorchModel
+            from seqlab.backends.task_model import TaskModel
 
-            model = TorchModel(model)
+            model = TaskModel(model)
         self.model: PredictionModel = model
         self.splitter = text_splitter(splitter or model.splitter)
         self.batch_size = batch_size
@@ -56,10 +58,12 @@ class Predictor:
 
     @property
     def task(self) -> Any:
-        """The torch task (torch models only)."""
+        """The task, where this predictor was built from one (``Predictor(task)``)."""
         task = getattr(self.model, "task", None)
         if task is None:
-            raise AttributeError("this predictor runs an exported graph, not a torch task")
+            raise AttributeError(
+                f"this predictor runs a {type(self.model).__name__}, not a task; build Predictor(task) to reach one"
+            )
         return task
 
     @classmethod
@@ -71,10 +75,16 @@ class Predictor:
         batch_size: int = 256,
         nbest: int = 1,
     ) -> Predictor:
-        """Rebuild the task from the checkpoint's own config and spec (labels, vocabularies); torch."""
+        """Rebuild the network from the checkpoint's own config and spec (labels, vocabularies) and
+        run it with torch, importing no Lightning or Hydra; a plug-in task that makes its own
+        predictions is rebuilt whole instead."""
         from seqlab.backends.torch_model import TorchModel
 
-        model = TorchModel.from_checkpoint(path, device=device)
+        model: PredictionModel | None = TorchModel.from_checkpoint(path, device=device)
+        if model is None:
+            from seqlab.backends.task_model import TaskModel
+
+            model = TaskModel.from_checkpoint(path, device=device)
         return cls(model, splitter=splitter, batch_size=batch_size, nbest=nbest)
 
     @classmethod
@@ -95,45 +105,52 @@ class Predictor:
         pieces = self.splitter.pre_tokenize_str(text)
         return [w for w, _ in pieces], [span for _, span in pieces]
 
-    def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
-        """Predictions for raw texts, one dict per text (see :meth:`predict_stream`)."""
-        return list(self.predict_stream(texts))
+    @property
+    def card(self) -> dict[str, Any]:
+        """The model card: seqlab version, task, labels, command, data files, scores."""
+        return self.model.card
 
-    def predict_stream(self, texts: Iterable[str]) -> Iterator[dict[str, Any]]:
-        """Predict lazily, ``batch_size`` texts at a time, so memory stays constant.
+    def predict(self, texts: Sequence[str], nbest: int | None = None) -> list[dict[str, Any]]:
+        """Predictions for raw texts, one dict per text (see :meth:`predict_stream`)."""
+        return list(self.predict_stream(texts, nbest))
+
+    def predict_stream(self, texts: Iterable[str], nbest: int | None = None) -> Iterator[dict[str, Any]]:
+        """Predict lazily, ``batch_size`` texts at a time, so memory stays constant; ``nbest``
+        overrides the predictor's own for these texts.
 
         A text with no words (empty or blank) yields ``{"text": text, "tokens": []}`` and the
         task's empty prediction, rather than stopping the stream.
         """
+        nbest = self.nbest if nbest is None else nbest
         chunk: list[str] = []
         chunk_size = self.batch_size * self.SORT_WINDOW
         for text in texts:
             chunk.append(text)
             if len(chunk) == chunk_size:
-                yield from self._predict_window(chunk)
+                yield from self._predict_window(chunk, nbest)
                 chunk = []
         if chunk:
-            yield from self._predict_window(chunk)
+            yield from self._predict_window(chunk, nbest)
 
     #: Texts are read this many batches at a time and batched by length within that window,
     #: so batches carry little padding while memory stays bounded.
     SORT_WINDOW = 8
 
-    def _predict_window(self, texts: list[str]) -> list[dict[str, Any]]:
+    def _predict_window(self, texts: list[str], nbest: int) -> list[dict[str, Any]]:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         outputs: list[dict[str, Any]] = [{}] * len(texts)
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            for row, output in zip(rows, self._predict_chunk([texts[i] for i in rows])):
+            for row, output in zip(rows, self._predict_chunk([texts[i] for i in rows], nbest)):
                 outputs[row] = output
         return outputs
 
-    def _predict_chunk(self, texts: list[str]) -> list[dict[str, Any]]:
+    def _predict_chunk(self, texts: list[str], nbest: int) -> list[dict[str, Any]]:
         split = [self.split(text) for text in texts]
         filled = [i for i, (words, _) in enumerate(split) if words]
         outputs: list[dict[str, Any]] = [self.model.empty_prediction(text) for text in texts]
         if filled:
-            predictions = self.model.predict_words([split[i][0] for i in filled], self.nbest)
+            predictions = self.model.predict_words([split[i][0] for i in filled], nbest)
             for i, prediction in zip(filled, predictions):
                 words, offsets = split[i]
                 outputs[i] = {"text": texts[i], **self.model.describe(prediction, words, offsets, texts[i])}

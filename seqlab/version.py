@@ -8,3 +8,8 @@ try:
     __version__ = version("seqlab")
 except PackageNotFoundError:  # pragma: no cover - a source tree on sys.path without installing
     __version__ = "unknown"
+
+#: Format of the ``seqlab`` entry in checkpoints; bump on incompatible changes.
+#: 1: seqlab 0.1 (one embedding module, tokenizers beside the spec); 2: seqlab 0.2 (embedding parts,
+#: the spec holds vocabularies and encoding settings).
+CHECKPOINT_FORMAT = 2

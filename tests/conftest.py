@@ -20,18 +20,18 @@ FAST = [
 ]
 
 
+def compose_config(out: Path, *overrides: str) -> DictConfig:
+    """``train.yaml`` with ``overrides`` (after the fast defaults), writing into ``out``."""
+    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+        return compose(
+            "train", overrides=[*FAST, f"paths.output_dir={out}", f"data.cache_dir={out / 'cache'}", *overrides]
+        )
+
+
 @pytest.fixture
 def make_config(tmp_path: Path):
     """Compose ``train.yaml`` with ``overrides`` (after the fast defaults), writing into tmp_path."""
-
-    def make(*overrides: str) -> DictConfig:
-        with initialize_config_dir(str(config_dir()), version_base="1.3"):
-            return compose(
-                "train",
-                overrides=[*FAST, f"paths.output_dir={tmp_path}", f"data.cache_dir={tmp_path / 'cache'}", *overrides],
-            )
-
-    return make
+    return lambda *overrides: compose_config(tmp_path, *overrides)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import numpy as np
 
 from seqlab.errors import ConfigError
 from seqlab.model_folder import MANIFEST, OUTPUTS, ModelFolder, ModelFolderError
-from seqlab.outputs import describe_label, describe_tags, empty_label, empty_tags, tag_predictions
+from seqlab.outputs import describe, empty_prediction, tag_predictions
 from seqlab.tokenization.vocab import PAD_ID
 
 
@@ -54,6 +54,8 @@ class OnnxModel:
         self._check_graph()
         self.splitter = str(folder.manifest["splitter"])
         self.labels = folder.labels
+        #: Provenance and metrics (the folder's ``model_card.json``).
+        self.card = folder.card
 
     def _check_graph(self) -> None:
         """The graph's inputs, outputs and label count agree with the manifest."""
@@ -89,12 +91,10 @@ class OnnxModel:
         return tag_predictions(tags, confidence, str(self.folder.manifest["tag_scheme"]))
 
     def describe(self, prediction: Any, words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
-        if self.folder.kind == "label":
-            return describe_label(prediction, self.labels, words)
-        return describe_tags(prediction, words, offsets, text)
+        return describe(self.folder.kind, prediction, self.labels, words, offsets, text)
 
     def empty_prediction(self, text: str) -> dict[str, Any]:
-        return empty_label(text) if self.folder.kind == "label" else empty_tags(text)
+        return empty_prediction(self.folder.kind, text)
 
     @classmethod
     def from_folder(cls, path: str | Path, threads: int | None = None) -> OnnxModel:

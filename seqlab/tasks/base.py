@@ -4,39 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import datasets
 import pytorch_lightning as pl
 import torch
-from torch import Tensor, nn
+from torch import nn
 
 from seqlab.data.collate import Batch
 from seqlab.errors import ConfigError
+from seqlab.inference import Head
 from seqlab.modules.embedder import TokenEmbedder
 from seqlab.spec import DataSpec, Featurizer
-from seqlab.version import __version__
+from seqlab.version import CHECKPOINT_FORMAT, __version__
 
 #: Takes parameter groups (dicts with ``params``), as every ``torch.optim`` optimizer accepts.
 OptimizerFactory = Callable[[Iterable[dict[str, Any]]], torch.optim.Optimizer]
 SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
 
-#: Format of the ``seqlab`` entry in checkpoints; bump on incompatible changes.
-#: 1: seqlab 0.1 (one embedding module, tokenizers beside the spec); 2: seqlab 0.2 (embedding parts,
-#: the spec holds vocabularies and encoding settings).
-CHECKPOINT_FORMAT = 2
 
-
-class Head(Protocol):
-    """What :class:`Task` calls on its head (an ``nn.Module``); task subclasses may ask for more."""
-
-    def loss(self, features: Tensor, targets: Tensor, mask: Tensor, /) -> Tensor:
-        """The training loss of ``features (B, T, D)`` against the gold ``targets``."""
-        ...
-
-    def decode(self, features: Tensor, mask: Tensor, /) -> Tensor:
-        """Predicted ids: ``(B, T)`` tags or ``(B,)`` classes."""
-        ...
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is built of plain data only (what a checkpoint may hold, see
+    :func:`seqlab.checkpoint_file.read_checkpoint`)."""
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return value is None or isinstance(value, (bool, int, float, str))
 
 
 def _under(name: str, prefix: str) -> bool:
@@ -224,8 +218,19 @@ class Task(pl.LightningModule):
             "version": __version__,
             "spec": self.spec.to_dict(),
             "best_val_score": self.best_val_score,
+            "selection_metric": self.selection_metric,
+            **self.network_description(),
             **self.checkpoint_extras,
         }
+
+    def network_description(self) -> dict[str, Any]:
+        """What rebuilding the network alone needs besides the config and spec (see
+        :mod:`seqlab.backends.torch_model`): the prediction kind and the head's data-dependent
+        arguments; empty where this task has no prediction kind or those arguments are not plain data."""
+        arguments = self.head_arguments(self.spec)
+        if self.prediction_kind is None or not _plain(arguments):
+            return {}
+        return {"prediction_kind": self.prediction_kind, "head_arguments": arguments}
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.best_val_score = checkpoint.get("seqlab", {}).get("best_val_score", 0.0)

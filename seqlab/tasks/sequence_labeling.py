@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import datasets
 from torch import Tensor
 
 from seqlab.data.collate import Batch
 from seqlab.data.tag_schemes import allowed_transitions, split_tag
+from seqlab.inference import TagHead, labels_of, predict_tags, tag_tensors
 from seqlab.metrics.reports import write_span_report
 from seqlab.metrics.span_f1 import SpanF1
-from seqlab.outputs import describe_tags, empty_tags, tag_predictions
+from seqlab.outputs import describe_tags, empty_tags
 from seqlab.spec import DataSpec
-from seqlab.tasks.base import Head, Task
-
-
-class TagHead(Head, Protocol):
-    """A tag head (:class:`~seqlab.modules.heads.CRFTagHead`, :class:`~seqlab.modules.heads.SoftmaxTagHead`)."""
-
-    def marginals(self, features: Tensor, mask: Tensor, /) -> Tensor:
-        """Per-token tag probabilities ``(B, T, K)``."""
-        ...
-
-    def decode_nbest(self, features: Tensor, mask: Tensor, nbest: int, /) -> tuple[Tensor, Tensor]:
-        """The ``nbest`` best tag sequences ``(B, n, T)`` and their probabilities ``(B, n)``."""
-        ...
+from seqlab.tasks.base import Task
 
 
 class SequenceLabelingTask(Task):
@@ -49,9 +38,7 @@ class SequenceLabelingTask(Task):
 
     def labels_of(self, tag_ids: Tensor, mask: Tensor) -> list[list[str]]:
         """Tag id tensor to label strings, one list per sentence (padding dropped)."""
-        labels = self.spec.labels
-        lengths = mask.sum(1).tolist()
-        return [[labels[i] for i in row[:n]] for row, n in zip(tag_ids.tolist(), lengths)]
+        return labels_of(tag_ids, mask, self.spec.labels)
 
     def _evaluate(self, batch: Batch, metric: SpanF1) -> list[list[str]]:
         predicted = self.labels_of(self(batch), batch.mask)
@@ -75,27 +62,9 @@ class SequenceLabelingTask(Task):
         self.test_f1.reset()
 
     def predict_texts(self, batch: Batch, nbest: int = 1) -> list[dict[str, Any]]:
-        """For each text: its tags, each tag's marginal probability, its spans ``(type, start, end)``
-        and, if ``nbest > 1``, the ``nbest`` best tag sequences with their probabilities
-        (impossible ones dropped)."""
-        features = self.features(batch)
-        tag_ids, confidence = self.tag_tensors(features, batch.mask)
-        lengths = batch.mask.sum(1).tolist()
+        """See :func:`seqlab.inference.predict_tags`."""
         assert self.spec.tag_scheme is not None  # checked in __init__
-        out = tag_predictions(
-            self.labels_of(tag_ids, batch.mask),
-            [row[:n] for row, n in zip(confidence.tolist(), lengths)],
-            self.spec.tag_scheme,
-        )
-        if nbest > 1:
-            paths, probabilities = self.head.decode_nbest(features, batch.mask, nbest)
-            for b, item in enumerate(out):
-                item["nbest"] = [
-                    {"tags": self.labels_of(paths[b, r : r + 1], batch.mask[b : b + 1])[0], "probability": round(p, 6)}
-                    for r, p in enumerate(probabilities[b].tolist())
-                    if p > 0.0
-                ]
-        return out
+        return predict_tags(self.head, self.features(batch), batch.mask, self.spec.labels, self.spec.tag_scheme, nbest)
 
     prediction_kind = "tags"
 
@@ -106,9 +75,7 @@ class SequenceLabelingTask(Task):
 
     def tag_tensors(self, features: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
         """Best tag ids ``(B, T)`` and each one's marginal probability ``(B, T)``."""
-        tag_ids = self.head.decode(features, mask)
-        confidence = self.head.marginals(features, mask).gather(2, tag_ids.unsqueeze(2)).squeeze(2)
-        return tag_ids, confidence
+        return tag_tensors(self.head, features, mask)
 
     def describe(
         self, prediction: dict[str, Any], words: list[str], offsets: list[tuple[int, int]], text: str

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import datasets
-import torch
 from torch import Tensor
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
 from seqlab.data.collate import Batch
+from seqlab.inference import ClassHead, class_probabilities
 from seqlab.metrics.reports import write_classification_report
 from seqlab.outputs import describe_label, empty_label
 from seqlab.spec import DataSpec
-from seqlab.tasks.base import Head, Task
-
-
-class ClassHead(Head, Protocol):
-    """A classifier head (:class:`~seqlab.modules.heads.ClassifierHead`)."""
-
-    def logits(self, features: Tensor, mask: Tensor, /) -> Tensor:
-        """Class scores ``(B, num_labels)``."""
-        ...
+from seqlab.tasks.base import Task
 
 
 class TextClassificationTask(Task):
@@ -67,7 +59,7 @@ class TextClassificationTask(Task):
 
     def graph_outputs(self, batch: Batch) -> dict[str, Tensor]:
         """``probabilities (B, K)`` of the classes."""
-        return {"probabilities": torch.softmax(self.head.logits(self.features(batch), batch.mask).float(), dim=-1)}
+        return {"probabilities": class_probabilities(self.head, self.features(batch), batch.mask)}
 
     def predict_texts(self, batch: Batch, nbest: int = 1) -> list[list[float]]:
         """Class probabilities of each text in ``batch`` (all classes, so ``nbest`` is not needed)."""

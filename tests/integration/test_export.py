@@ -44,7 +44,11 @@ def random_task(make_config, *overrides: str):
     cfg = make_config(*overrides)
     datamodule = build_datamodule(cfg)
     datamodule.setup("fit")
-    task = build_task(cfg, datamodule.spec, datamodule.pretrained_vectors).eval()
+    return randomize(build_task(cfg, datamodule.spec, datamodule.pretrained_vectors).eval())
+
+
+def randomize(task):
+    """``task`` with large random weights, padding rows kept at zero (as training keeps them)."""
     generator = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for name, parameter in task.named_parameters():
