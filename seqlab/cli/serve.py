@@ -1,0 +1,46 @@
+"""``seqlab-serve model=DIR|ckpt_path=...``: a trained model behind HTTP (see :mod:`seqlab.serving`)."""
+
+from __future__ import annotations
+
+import sys
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from seqlab.cli.errors import reported_errors
+from seqlab.config import config_dir
+from seqlab.errors import ConfigError
+
+
+@hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="serve")
+def main(cfg: DictConfig) -> None:
+    with reported_errors("seqlab-serve", bool(HydraConfig.get().verbose)):
+        try:
+            from seqlab.serving.server import serve
+        except ImportError as err:
+            raise ConfigError(f"seqlab-serve needs the serving extra: pip install 'seqlab[serve]' ({err})") from None
+        from seqlab.serving.settings import Batching, Limits
+        from seqlab.serving.source import ModelSource
+
+        try:
+            limits = Limits(**OmegaConf.to_container(cfg.limits))  # type: ignore[arg-type]
+            batching = Batching(**OmegaConf.to_container(cfg.batching))  # type: ignore[arg-type]
+        except (TypeError, ValueError) as err:
+            raise ConfigError(str(err)) from None
+        if not isinstance(cfg.workers, int) or cfg.workers < 1:
+            raise ConfigError(f"workers: expected a positive integer, got {cfg.workers!r}")
+        source = ModelSource(
+            model=cfg.model,
+            ckpt_path=cfg.ckpt_path,
+            backend=cfg.backend,
+            threads=cfg.threads,
+            device=cfg.device,
+            batch_size=cfg.batch_size,
+        )
+        code = serve(source, limits, batching, cfg.host, cfg.port, cfg.workers, cfg.drain_s, cfg.log_level)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

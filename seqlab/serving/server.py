@@ -1,0 +1,99 @@
+"""Running the app on uvicorn: one process, or ``workers`` processes each with its own model.
+
+SIGTERM (or Ctrl-C) stops accepting connections, lets requests in flight finish (up to
+``drain_s``), then exits 0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+from typing import Any
+
+import uvicorn
+
+from seqlab.serving.app import create_app
+from seqlab.serving.logs import configure
+from seqlab.serving.settings import Batching, Limits
+from seqlab.serving.source import ModelSource
+
+#: Carries a multi-worker server's settings to the worker processes uvicorn starts.
+SETTINGS_VARIABLE = "SEQLAB_SERVE_SETTINGS"
+
+#: Exit code of a server whose model failed to load.
+LOAD_FAILED = 2
+
+
+def serve(
+    source: ModelSource,
+    limits: Limits,
+    batching: Batching,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    workers: int = 1,
+    drain_s: float = 30.0,
+    log_level: str = "info",
+) -> int:
+    """Serve until SIGTERM; the exit code (0, or :data:`LOAD_FAILED`)."""
+    configure(log_level)
+    common: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": None,  # uvicorn's own lines stay plain; requests are logged as JSON by the app
+        "access_log": False,
+        "timeout_graceful_shutdown": drain_s,
+        "log_level": "warning",
+    }
+    # uvicorn drains on SIGTERM / SIGINT, then raises the signal again for the handler it found:
+    # make that handler a no-op, so a drained server exits 0 rather than dying of the signal.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _after_drain)
+    if workers > 1:
+        settings = {
+            "source": dataclasses.asdict(source),
+            "limits": dataclasses.asdict(limits),
+            "batching": dataclasses.asdict(batching),
+            "log_level": log_level,
+        }
+        os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
+        uvicorn.run("seqlab.serving.server:app_from_environment", factory=True, workers=workers, **common)
+        return 0
+    failed: list[BaseException] = []
+    server: uvicorn.Server
+
+    def stop(err: BaseException) -> None:
+        failed.append(err)
+        server.should_exit = True
+
+    app = create_app(source.load, limits, batching, backend=_backend(source), on_load_failure=stop)
+    server = uvicorn.Server(uvicorn.Config(app, **common))
+    server.run()
+    return LOAD_FAILED if failed else 0
+
+
+def app_from_environment() -> Any:
+    """The app of one worker process of a multi-worker server (settings from the environment)."""
+    settings = json.loads(os.environ[SETTINGS_VARIABLE])
+    configure(settings["log_level"])
+    source = ModelSource(**settings["source"])
+
+    def exit_worker(err: BaseException) -> None:
+        os._exit(LOAD_FAILED)  # the worker cannot serve; uvicorn's supervisor sees it stop
+
+    return create_app(
+        source.load,
+        Limits(**settings["limits"]),
+        Batching(**settings["batching"]),
+        backend=_backend(source),
+        on_load_failure=exit_worker,
+    )
+
+
+def _after_drain(signum: int, frame: Any) -> None:
+    """The signal handler uvicorn calls once it has drained (it handles the signal itself before)."""
+
+
+def _backend(source: ModelSource) -> str:
+    return "onnx" if source.runs_onnx else "torch"
