@@ -190,12 +190,12 @@ async def flood(port: int, per_kind: int, concurrency: int) -> dict:
     return {"seconds": round(time.perf_counter() - start, 1), "statuses": counts}
 
 
-def start_server(source: str, threads: int, workdir: Path) -> tuple[subprocess.Popen, int]:
+def start_server(source: str, threads: int, workdir: Path, extra: list[str]) -> tuple[subprocess.Popen, int]:
     port = free_port()
     key = "ckpt_path" if source.endswith(".ckpt") else "model"
     log = open(workdir / f"server-{port}.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "seqlab.cli.serve", f"{key}={source}", f"port={port}", f"threads={threads}"],
+        [sys.executable, "-m", "seqlab.cli.serve", f"{key}={source}", f"port={port}", f"threads={threads}", *extra],
         stdout=log, stderr=log, cwd=workdir, env={**os.environ, "OMP_NUM_THREADS": str(threads)},
     )
     deadline = time.monotonic() + 120
@@ -219,7 +219,7 @@ def bench(name: str, source: str, texts: list[str], args: argparse.Namespace, wo
     in_process = json.loads(subprocess.run(
         [sys.executable, "-c", IN_PROCESS, source, str(args.threads), str(texts_file)], capture_output=True,
         text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": str(args.threads)}).stdout.splitlines()[-1])
-    process, port = start_server(source, args.threads, workdir)
+    process, port = start_server(source, args.threads, workdir, args.server_arg)
     try:
         asyncio.run(load(port, texts, 8, 500, 30))  # warm-up
         served = {}
@@ -244,6 +244,7 @@ def bench(name: str, source: str, texts: list[str], args: argparse.Namespace, wo
 
 def table(results: dict) -> str:
     lines = [f"Machine: {results['machine']}; {results['cpus']} CPUs; server threads {results['threads']}; "
+             f"server overrides {results['server_args'] or 'none'}; "
              f"client and server share the cores. Command: `{results['command']}`", ""]
     lines += ["| model | in-process sentences/s | concurrency | served sentences/s | ratio | p50 ms | p99 ms |",
               "|---|---|---|---|---|---|---|"]
@@ -271,13 +272,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--requests", type=int, default=3453, help="requests per concurrency level")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="cap per concurrency level")
+    parser.add_argument("--server-arg", action="append", default=[], help="a seqlab-serve override, e.g. workers=2")
     parser.add_argument("--flood", action="store_true")
     parser.add_argument("--flood-per-kind", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=Path("results"))
     args = parser.parse_args()
     texts = conll_sentences(args.data)
     results = {"machine": platform.machine(), "cpus": os.cpu_count(), "threads": args.threads,
-               "command": " ".join(["python", *sys.argv]), "models": {}}
+               "command": " ".join(["python", *sys.argv]), "server_args": args.server_arg, "models": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for spec in args.model:
             name, _, source = spec.partition("=")

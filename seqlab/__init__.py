@@ -1,3 +1,5 @@
 """seqlab: neural sequence labelling and text classification with Lightning and Hydra."""
 
-__version__ = "0.1.0"
+from seqlab.version import __version__
+
+__all__ = ["__version__"]

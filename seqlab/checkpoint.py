@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.plugins.io import TorchCheckpointIO
 
@@ -38,6 +39,17 @@ def restore(checkpoint: dict[str, Any]) -> RestoredModel:
     task.load_state_dict(checkpoint["state_dict"])
     task.best_val_score = meta.get("best_val_score", 0.0)
     return RestoredModel(task.eval(), config)
+
+
+def record_test_metrics(path: str | Path, metrics: dict[str, float]) -> None:
+    """Write the test metrics into the checkpoint's ``seqlab`` entry (its model card), atomically:
+    the file is rewritten beside itself and renamed into place."""
+    path = Path(path)
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    checkpoint["seqlab"]["test_metrics"] = {k: float(v) for k, v in metrics.items()}
+    partial = path.with_name(f".{path.name}.partial")
+    torch.save(checkpoint, partial)
+    os.replace(partial, path)
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):

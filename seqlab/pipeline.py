@@ -19,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import ModelCheckpoint
 
 from seqlab.build import build_datamodule, build_task, build_trainer
-from seqlab.checkpoint import read_checkpoint, restore
+from seqlab.checkpoint import read_checkpoint, record_test_metrics, restore
 from seqlab.config_check import check_config
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.distributed import gather_dict, prepare_workers, release_workers
@@ -94,6 +94,8 @@ def _fit_and_test(
         tested = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=False)[0]
         results.update({k: float(v) for k, v in tested.items()})
         task.test_predictions = gather_dict(task.test_predictions)  # each rank predicted its share
+        if trainer.is_global_zero and best:
+            record_test_metrics(best, {k: v for k, v in results.items() if k.startswith("test/")})
         if trainer.is_global_zero:
             print(_write_report(task, datamodule.dataset("test"), out_dir / "reports"), flush=True)
     return results

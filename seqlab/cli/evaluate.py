@@ -7,9 +7,11 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from seqlab.cli.errors import reported_errors
+from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
 
 
+@answers_version("seqlab-eval")
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="eval")
 def main(cfg: DictConfig) -> None:
     from seqlab.pipeline import evaluate

@@ -7,10 +7,12 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from seqlab.cli.errors import reported_errors
+from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
 from seqlab.errors import ConfigError
 
 
+@answers_version("seqlab-export")
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="export")
 def main(cfg: DictConfig) -> None:
     with reported_errors("seqlab-export", bool(HydraConfig.get().verbose)):

@@ -15,6 +15,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from seqlab.cli.errors import reported_errors
+from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
 from seqlab.errors import ConfigError
 
@@ -44,6 +45,7 @@ def format_prediction(prediction: dict, style: str) -> str:
     return "".join(f"{token}\t{tag}\n" for token, tag in zip(prediction["tokens"], prediction["tags"])) + "\n"
 
 
+@answers_version("seqlab-predict")
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="predict")
 def main(cfg: DictConfig) -> None:
     with reported_errors("seqlab-predict", bool(HydraConfig.get().verbose)):

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from seqlab.cli.errors import reported_errors
+from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
 from seqlab.errors import ConfigError
 
 
+@answers_version("seqlab-serve")
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="serve")
 def main(cfg: DictConfig) -> None:
     with reported_errors("seqlab-serve", bool(HydraConfig.get().verbose)):
@@ -38,8 +38,7 @@ def main(cfg: DictConfig) -> None:
             device=cfg.device,
             batch_size=cfg.batch_size,
         )
-        code = serve(source, limits, batching, cfg.host, cfg.port, cfg.workers, cfg.drain_s, cfg.log_level)
-    sys.exit(code)
+        serve(source, limits, batching, cfg.host, cfg.port, cfg.workers, cfg.drain_s, cfg.log_level)
 
 
 if __name__ == "__main__":

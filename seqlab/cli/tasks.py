@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from seqlab.cli.version_flag import answers_version
 from seqlab.registry import available_tasks
 
 
+@answers_version("seqlab-tasks")
 def main() -> None:
     tasks = available_tasks()
     width = max([len(name) for name in tasks] + [4])

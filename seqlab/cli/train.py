@@ -12,6 +12,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from seqlab.cli.errors import reported_errors
+from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
 from seqlab.config_check import check_config
 from seqlab.registry import task_entry
@@ -57,6 +58,7 @@ def _main(cfg: DictConfig) -> float | None:
     return results.get(f"{cfg.monitor}_best")
 
 
+@answers_version("seqlab-train")
 def main() -> None:
     """Train; the best dev metric is returned to sweepers."""
     with reported_errors("seqlab-train"):

@@ -58,14 +58,15 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def create_app(
-    load: Callable[[], Predictor],
+    load: Predictor | Callable[[], Predictor],
     limits: Limits | None = None,
     batching: Batching | None = None,
     backend: str = "?",
     on_load_failure: Callable[[BaseException], None] | None = None,
 ) -> FastAPI:
-    """The app; ``load`` builds the predictor on a background thread at startup (``/health`` says
-    ``loading`` until it is done, then ``ready``; ``failed`` and ``on_load_failure`` if it raises)."""
+    """The app, serving a loaded predictor, or one that ``load`` builds on a background thread at
+    startup (``/health`` says ``loading`` until it is done, then ``ready``; ``failed`` and
+    ``on_load_failure`` if it raises)."""
     limits = limits or Limits()
     batching = batching or Batching()
     state: dict[str, Any] = {"status": "loading", "predictor": None, "batcher": None, "error": None}
@@ -76,12 +77,21 @@ def create_app(
         loaded = loop.create_future()
 
         def load_in_background() -> None:
+            assert not isinstance(load, Predictor)  # a loader here
             try:
                 predictor = load()
             except BaseException as err:  # reported through /health and the log, not a traceback
                 loop.call_soon_threadsafe(loaded.set_exception, err)
             else:
                 loop.call_soon_threadsafe(loaded.set_result, predictor)
+
+        def ready(predictor: Predictor) -> None:
+            batcher = DynamicBatcher(
+                lambda texts, nbest: predictor.predict(texts, nbest), batching.max_batch_size, batching.max_wait_ms
+            )
+            batcher.start()
+            state.update(status="ready", predictor=predictor, batcher=batcher)
+            log.info("ready", extra={"fields": {"backend": backend}})
 
         def on_loaded(future: asyncio.Future) -> None:
             err = future.exception()
@@ -91,16 +101,13 @@ def create_app(
                 if on_load_failure is not None:
                     on_load_failure(err)
                 return
-            predictor: Predictor = future.result()
-            batcher = DynamicBatcher(
-                lambda texts, nbest: predictor.predict(texts, nbest), batching.max_batch_size, batching.max_wait_ms
-            )
-            batcher.start()
-            state.update(status="ready", predictor=predictor, batcher=batcher)
-            log.info("ready", extra={"fields": {"backend": backend}})
+            ready(future.result())
 
-        loaded.add_done_callback(on_loaded)
-        threading.Thread(target=load_in_background, name="seqlab-load", daemon=True).start()
+        if isinstance(load, Predictor):
+            ready(load)
+        else:
+            loaded.add_done_callback(on_loaded)
+            threading.Thread(target=load_in_background, name="seqlab-load", daemon=True).start()
         yield
         if state["batcher"] is not None:
             await state["batcher"].stop()

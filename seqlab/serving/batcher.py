@@ -28,7 +28,7 @@ class DynamicBatcher:
     asking for different ``nbest`` are predicted in separate calls.
     """
 
-    def __init__(self, predict: PredictFunction, max_batch_size: int = 64, max_wait_ms: float = 2.0) -> None:
+    def __init__(self, predict: PredictFunction, max_batch_size: int = 8, max_wait_ms: float = 2.0) -> None:
         if max_batch_size < 1 or max_wait_ms < 0:
             raise ValueError("max_batch_size must be >= 1 and max_wait_ms >= 0")
         self.predict = predict

@@ -22,7 +22,7 @@ from seqlab.serving.source import ModelSource
 #: Carries a multi-worker server's settings to the worker processes uvicorn starts.
 SETTINGS_VARIABLE = "SEQLAB_SERVE_SETTINGS"
 
-#: Exit code of a server whose model failed to load.
+#: Exit code of a worker process whose model failed to load.
 LOAD_FAILED = 2
 
 
@@ -35,8 +35,8 @@ def serve(
     workers: int = 1,
     drain_s: float = 30.0,
     log_level: str = "info",
-) -> int:
-    """Serve until SIGTERM; the exit code (0, or :data:`LOAD_FAILED`)."""
+) -> None:
+    """Serve until SIGTERM; a model that fails to load stops the server and its error is raised."""
     configure(log_level)
     common: dict[str, Any] = {
         "host": host,
@@ -59,7 +59,7 @@ def serve(
         }
         os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
         uvicorn.run("seqlab.serving.server:app_from_environment", factory=True, workers=workers, **common)
-        return 0
+        return
     failed: list[BaseException] = []
     server: uvicorn.Server
 
@@ -70,25 +70,24 @@ def serve(
     app = create_app(source.load, limits, batching, backend=_backend(source), on_load_failure=stop)
     server = uvicorn.Server(uvicorn.Config(app, **common))
     server.run()
-    return LOAD_FAILED if failed else 0
+    if failed:
+        raise failed[0]
 
 
 def app_from_environment() -> Any:
-    """The app of one worker process of a multi-worker server (settings from the environment)."""
+    """The app of one worker process of a multi-worker server (settings from the environment).
+
+    The worker loads its model before it accepts connections: workers share one socket, so a
+    worker still loading would otherwise take requests while the others are ready."""
     settings = json.loads(os.environ[SETTINGS_VARIABLE])
-    configure(settings["log_level"])
+    log = configure(settings["log_level"])
     source = ModelSource(**settings["source"])
-
-    def exit_worker(err: BaseException) -> None:
-        os._exit(LOAD_FAILED)  # the worker cannot serve; uvicorn's supervisor sees it stop
-
-    return create_app(
-        source.load,
-        Limits(**settings["limits"]),
-        Batching(**settings["batching"]),
-        backend=_backend(source),
-        on_load_failure=exit_worker,
-    )
+    try:
+        predictor = source.load()
+    except Exception as err:
+        log.error("load_failed", extra={"fields": {"error": f"{type(err).__name__}: {err}"}})
+        os._exit(LOAD_FAILED)  # the worker cannot serve
+    return create_app(predictor, Limits(**settings["limits"]), Batching(**settings["batching"]), _backend(source))
 
 
 def _after_drain(signum: int, frame: Any) -> None:

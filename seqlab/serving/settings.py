@@ -34,7 +34,7 @@ class Limits:
 class Batching:
     """Dynamic batching across concurrent requests (see :class:`~seqlab.serving.batcher.DynamicBatcher`)."""
 
-    max_batch_size: int = 64
+    max_batch_size: int = 8
     max_wait_ms: float = 2.0
 
     def __post_init__(self) -> None:

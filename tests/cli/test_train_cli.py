@@ -33,6 +33,17 @@ def test_default_run_writes_report_and_checkpoint(tmp_path: Path) -> None:
     assert checkpoint["seqlab"]["config"]["encoder"]["hidden_size"] == 100
     assert json.loads(checkpoint["seqlab"]["spec"]["word_tokenizer"])["model"]["type"] == "WordLevel"
     assert (out / "tokenizers" / "word.json").is_file() and (out / "tokenizers" / "char.json").is_file()
+    # the model card: the best checkpoint carries its test metrics; seqlab-info prints them
+    assert checkpoint["seqlab"]["test_metrics"]["test/f1"] == pytest.approx(results["test/f1"])
+    info = subprocess.run([sys.executable, "-m", "seqlab.cli.info", results["best_checkpoint"]], capture_output=True,
+                          text=True, timeout=120)
+    assert info.returncode == 0, info.stderr
+    assert "test/f1" in info.stdout and "val/f1_best" in info.stdout and "sha256" in info.stdout
+    assert "trainer.max_epochs=3" in info.stdout  # the command that trained it
+    card = json.loads(subprocess.run([sys.executable, "-m", "seqlab.cli.info", results["best_checkpoint"], "--json"],
+                                     capture_output=True, text=True, timeout=120).stdout)
+    assert card["config"]["encoder"]["hidden_size"] == 100 and {f["split"] for f in card["data_files"]} == {
+        "train", "dev", "test"}
 
 
 def test_cfg_job_prints_the_composed_config(tmp_path: Path) -> None:

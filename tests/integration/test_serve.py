@@ -121,7 +121,7 @@ def test_health_and_metadata(onnx_server, torch_server):
         card = httpx.get(f"{server.url}/metadata").json()
         assert card["task"].endswith("SequenceLabelingTask") and "B-PER" in card["labels"]
         assert card["seqlab_version"] and card["serving"]["backend"] == backend
-        assert card["serving"]["batching"]["max_batch_size"] == 64
+        assert card["serving"]["batching"]["max_batch_size"] == 8
 
 
 BAD = [  # (body bytes, content type, status, what the answer names)
@@ -176,12 +176,34 @@ def test_sigterm_drains_requests_in_flight_then_exits_0(models):
     assert answers[0].status_code == 200 and answers[0].json()["tokens"]
 
 
+def test_a_request_waiting_past_its_timeout_gets_504(models):
+    server = Server(f"model={models / 'folder'}", "batching.max_wait_ms=2000", "limits.timeout_s=0.3", cwd=models)
+    try:
+        answer = httpx.post(f"{server.url}/predict", json={"text": TEXTS[0]}, timeout=30)
+        assert answer.status_code == 504 and answer.json()["limit"] == "timeout_s"
+        assert httpx.get(f"{server.url}/health").status_code == 200
+    finally:
+        assert server.stop() == 0
+
+
+def test_workers_each_serve_the_model(models):
+    server = Server(f"model={models / 'folder'}", "workers=2", cwd=models)
+    try:
+        expected = Predictor.from_pretrained(models / "folder").predict(TEXTS[:8])
+        with httpx.Client() as client:
+            answers = [client.post(f"{server.url}/predict", json={"texts": TEXTS[:8]}).json() for _ in range(6)]
+        assert all(answer == expected for answer in answers)
+    finally:
+        assert server.stop() == 0
+
+
 def test_bad_arguments_are_one_line_errors(models, tmp_path):
     for args, message in [
         ([], "give either model=FOLDER"),
         ([f"model={tmp_path / 'none'}"], "no such model folder"),
         ([f"model={models / 'folder'}", "backend=torch"], "backend=torch needs ckpt_path"),
         ([f"model={models / 'folder'}", "limits.max_texts=0"], "limits.max_texts: expected a positive number"),
+        ([f"model={tmp_path}"], "seqlab-model.json"),  # exists, but is no model folder: fails while loading
     ]:
         result = subprocess.run([sys.executable, "-m", "seqlab.cli.serve", *args], capture_output=True, text=True,
                                 cwd=tmp_path, timeout=60)

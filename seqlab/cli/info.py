@@ -1,0 +1,41 @@
+"""``seqlab-info PATH [--json]``: the model card of a checkpoint or an exported model folder."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from seqlab.cli.errors import reported_errors
+from seqlab.cli.version_flag import answers_version
+
+
+@answers_version("seqlab-info")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="seqlab-info", description=__doc__)
+    parser.add_argument("path", help="a checkpoint (.ckpt) or a model folder written by seqlab-export")
+    parser.add_argument("--json", action="store_true", help="the whole card as JSON, the config included")
+    args = parser.parse_args(argv)
+    with reported_errors("seqlab-info"):
+        card = read_card(Path(args.path))
+        from seqlab.model_card import card_summary
+
+        print(json.dumps(card, indent=2, ensure_ascii=False) if args.json else card_summary(card))
+
+
+def read_card(path: Path) -> dict:
+    """The card of a model folder (its ``model_card.json``) or of a checkpoint (read as data)."""
+    if path.is_dir():
+        from seqlab.model_folder import ModelFolder
+
+        folder = ModelFolder.read(path)
+        return {**folder.card, "kind": folder.kind, "labels": folder.labels}
+    from seqlab.checkpoint_file import read_checkpoint
+    from seqlab.model_card import checkpoint_card
+
+    meta = read_checkpoint(path, builds=())["seqlab"]
+    return checkpoint_card(meta, path, meta.get("selection_metric", "f1"))
+
+
+if __name__ == "__main__":
+    main()
