@@ -13,7 +13,9 @@ import pytorch_lightning as pl
 import torch
 from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig
+from pytorch_lightning.callbacks import ProgressBar
 
+from seqlab.console import progress_bar_wanted
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.distributed import DDPStrategy
 from seqlab.errors import SeqlabError
@@ -118,12 +120,16 @@ def _chosen_task() -> str:
 def build_trainer(cfg: DictConfig) -> pl.Trainer:
     """The Lightning Trainer with the configured callbacks and loggers.
 
+    ``trainer.enable_progress_bar: null`` shows the progress bar only when the console is a terminal.
+
     ``strategy: ddp`` becomes seqlab's :class:`~seqlab.distributed.DDPStrategy` (safe under Hydra
     sweeps); any other strategy name or ``_target_`` goes to Lightning as given.
     """
     callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c is not None]
     loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c is not None]
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"enable_progress_bar": progress_bar_wanted(cfg.trainer.get("enable_progress_bar"))}
+    if not extra["enable_progress_bar"]:  # Lightning refuses a progress-bar callback with the bar off
+        callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
     if cfg.trainer.get("strategy") == "ddp":
         extra["strategy"] = DDPStrategy()
     return build(cfg.trainer, callbacks=callbacks, logger=loggers or False, **extra)

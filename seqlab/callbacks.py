@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import random
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -201,3 +203,76 @@ class UnseenWordDrift(pl.Callback):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.initial = state_dict["initial"]
         self._drift = None
+
+
+class EpochSummary(pl.Callback):
+    """One log line per epoch (training loss, dev metric, best so far, learning rate, seconds), on
+    the console and in ``train.log``; at the end of fitting, ``learning_curves.png`` (loss and dev
+    metric per epoch, the best epoch marked) and ``learning_curves.json`` in ``out_dir``.
+
+    The history travels in checkpoints, so a resumed run's curves cover the whole training.
+    """
+
+    def __init__(self, out_dir: str) -> None:
+        self.out_dir = Path(out_dir)
+        self.history: list[dict[str, Any]] = []
+        self._loss_sum: torch.Tensor | None = None
+        self._batches = 0
+        self._started = 0.0
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._loss_sum, self._batches, self._started = None, 0, time.perf_counter()
+
+    def on_train_batch_end(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+        if isinstance(loss, torch.Tensor):  # summed on the device: no synchronisation per step
+            loss = loss.detach().float()
+            self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
+            self._batches += 1
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        task = cast("Task", pl_module)
+        metric = f"val/{task.selection_metric}"
+        dev = trainer.callback_metrics.get(metric)
+        row = {
+            "epoch": trainer.current_epoch + 1,
+            "train_loss": float(self._loss_sum) / self._batches if self._loss_sum is not None else math.nan,
+            "dev": float(dev) if dev is not None else None,
+            "best": float(task.best_val_score),
+            "lr": trainer.optimizers[0].param_groups[0]["lr"] if trainer.optimizers else None,
+            "seconds": round(time.perf_counter() - self._started, 1),
+        }
+        self.history.append(row)
+        if trainer.is_global_zero:
+            best_epoch = max((r for r in self.history if r["dev"] is not None), key=lambda r: r["dev"], default=row)
+            dev_text = f"{row['dev']:.4f}" if row["dev"] is not None else "-"
+            log.info(
+                "epoch %d/%s  train loss %.4f  dev %s %s  best %.4f (epoch %d)  lr %.3g  %.1f s",
+                row["epoch"],
+                trainer.max_epochs if trainer.max_epochs not in (None, -1) else "?",
+                row["train_loss"],
+                task.selection_metric,
+                dev_text,
+                row["best"],
+                best_epoch["epoch"],
+                row["lr"] or math.nan,
+                row["seconds"],
+            )
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not trainer.is_global_zero or not self.history:
+            return
+        from seqlab.metrics.reports import write_learning_curves
+
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        (self.out_dir / "learning_curves.json").write_text(json.dumps(self.history, indent=1) + "\n")
+        metric = cast("Task", pl_module).selection_metric
+        write_learning_curves(self.history, self.out_dir / "learning_curves.png", metric)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"history": list(self.history)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.history = list(state_dict.get("history", []))

@@ -21,6 +21,7 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from seqlab.build import build_datamodule, build_task, build_trainer
 from seqlab.checkpoint import read_checkpoint, record_test_metrics, restore
 from seqlab.config_check import check_config
+from seqlab.console import quiet_libraries
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.distributed import gather_dict, prepare_workers, release_workers
 from seqlab.errors import ConfigError
@@ -35,6 +36,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     """Train, select the best checkpoint on dev, test it and write reports; returns the metrics."""
     started = time.perf_counter()
     check_config(cfg)  # every key against the constructor it is for, before any file is read
+    if not cfg.get("library_logs", False):
+        quiet_libraries()
     out_dir = Path(cfg.paths.output_dir)
     pl.seed_everything(cfg.seed, workers=True)
 
@@ -57,9 +60,11 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "data_files": datamodule.file_digests(),
     }
-    log.info("model: %d trainable parameters\n%s", count_parameters(task), task)
+    log.info("model: %d trainable parameters (the modules: train.log)", count_parameters(task))
+    log.debug("model:\n%s", task)
 
     trainer = build_trainer(cfg)
+    log_config(trainer, cfg)
     prepare_workers(trainer, cfg, out_dir)
     try:
         results = _fit_and_test(trainer, task, datamodule, cfg.get("ckpt_path"), out_dir)
@@ -97,8 +102,24 @@ def _fit_and_test(
         if trainer.is_global_zero and best:
             record_test_metrics(best, {k: v for k, v in results.items() if k.startswith("test/")})
         if trainer.is_global_zero:
-            print(_write_report(task, datamodule.dataset("test"), out_dir / "reports"), flush=True)
+            log.info("test report\n%s", _write_report(task, datamodule.dataset("test"), out_dir / "reports"))
     return results
+
+
+def log_config(trainer: pl.Trainer, cfg: DictConfig) -> None:
+    """The resolved config, flattened to dotted keys, as every logger's hyperparameters."""
+    flat: dict[str, Any] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{prefix}.{key}" if prefix else str(key))
+        else:
+            flat[prefix] = node if isinstance(node, (int, float, str, bool)) or node is None else str(node)
+
+    walk(OmegaConf.to_container(cfg, resolve=True), "")
+    for logger in trainer.loggers:
+        logger.log_hyperparams(flat)
 
 
 def _write_report(task: Task, dataset: Any, out_dir: Path) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,17 @@ def summary_table(trials: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def study_summary(sweep_dir: Path, name: str | None = None) -> str:
+    """The best of an Optuna study (its sweeper's ``optimization_results.yaml``), or nothing."""
+    path = sweep_dir / "optimization_results.yaml"
+    if not path.is_file():
+        return ""
+    results = OmegaConf.to_container(OmegaConf.load(path))
+    assert isinstance(results, dict)
+    params = " ".join(f"{k}={v}" for k, v in (results.get("best_params") or {}).items())
+    return f"\nOptuna study {name or ''}: best value {results.get('best_value')} with `{params}`\n"
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not math.isnan(value)
 
@@ -100,7 +111,7 @@ class SweepSummary(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         trials = read_trials(sweep_dir)
-        table = summary_table(trials)
+        table = summary_table(trials) + study_summary(sweep_dir, config.hydra.sweeper.get("study_name"))
         (sweep_dir / "sweep_summary.md").write_text(table)
         (sweep_dir / "sweep_summary.json").write_text(json.dumps(trials, indent=2))
         failed = [t for t in trials if t["status"] != "ok"]

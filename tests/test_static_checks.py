@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,23 @@ CHECKS = {
     "mypy": [sys.executable, "-m", "mypy"],
     "import-linter": ["lint-imports"],
 }
+
+
+def test_documentation_site_builds_strictly(tmp_path: Path) -> None:
+    """``mkdocs build --strict``: broken links, missing snippets or API docstrings fail the suite."""
+    pytest.importorskip("mkdocs")
+    pytest.importorskip("mkdocstrings")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+                            cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert (tmp_path / "site" / "api" / "index.html").read_text().count("from_pretrained") > 0
+
+
+def test_every_config_file_is_documented() -> None:
+    documented = (ROOT / "docs" / "configuration.md").read_text()
+    for path in sorted((ROOT / "conf").rglob("*.yaml")):
+        if "hydra" not in path.parts:
+            assert f'"{path.relative_to(ROOT)}"' in documented, f"{path} is not in docs/configuration.md"
 
 
 @pytest.mark.parametrize("name", CHECKS)

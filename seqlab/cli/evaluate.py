@@ -14,8 +14,11 @@ from seqlab.config import config_dir
 @answers_version("seqlab-eval")
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="eval")
 def main(cfg: DictConfig) -> None:
+    from seqlab.console import quiet_libraries
     from seqlab.pipeline import evaluate
 
+    if not cfg.library_logs:
+        quiet_libraries()
     hydra_cfg = HydraConfig.get()
     data_overrides = [o for o in hydra_cfg.overrides.task if o.startswith("data.")]
     with reported_errors("seqlab-eval", bool(hydra_cfg.verbose)):

@@ -53,7 +53,7 @@ def _main(cfg: DictConfig) -> float | None:
     except Exception as err:  # noqa: BLE001 - recorded in trial.json and the sweep summary
         log.exception("trial %d (%s) failed; the sweep goes on", job, " ".join(overrides))
         record_trial(out_dir, job, overrides, cfg.monitor, error=err)
-        return float("nan")  # what sweepers such as Optuna read as a failed trial
+        return None  # not a number: Hydra's Optuna sweeper records the trial as failed and goes on
     record_trial(out_dir, job, overrides, cfg.monitor, results=results)
     return results.get(f"{cfg.monitor}_best")
 

@@ -62,7 +62,7 @@ def write_span_report(
         )
     )
     types = [t for t in table if t not in AVERAGES]
-    _plot_bars({t: table[t]["f1-score"] for t in types}, out / f"{name}_f1.png", f"{name}: F1 per entity type")
+    _plot_scores({t: table[t] for t in types}, out / f"{name}_f1.png", f"{name}: scores per entity type (spans)")
     _plot_confusion(matrix, labels, out / f"{name}_confusion.png", f"{name}: entity types (gold vs predicted spans)")
     with (out / f"{name}_predictions.conll").open("w", encoding="utf-8") as handle:
         for sentence, gold_tags, predicted_tags in zip(tokens, gold, predicted):
@@ -139,7 +139,7 @@ def write_classification_report(
         json.dumps({**table, "labels": labels, "confusion_matrix": matrix}, indent=2)
     )
     _plot_confusion(matrix, labels, out / f"{name}_confusion.png", title=f"{name} confusion matrix")
-    _plot_bars({label: table[label]["f1-score"] for label in labels}, out / f"{name}_f1.png", f"{name}: F1 per class")
+    _plot_scores({label: table[label] for label in labels}, out / f"{name}_f1.png", f"{name}: scores per class")
     with (out / f"{name}_predictions.tsv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n")  # quotes texts holding tabs/newlines
         writer.writerow(["text", "gold", "predicted"])
@@ -156,22 +156,71 @@ def _pyplot():
     return plt
 
 
-def _plot_bars(values: dict[str, float], path: Path, title: str) -> None:
+#: The scores drawn per type or class, and their colours.
+_SCORES = (("precision", "tab:blue"), ("recall", "tab:orange"), ("f1-score", "tab:green"))
+
+
+def _plot_scores(rows: dict[str, dict[str, float]], path: Path, title: str) -> None:
+    """Precision, recall and F1 (%) per type or class, support under each name, on an axis that
+    starts near the lowest score so that 92 and 97 look different."""
     plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(1.5 + 0.7 * len(values), 3.5))
-    bars = axes.bar(list(values), [100 * v for v in values.values()], color="tab:blue")
-    axes.bar_label(bars, fmt="%.1f")
-    axes.set(ylim=(0, 105), ylabel="F1 (%)", title=title)
+    names = list(rows)
+    figure, axes = plt.subplots(figsize=(2.5 + 1.3 * len(names), 4.2))
+    values = [100 * rows[n][score] for n in names for score, _ in _SCORES]
+    low = max(0.0, 10 * ((min(values, default=0.0) - 5) // 10))
+    width = 0.8 / len(_SCORES)
+    for k, (score, colour) in enumerate(_SCORES):
+        xs = [i + (k - 1) * width for i in range(len(names))]
+        bars = axes.bar(
+            xs, [100 * rows[n][score] for n in names], width, label=score.removesuffix("-score"), color=colour, bottom=0
+        )
+        axes.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
+    axes.set_xticks(range(len(names)), [f"{n}\n(n={int(rows[n]['support'])})" for n in names])
+    axes.set(ylim=(low, 101 + (100 - low) * 0.08), ylabel="%", title=title)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8, ncols=3, frameon=False)
+    axes.grid(axis="y", alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write_learning_curves(history: Sequence[dict[str, float]], path: Path, metric: str) -> None:
+    """Training loss and the dev metric per epoch, the best epoch marked, as one PNG."""
+    plt = _pyplot()
+    epochs = [row["epoch"] for row in history]
+    figure, (loss_axes, metric_axes) = plt.subplots(1, 2, figsize=(10, 3.8))
+    loss_axes.plot(epochs, [row["train_loss"] for row in history], marker="o", markersize=3)
+    loss_axes.set(xlabel="epoch", ylabel="training loss (mean per batch)", title="training loss")
+    scored = [row for row in history if row.get("dev") is not None]
+    if scored:
+        best = max(scored, key=lambda row: row["dev"])
+        metric_axes.plot(
+            [r["epoch"] for r in scored], [100 * r["dev"] for r in scored], marker="o", markersize=3, color="tab:green"
+        )
+        metric_axes.axvline(best["epoch"], color="grey", linestyle="--", linewidth=1)
+        metric_axes.plot(
+            [best["epoch"]],
+            [100 * best["dev"]],
+            marker="*",
+            markersize=14,
+            color="tab:red",
+            label=f"best: {100 * best['dev']:.2f} at epoch {best['epoch']}",
+        )
+        metric_axes.legend(loc="lower right")
+    metric_axes.set(xlabel="epoch", ylabel=f"dev {metric} (%)", title=f"dev {metric}")
+    for axes in (loss_axes, metric_axes):
+        axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
     plt.close(figure)
 
 
 def _plot_confusion(matrix: list[list[int]], labels: list[str], path: Path, title: str) -> None:
     plt = _pyplot()
-    size = 1.2 + 0.6 * len(labels)
+    size = max(3.6, 1.2 + 0.75 * len(labels))
     figure, axes = plt.subplots(figsize=(size + 1.5, size))
-    image = axes.imshow(matrix, cmap="Blues")
+    peak = max(max(row) for row in matrix) or 1
+    image = axes.imshow(matrix, cmap="Blues", vmin=0, vmax=peak)  # from zero, so the text colour below fits
     figure.colorbar(image, ax=axes)
     axes.set(
         xticks=range(len(labels)),
@@ -182,10 +231,19 @@ def _plot_confusion(matrix: list[list[int]], labels: list[str], path: Path, titl
         ylabel="gold",
         title=title,
     )
-    peak = max(max(row) for row in matrix) or 1
     for i, row in enumerate(matrix):
+        total = sum(row)
         for j, count in enumerate(row):
-            axes.text(j, i, str(count), ha="center", va="center", color="white" if count > peak / 2 else "black")
+            share = f"\n{100 * count / total:.0f}%" if total else ""  # of the gold row
+            axes.text(
+                j,
+                i,
+                f"{count}{share}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if count > peak / 2 else "black",
+            )
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

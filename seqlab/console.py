@@ -1,0 +1,29 @@
+"""What a run prints: third-party libraries' progress bars, tips and warnings are silenced by
+default (``library_logs=true`` shows them), so the console holds seqlab's own lines."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+
+#: Loggers of libraries whose INFO lines (device summaries, tips, plotting internals) are noise here.
+NOISY_LOGGERS = ("pytorch_lightning", "lightning.pytorch", "lightning_fabric", "lightning", "matplotlib", "datasets")
+#: Packages whose warnings (deprecations, "possible user warnings") are silenced.
+NOISY_PACKAGES = r"(pytorch_lightning|lightning_fabric|lightning|torchmetrics|datasets|torch)(\..*)?"
+
+
+def quiet_libraries() -> None:
+    """Silence third-party INFO logs, warnings and the ``datasets`` progress bars."""
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", module=NOISY_PACKAGES)
+    import datasets
+
+    datasets.disable_progress_bars()
+    datasets.logging.set_verbosity_error()
+
+
+def progress_bar_wanted(setting: bool | None) -> bool:
+    """``trainer.enable_progress_bar``: ``None`` means on in a terminal, off when output is redirected."""
+    return sys.stderr.isatty() if setting is None else bool(setting)

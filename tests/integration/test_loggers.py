@@ -1,0 +1,48 @@
+"""Each logger writes its files offline, alone or combined (logger=[csv,tensorboard])."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def train(tmp_path: Path, *overrides: str) -> Path:
+    out = tmp_path / "run"
+    result = subprocess.run(
+        [sys.executable, "-m", "seqlab.cli.train", "trainer.max_epochs=2", "trainer.enable_progress_bar=false",
+         f"hydra.run.dir={out}", *overrides],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env={"WANDB_MODE": "offline", "WANDB_SILENT": "true", "PATH": "/usr/bin:/bin",
+             "HOME": str(tmp_path), "OMP_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def test_csv_and_tensorboard_together(tmp_path: Path) -> None:
+    out = train(tmp_path, "logger=[csv,tensorboard]")
+    assert (out / "logs" / "version_0" / "metrics.csv").is_file()
+    events = list((out / "tensorboard").rglob("events.out.tfevents.*"))
+    assert events and events[0].stat().st_size > 0
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    accumulator = EventAccumulator(str(events[0].parent))
+    accumulator.Reload()
+    assert {"val/f1", "train/loss"} <= set(accumulator.Tags()["scalars"])
+
+
+def test_mlflow_writes_a_local_store(tmp_path: Path) -> None:
+    mlflow = pytest.importorskip("mlflow")
+    out = train(tmp_path, "logger=mlflow")
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{out / 'mlflow.db'}")
+    (run,) = client.search_runs([client.get_experiment_by_name("seqlab").experiment_id])
+    assert {"val/f1", "train/loss"} <= set(run.data.metrics) and run.data.params
+
+
+def test_wandb_writes_an_offline_run(tmp_path: Path) -> None:
+    pytest.importorskip("wandb")
+    out = train(tmp_path, "logger=wandb")
+    runs = list((out / "wandb").glob("offline-run-*"))
+    assert runs and list(runs[0].glob("*.wandb"))
