@@ -35,8 +35,8 @@ class CheckpointError(SeqlabError, ValueError):
 
 #: The stored-config sections a checkpoint may build, with the class every ``_target_`` in each
 #: must be a subclass of, and whether torch's own classes are allowed there.
-SECTIONS: dict[str, tuple[str, bool]] = {
-    "data": ("seqlab.data.datamodules.TokenDataModule", False),
+SECTIONS: dict[str, tuple[str | tuple[str, ...], bool]] = {
+    "data": (("seqlab.data.datamodules.TokenDataModule", "seqlab.data.splits.SplitPlan"), False),
     "embedding": ("torch.nn.Module", False),
     "encoder": ("torch.nn.Module", False),
     "head": ("torch.nn.Module", False),
@@ -148,12 +148,12 @@ def _package_problem(target: Any, roots: set[str]) -> str | None:
     return None
 
 
-def _class_problem(target: str, base_path: str) -> str | None:
-    """Why the object ``target`` names is not a subclass of ``base_path`` (``None`` if it is)."""
+def _class_problem(target: str, base_paths: str | tuple[str, ...]) -> str | None:
+    """Why the object ``target`` names is not a subclass of one of ``base_paths`` (``None`` if it is)."""
     found = locate(target)
     if found is None:
         return "does not exist in this installation"
-    base = locate(base_path)
-    if not (isinstance(found, type) and issubclass(found, base)):
-        return f"is not a {base_path}"
+    bases = (base_paths,) if isinstance(base_paths, str) else base_paths
+    if not (isinstance(found, type) and issubclass(found, tuple(locate(b) for b in bases))):
+        return f"is not a {' or '.join(bases)}"
     return None

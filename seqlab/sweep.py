@@ -87,7 +87,19 @@ def summary_table(trials: list[dict[str, Any]]) -> str:
             status = f"failed: {t['error'][:160]}".replace("|", "\\|").replace("\n", " ")
         own = " ".join(o for o in t["overrides"] if o not in common).replace("|", "\\|") or "(none)"
         lines.append(f"| {t['job']} | `{own}` | {status} | {score} | {test} | {epochs} | {wall} | {t['dir']} |")
+    tests = [t["test"][test_key] for t in scored if _is_number(t["test"].get(test_key))]
+    if len(scored) > 1:  # seeds or cross-validation folds: the spread
+        spread = f"best {monitor} {_spread([t['best'] for t in scored])}"
+        spread += f", {test_key} {_spread(tests)}" if tests else ""
+        lines += ["", f"mean ± std over {len(scored)} completed trials: {spread}"]
     return "\n".join(lines) + "\n"
+
+
+def _spread(values: list[float]) -> str:
+    """``mean ± sample standard deviation`` to four places."""
+    mean = sum(values) / len(values)
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
+    return f"{mean:.4f} ± {std:.4f}"
 
 
 def study_summary(sweep_dir: Path, name: str | None = None) -> str:

@@ -23,6 +23,7 @@ from seqlab.constraints import POSITIVE
 from seqlab.data.collate import Batch, BucketBatchSampler, EncodedExample, collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.data.readers import load_conll, load_examples, read_text_classification
+from seqlab.data.splits import SplitPlan
 from seqlab.data.tag_schemes import labels_for_types, parse_scheme, split_tag
 from seqlab.errors import ConfigError
 from seqlab.resources import sample_path
@@ -64,6 +65,8 @@ class TokenDataModule(pl.LightningDataModule):
         num_workers: DataLoader worker processes.
         seed: seed of the batch shuffling.
         cache_dir: ``datasets`` cache folder (default: the ``datasets`` default).
+        split: splits carved from the training file (:mod:`seqlab.data.splits`: a held-out dev
+            or test fraction, or a cross-validation fold); a split it makes has no file.
     """
 
     def __init__(
@@ -81,10 +84,18 @@ class TokenDataModule(pl.LightningDataModule):
         num_workers: int = 0,
         seed: int = 0,
         cache_dir: str | None = None,
+        split: SplitPlan | None = None,
     ) -> None:
         super().__init__()
         self.dir = Path(dir)
         self.files = files
+        self.split = split
+        for name in split.produces if split is not None else ():
+            if files.get(name) is not None:
+                raise ConfigError(
+                    f"data.split carves a {name} set out of train, but data.{name}_file={files[name]} is set too: "
+                    f"give data.{name}_file=null"
+                )
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size
         self.max_chars = max_chars
@@ -165,6 +176,8 @@ class TokenDataModule(pl.LightningDataModule):
         """Each split read: its file, size in bytes and SHA-256 (the model card's provenance)."""
         digests = []
         for split in self._datasets:
+            if self.files.get(split) is None:
+                continue  # carved out of train (data.split): the train file's digest covers it
             path = self.path(split)
             sha = hashlib.sha256()
             with open(path, "rb") as handle:
@@ -196,21 +209,41 @@ class TokenDataModule(pl.LightningDataModule):
 
     def _read(self, stage: str | None) -> None:
         building = self.spec is None
+        wanted = SPLITS[1:] if building else {"test": ("test",), "validate": ("dev",)}.get(stage or "", SPLITS[1:])
+        carved = self.split.produces if self.split is not None else ()
         if self.spec is None:
             declared = self.declared_labels
-            self._datasets["train"] = self.read("train", declared)
-            labels = declared if declared is not None else self.labels_from(self._datasets["train"])
+            train = self.read("train", declared)
+            labels = declared if declared is not None else self.labels_from(train)
         else:
             labels = list(self.spec.labels)
-        wanted = SPLITS[1:] if building else {"test": ("test",), "validate": ("dev",)}.get(stage or "", SPLITS[1:])
+            train = self.read("train", labels) if set(carved) & set(wanted) else None
+        if train is not None:
+            self._datasets.update(self._carve(train) if self.split is not None else {"train": train})
+            if not building:
+                self._datasets.pop("train", None)  # read to recreate the carved splits only
         for split in wanted:
-            if self.files.get(split) is not None:
+            if self.files.get(split) is not None and split not in carved:
                 self._datasets[split] = self.read(split, labels)
         if building:
             vectors = load_word_vectors(self.pretrained) if self.pretrained else None
             self.spec = self._build_spec(labels, vectors)
             if vectors is not None:
                 self._use_vectors(vectors, self.spec)
+
+    def _carve(self, train: datasets.Dataset) -> dict[str, datasets.Dataset]:
+        """The splits :attr:`split` makes of the training rows (stratified by label for classification)."""
+        assert self.split is not None
+        labels = train[self.target_column] if self.target_column == "label" else None
+        rows = self.split.assign(labels, len(train))
+        parts = {name: train.select(rows[name]) for name in ("train", *self.split.produces)}
+        for name, part in parts.items():
+            if len(part) == 0:
+                where = f"{self.path('train')} ({len(train)} rows)"
+                raise ConfigError(f"data.split leaves the {name} split of {where} empty")
+        counts = ", ".join(f"{name} {len(part)}" for name, part in parts.items())
+        log.info("splits of %s: %s; %s", self.path("train"), self.split.describe(), counts)
+        return parts
 
     def _build_spec(self, labels: list[str], vectors: WordVectors | None) -> DataSpec:
         train = self._datasets["train"]
