@@ -28,6 +28,7 @@ from seqlab.errors import ConfigError
 from seqlab.registry import task_owner
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
+from seqlab.threads import choose_threads
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     check_config(cfg)  # every key against the constructor it is for, before any file is read
     if not cfg.get("library_logs", False):
         quiet_libraries()
+    threads, why = choose_threads(cfg.get("threads", "auto"))
+    torch.set_num_threads(threads)
+    log.info("torch threads: %d (%s); threads=N sets them", threads, why)
     out_dir = Path(cfg.paths.output_dir)
     pl.seed_everything(cfg.seed, workers=True)
 

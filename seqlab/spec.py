@@ -37,6 +37,8 @@ class DataSpec:
             never showed (``embedding.word.keep``: ``all`` or a count); ``None``: none kept.
         lowercase_fallback: a word missing from the vocabulary is looked up again in lowercase
             (set with kept vectors, whose words are lowercase in GloVe).
+        file_scheme: the span scheme the training file was written in (given or detected), in
+            which predictions are written back; ``None``: as ``tag_scheme``.
     """
 
     labels: tuple[str, ...]
@@ -48,6 +50,7 @@ class DataSpec:
     splitter: str = "words"
     kept_vectors_start: int | None = None
     lowercase_fallback: bool = False
+    file_scheme: str | None = None
 
     @property
     def num_labels(self) -> int:
@@ -75,6 +78,7 @@ class DataSpec:
             "splitter": self.splitter,
             "kept_vectors_start": self.kept_vectors_start,
             "lowercase_fallback": self.lowercase_fallback,
+            "file_scheme": self.file_scheme,
         }
 
     @classmethod
@@ -90,4 +94,5 @@ class DataSpec:
             splitter=str(data["splitter"]),
             kept_vectors_start=data.get("kept_vectors_start"),  # absent in checkpoints of 0.2.0
             lowercase_fallback=bool(data.get("lowercase_fallback", False)),
+            file_scheme=data.get("file_scheme"),  # absent before schemes were detected
         )

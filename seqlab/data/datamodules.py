@@ -22,9 +22,9 @@ from torch.utils.data import DataLoader, Dataset
 from seqlab.constraints import POSITIVE
 from seqlab.data.collate import Batch, BucketBatchSampler, EncodedExample, collate_examples
 from seqlab.data.encoding import encode_examples
-from seqlab.data.readers import load_conll, load_examples, read_text_classification
+from seqlab.data.readers import load_conll, load_examples, read_conll, read_text_classification
 from seqlab.data.splits import SplitPlan
-from seqlab.data.tag_schemes import labels_for_types, parse_scheme, split_tag
+from seqlab.data.tag_schemes import detect_scheme, labels_for_types, parse_scheme, split_tag
 from seqlab.errors import ConfigError
 from seqlab.resources import sample_path
 from seqlab.spec import DataSpec, Featurizer
@@ -125,6 +125,7 @@ class TokenDataModule(pl.LightningDataModule):
 
     # -- what subclasses define -------------------------------------------------------------
     tag_scheme: str | None = None
+    file_scheme: str | None = None  # the scheme the files are written in
     target_column = "tags"  # the dataset column holding the labels
     #: The labels the files may hold, when the config declares them (``data.labels``).
     declared_labels: list[str] | None = None
@@ -278,6 +279,7 @@ class TokenDataModule(pl.LightningDataModule):
             splitter=self.splitter,
             kept_vectors_start=kept_start,
             lowercase_fallback=self.keep_vectors is not None,
+            file_scheme=self.file_scheme,
         )
 
     def _use_vectors(self, vectors: WordVectors, spec: DataSpec) -> None:
@@ -378,8 +380,11 @@ class ConllDataModule(TokenDataModule):
         train_file, dev_file, test_file: file names inside ``dir`` (dev/test may be ``None``).
         token_column: column of the token.
         label_column: column of the label (negative counts from the end).
-        file_scheme: scheme the files are written in (CoNLL-2003: IOB1); ``None`` for plain labels.
-        tag_scheme: scheme the model is trained in (labels are converted at read time).
+        file_scheme: scheme the files are written in (CoNLL-2003: IOB1); ``"auto"``: detected from
+            the training file and logged (:func:`~seqlab.data.tag_schemes.detect_scheme`);
+            ``None`` for plain labels. Predictions are written back in it.
+        tag_scheme: scheme the model is trained in (labels are converted at read time); ``None``:
+            the file scheme.
         labels: the entity types the files may hold (``[PER, LOC, ORG, MISC]``), or for plain labels
             (POS tags) the labels themselves; any other label in any file is an error naming its line.
         **kwargs: see :class:`TokenDataModule`.
@@ -393,7 +398,7 @@ class ConllDataModule(TokenDataModule):
         test_file: str | None = "test.txt",
         token_column: int = 0,
         label_column: int = -1,
-        file_scheme: str | None = "IOB1",
+        file_scheme: str | None = "auto",
         tag_scheme: str | None = "IOB2",
         labels: Sequence[str] | None = None,
         **kwargs: Any,
@@ -402,11 +407,43 @@ class ConllDataModule(TokenDataModule):
         super().__init__(dir if dir is not None else sample_path("conll"), files, **kwargs)
         self.token_column = token_column
         self.label_column = label_column
-        self.file_scheme = parse_scheme(file_scheme).value if file_scheme else None
-        self.tag_scheme = parse_scheme(tag_scheme).value if tag_scheme else self.file_scheme
-        names = self._declared(labels)
+        self._detect = file_scheme == "auto"
+        self.file_scheme = parse_scheme(file_scheme).value if file_scheme and not self._detect else None
+        self._tag_scheme_setting = parse_scheme(tag_scheme).value if tag_scheme else None
+        self.tag_scheme = self._tag_scheme_setting or self.file_scheme
+        self._label_names = self._declared(labels)
+        self._settle_labels()
+
+    def _settle_labels(self) -> None:
+        names = self._label_names
         if names is not None:
             self.declared_labels = labels_for_types(names, self.tag_scheme) if self.tag_scheme else names
+
+    def use_spec(self, spec: DataSpec) -> None:
+        if self._detect:  # read other files in the scheme detected on the training file
+            self.file_scheme = spec.file_scheme or spec.tag_scheme
+            self._detect = False
+        super().use_spec(spec)
+
+    def _detect_file_scheme(self) -> None:
+        """Set the file scheme from the training file's tags (``file_scheme: auto``), and log it."""
+        self._detect = False
+        path = self.path("train")
+        raw = (example["tags"] for example in read_conll(path, self.token_column, self.label_column, None))
+        scheme, evidence = detect_scheme(raw)
+        self.file_scheme = scheme.value if scheme is not None else None
+        self.tag_scheme = self._tag_scheme_setting if scheme is not None else None
+        if self.tag_scheme is None:
+            self.tag_scheme = self.file_scheme
+        self._settle_labels()
+        described = f"{scheme.value} ({evidence})" if scheme is not None else evidence
+        logger = log.warning if "ambiguous" in evidence else log.info
+        logger("tag scheme of %s: %s; set data.file_scheme to override", path, described)
+
+    def setup(self, stage: str | None = None) -> None:
+        if self._detect and self.spec is None:
+            self._detect_file_scheme()
+        super().setup(stage)
 
     def read(self, split: str, known_labels: Sequence[str] | None) -> datasets.Dataset:
         return load_conll(

@@ -216,3 +216,43 @@ def _allowed(scheme: TagScheme, fp: str, ft: str, tp: str, tt: str) -> bool:
     if tp in ("B", "S", "U"):
         return ends_ok
     return inside_ok
+
+
+#: The scheme assumed when a file's tags do not tell IOB1 from IOB2.
+AMBIGUOUS_DEFAULT = TagScheme.IOB1
+
+
+def detect_scheme(sequences: Iterable[Sequence[str]]) -> tuple[TagScheme | None, str]:
+    """The span scheme a file's tag sequences are written in, and the evidence, in words.
+
+    ``None``: the labels are not span tags (a label that is neither ``O`` nor ``P-TYPE``: POS tags,
+    say). ``E``/``S`` prefixes mean IOBES, ``L``/``U`` BILOU. With ``B`` and ``I`` only, a span
+    opened by ``I`` means IOB1 and a ``B`` after ``O`` (or another type) means IOB2; the majority
+    decides when both occur (CoNLL-2003's IOB1 train file has two such ``B`` tags). Files with
+    neither are ambiguous: :data:`AMBIGUOUS_DEFAULT` is assumed and the evidence says so.
+    """
+    prefixes: set[str] = set()
+    opened_by_i = opened_by_b = 0
+    for tags in sequences:
+        previous = ("O", "")
+        for tag in tags:
+            prefix, entity_type = split_tag(tag)
+            if not prefix:
+                return None, f"label {tag!r} is not a span tag (O or P-TYPE): plain labels"
+            prefixes.add(prefix)
+            starts = previous[0] == "O" or previous[1] != entity_type
+            if prefix == "I" and starts:
+                opened_by_i += 1
+            elif prefix == "B" and starts:
+                opened_by_b += 1
+            previous = (prefix, entity_type)
+    if prefixes & {"L", "U"}:
+        return TagScheme.BILOU, "L-/U- prefixes"
+    if prefixes & {"E", "S"}:
+        return TagScheme.IOBES, "E-/S- prefixes"
+    counts = f"{opened_by_i} spans opened by I-, {opened_by_b} B- tags after O or another type"
+    if opened_by_i > opened_by_b:
+        return TagScheme.IOB1, counts
+    if opened_by_b > opened_by_i:
+        return TagScheme.IOB2, counts
+    return AMBIGUOUS_DEFAULT, f"ambiguous ({counts}); assuming {AMBIGUOUS_DEFAULT.value}"

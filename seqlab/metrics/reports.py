@@ -41,11 +41,13 @@ def write_span_report(
     gold: Sequence[Sequence[str]],
     predicted: Sequence[Sequence[str]],
     tag_scheme: str,
+    written: tuple[Sequence[Sequence[str]], Sequence[Sequence[str]]] | None = None,
 ) -> tuple[str, dict]:
     """Write ``{name}_report.txt``, ``{name}_report.json`` and ``{name}_predictions.conll``.
 
     The predictions file has ``token gold predicted`` columns, a blank line between sentences,
-    so it can be diffed against the gold file or scored by conlleval.
+    so it can be diffed against the gold file or scored by conlleval; ``written`` gives its gold
+    and predicted tags when they differ from the scored ones (in the input files' scheme).
     """
     check_aligned(tokens=tokens, gold=gold, predicted=predicted)
     out = Path(out_dir)
@@ -64,6 +66,9 @@ def write_span_report(
     types = [t for t in table if t not in AVERAGES]
     _plot_scores({t: table[t] for t in types}, out / f"{name}_f1.png", f"{name}: scores per entity type (spans)")
     _plot_confusion(matrix, labels, out / f"{name}_confusion.png", f"{name}: entity types (gold vs predicted spans)")
+    if written is not None:
+        gold, predicted = written
+        check_aligned(tokens=tokens, gold=gold, predicted=predicted)
     with (out / f"{name}_predictions.conll").open("w", encoding="utf-8") as handle:
         for sentence, gold_tags, predicted_tags in zip(tokens, gold, predicted):
             for row in zip(sentence, gold_tags, predicted_tags):

@@ -9,11 +9,11 @@ import datasets
 from torch import Tensor
 
 from seqlab.data.collate import Batch
-from seqlab.data.tag_schemes import allowed_transitions, split_tag
+from seqlab.data.tag_schemes import allowed_transitions, convert, from_spans, split_tag
 from seqlab.inference import TagHead, labels_of, predict_tags, tag_tensors
 from seqlab.metrics.reports import write_span_report
 from seqlab.metrics.span_f1 import SpanF1
-from seqlab.outputs import describe_tags, empty_tags
+from seqlab.outputs import describe_tags, empty_tags, strict_spans
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 
@@ -87,8 +87,15 @@ class SequenceLabelingTask(Task):
         return empty_tags(text)
 
     def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:
-        assert self.spec.tag_scheme is not None  # checked in __init__
-        text, _ = write_span_report(
-            out_dir, "test", dataset["tokens"], dataset["tags"], predictions, self.spec.tag_scheme
-        )
+        spec = self.spec
+        assert spec.tag_scheme is not None  # checked in __init__
+        gold = dataset["tags"]
+        written = None
+        if spec.file_scheme is not None and spec.file_scheme != spec.tag_scheme:  # as the input files write them
+            spans = strict_spans(predictions, spec.tag_scheme)  # predicted spans as the scorer reads them
+            written = (
+                [convert(tags, spec.tag_scheme, spec.file_scheme) for tags in gold],
+                [from_spans(found, len(tags), spec.file_scheme) for tags, found in zip(predictions, spans)],
+            )
+        text, _ = write_span_report(out_dir, "test", dataset["tokens"], gold, predictions, spec.tag_scheme, written)
         return text
