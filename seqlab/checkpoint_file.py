@@ -36,7 +36,10 @@ class CheckpointError(SeqlabError, ValueError):
 #: The stored-config sections a checkpoint may build, with the class every ``_target_`` in each
 #: must be a subclass of, and whether torch's own classes are allowed there.
 SECTIONS: dict[str, tuple[str | tuple[str, ...], bool]] = {
-    "data": (("seqlab.data.datamodules.TokenDataModule", "seqlab.data.splits.SplitPlan"), False),
+    "data": (
+        ("seqlab.data.datamodules.TokenDataModule", "seqlab.data.splits.SplitPlan", "seqlab.data.hub.HubSource"),
+        False,
+    ),
     "embedding": ("torch.nn.Module", False),
     "encoder": ("torch.nn.Module", False),
     "head": ("torch.nn.Module", False),

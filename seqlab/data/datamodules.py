@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader, Dataset
 from seqlab.constraints import POSITIVE
 from seqlab.data.collate import Batch, BucketBatchSampler, EncodedExample, collate_examples
 from seqlab.data.encoding import encode_examples
+from seqlab.data.hub import HubSource
 from seqlab.data.readers import load_conll, load_examples, read_conll, read_text_classification
 from seqlab.data.splits import SplitPlan
 from seqlab.data.tag_schemes import detect_scheme, labels_for_types, parse_scheme, split_tag
@@ -372,6 +373,12 @@ def _kept_vector_count(keep: str | int) -> int | str | None:
     raise ConfigError(f"embedding.word.keep must be dataset, all or a positive count of words, got {keep!r}")
 
 
+def _one_origin(dir: str | None, source: HubSource) -> None:
+    """Files or a dataset, not both."""
+    if dir is not None:
+        raise ConfigError(f"data.dir={dir} and data.source ({source}) are both set: give one of them")
+
+
 class ConllDataModule(TokenDataModule):
     """CoNLL column files for sequence labelling (NER, chunking, POS).
 
@@ -387,6 +394,7 @@ class ConllDataModule(TokenDataModule):
             the file scheme.
         labels: the entity types the files may hold (``[PER, LOC, ORG, MISC]``), or for plain labels
             (POS tags) the labels themselves; any other label in any file is an error naming its line.
+        source: a Hugging Face dataset to read instead of ``dir`` (:class:`~seqlab.data.hub.HubSource`).
         **kwargs: see :class:`TokenDataModule`.
     """
 
@@ -401,10 +409,16 @@ class ConllDataModule(TokenDataModule):
         file_scheme: str | None = "auto",
         tag_scheme: str | None = "IOB2",
         labels: Sequence[str] | None = None,
+        source: HubSource | None = None,
         **kwargs: Any,
     ) -> None:
-        files = {"train": train_file, "dev": dev_file, "test": test_file}
-        super().__init__(dir if dir is not None else sample_path("conll"), files, **kwargs)
+        files: dict[str, str | None] = {"train": train_file, "dev": dev_file, "test": test_file}
+        folder: str | Path = dir if dir is not None else sample_path("conll")
+        if source is not None:  # the dataset's splits, written as CoNLL files (token, tag)
+            _one_origin(dir, source)
+            folder, files = source.write_files("tags")
+            token_column, label_column = 0, -1
+        super().__init__(folder, files, **kwargs)
         self.token_column = token_column
         self.label_column = label_column
         self._detect = file_scheme == "auto"
@@ -484,6 +498,7 @@ class TextClassificationDataModule(TokenDataModule):
             and a label with a single training example gets a warning naming its line.
         splitter: how raw text is cut into words: ``whitespace`` (pre-tokenized text), ``words``
             or ``bert`` (see :data:`seqlab.tokenization.vocab.SPLITTERS`).
+        source: a Hugging Face dataset to read instead of ``dir`` (:class:`~seqlab.data.hub.HubSource`).
         **kwargs: see :class:`TokenDataModule`.
     """
 
@@ -501,10 +516,16 @@ class TextClassificationDataModule(TokenDataModule):
         multiline: bool = False,
         labels: Sequence[str] | None = None,
         splitter: str = "whitespace",
+        source: HubSource | None = None,
         **kwargs: Any,
     ) -> None:
-        files = {"train": train_file, "dev": dev_file, "test": test_file}
-        super().__init__(dir if dir is not None else sample_path("sentiment"), files, **kwargs)
+        files: dict[str, str | None] = {"train": train_file, "dev": dev_file, "test": test_file}
+        folder: str | Path = dir if dir is not None else sample_path("sentiment")
+        if source is not None:  # the dataset's splits, written as JSONL (text, label)
+            _one_origin(dir, source)
+            folder, files = source.write_files("label")
+            text_field, label_field, format = "text", "label", "jsonl"
+        super().__init__(folder, files, **kwargs)
         self.text_field = text_field
         self.label_field = label_field
         self.format = format
