@@ -446,9 +446,7 @@ class ConllDataModule(TokenDataModule):
         raw = (example["tags"] for example in read_conll(path, self.token_column, self.label_column, None))
         scheme, evidence = detect_scheme(raw)
         self.file_scheme = scheme.value if scheme is not None else None
-        self.tag_scheme = self._tag_scheme_setting if scheme is not None else None
-        if self.tag_scheme is None:
-            self.tag_scheme = self.file_scheme
+        self.tag_scheme = (self._tag_scheme_setting or self.file_scheme) if scheme is not None else None
         self._settle_labels()
         described = f"{scheme.value} ({evidence})" if scheme is not None else evidence
         logger = log.warning if "ambiguous" in evidence else log.info

@@ -74,12 +74,10 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
-        loaded = loop.create_future()
 
-        def load_in_background() -> None:
-            assert not isinstance(load, Predictor)  # a loader here
+        def load_in_background(loader: Callable[[], Predictor], loaded: asyncio.Future) -> None:
             try:
-                predictor = load()
+                predictor = loader()
             except BaseException as err:  # reported through /health and the log, not a traceback
                 loop.call_soon_threadsafe(loaded.set_exception, err)
             else:
@@ -106,8 +104,9 @@ def create_app(
         if isinstance(load, Predictor):
             ready(load)
         else:
+            loaded = loop.create_future()
             loaded.add_done_callback(on_loaded)
-            threading.Thread(target=load_in_background, name="seqlab-load", daemon=True).start()
+            threading.Thread(target=load_in_background, args=(load, loaded), name="seqlab-load", daemon=True).start()
         yield
         if state["batcher"] is not None:
             await state["batcher"].stop()
