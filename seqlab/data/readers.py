@@ -248,13 +248,15 @@ def read_text_classification(
     multiline: bool = False,
     known_from: str = "the training data",
 ) -> Iterator[dict]:
-    """Yield ``{"text": ..., "label": ..., "line": n}`` from a TSV/CSV file with a header, or JSONL.
+    """Yield ``{"text": ..., "label": ..., "line": n}`` from a TSV/CSV file with a header, JSONL or
+    parquet (where ``n`` counts rows).
 
     Args:
-        path: the file; the format follows its suffix (.tsv, .csv, .jsonl/.json) unless given.
+        path: the file; the format follows its suffix (.tsv, .csv, .jsonl/.json, .parquet) unless
+            given, and a file that starts as parquet does is read as parquet whatever its name.
         text_field: column (or JSON key) of the text.
         label_field: column (or key) of the label; ``None`` for unlabelled text.
-        format: ``"tsv"``, ``"csv"`` or ``"jsonl"`` (default: from the suffix).
+        format: ``"tsv"``, ``"csv"``, ``"jsonl"`` or ``"parquet"`` (default: from the content and suffix).
         known_labels: if given, a label outside this set is an error (dev/test files).
         multiline: let a quoted CSV field span lines (otherwise an unclosed quote is an error).
         known_from: where ``known_labels`` come from, for the error message.
@@ -262,9 +264,19 @@ def read_text_classification(
     path = existing_file(path)
     suffixes = [suffix for suffix in path.suffixes if suffix.lower() not in COMPRESSED_SUFFIXES]
     kind = (format or (suffixes[-1] if suffixes else "").lstrip(".")).lower()
-    rows = {"tsv": _delimited_rows, "csv": _delimited_rows, "jsonl": _jsonl_rows, "json": _jsonl_rows}
+    if format is None and _starts_with(path, PARQUET_MAGIC):
+        kind = "parquet"
+    rows = {
+        "tsv": _delimited_rows,
+        "csv": _delimited_rows,
+        "jsonl": _jsonl_rows,
+        "json": _jsonl_rows,
+        "parquet": _parquet_rows,
+    }
     if kind not in rows:
-        raise ConfigError(f"{path}: unknown text format {kind!r}; expected tsv, csv or jsonl (set data.format)")
+        raise ConfigError(
+            f"{path}: unknown text format {kind!r}; expected tsv, csv, jsonl or parquet (set data.format)"
+        )
     count = 0
     fields = [text_field] + ([label_field] if label_field is not None else [])
     kinds: dict[str, tuple[int, object]] = {}  # JSON type of the labels -> its first line and value
@@ -306,6 +318,39 @@ def read_text_classification(
         yield example
     if not count:
         raise ReaderError(path, 1, f"no examples; expected a header line and rows with {text_field!r}")
+
+
+#: The first bytes of a parquet file.
+PARQUET_MAGIC = b"PAR1"
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(len(magic)) == magic
+
+
+def _parquet_rows(
+    path: Path, delimiter: str, fields: Sequence[str], multiline: bool = False
+) -> Iterator[tuple[int, dict]]:
+    """Rows of a parquet file (read with pyarrow, a ``datasets`` dependency), numbered from 1;
+    only ``fields`` are read."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.ParquetFile(path)
+    except Exception as err:  # pyarrow raises its own types for a file that is not parquet
+        raise ReaderError(path, 1, f"cannot be read as parquet ({type(err).__name__}: {err})") from None
+    names = table.schema_arrow.names
+    absent = [field for field in fields if field not in names]
+    if absent:
+        raise ReaderError(
+            path, 1, f"no {absent[0]!r} column (found {', '.join(map(repr, names))}); set data.text_field / label_field"
+        )
+    number = 0
+    for batch in table.iter_batches(columns=list(fields)):
+        for row in batch.to_pylist():
+            number += 1
+            yield number, row
 
 
 def _delimited_rows(

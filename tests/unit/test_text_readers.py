@@ -232,13 +232,19 @@ def test_undecodable_bytes_in_jsonl(tmp_path):
     reader_error(path, 2, r"not valid UTF-8")
 
 
-@pytest.mark.parametrize("name, format", [("train.xml", None), ("train.tsv", "parquet"), ("train", None)])
+@pytest.mark.parametrize("name, format", [("train.xml", None), ("train.tsv", "xlsx"), ("train", None)])
 def test_unknown_format(tmp_path, name, format):
     """Not tied to a line: a ValueError (ReaderError is one too) naming the format and data.format."""
     path = write(tmp_path, name, "sentence\tlabel\na\tb\n")
     kind = format or path.suffix.lstrip(".")
-    with pytest.raises(ValueError, match=rf"unknown text format '{kind}'; expected tsv, csv or jsonl \(set data.format\)"):
+    with pytest.raises(ValueError,
+                       match=rf"unknown text format '{kind}'; expected tsv, csv, jsonl or parquet \(set data.format\)"):
         read(path, format=format)
+
+
+def test_a_text_file_given_as_parquet_is_an_error_at_line_1(tmp_path):
+    path = write(tmp_path, "train.tsv", "sentence\tlabel\na\tb\n")
+    reader_error(path, 1, "cannot be read as parquet", format="parquet")
 
 
 # ---------------------------------------------------------------------------- load_examples
