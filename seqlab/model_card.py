@@ -9,11 +9,13 @@ from typing import Any
 from seqlab.version import __version__
 
 
-def checkpoint_card(meta: dict[str, Any], ckpt_path: str | Path, selection_metric: str) -> dict[str, Any]:
+def checkpoint_card(meta: dict[str, Any], ckpt_path: str | Path, selection_metric: str | None = None) -> dict[str, Any]:
     """The card of a checkpoint (its ``seqlab`` entry ``meta``): seqlab versions, task, labels,
     scheme, command, config, data files, the best dev score, and the test metrics (recorded in the
-    checkpoint after testing, or read from its run's ``results.json`` when that run selected it)."""
+    checkpoint after testing, or read from its run's ``results.json`` when that run selected it).
+    ``selection_metric`` names the dev score (default: the one the checkpoint records)."""
     ckpt_path = Path(ckpt_path)
+    selection_metric = selection_metric or meta.get("selection_metric", "f1")  # older checkpoints do not record it
     spec = meta["spec"]
     config = meta.get("config") or {}
     metrics: dict[str, Any] = {}

@@ -103,9 +103,9 @@ def _fit_and_test(
         tested = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=False)[0]
         results.update({k: float(v) for k, v in tested.items()})
         task.test_predictions = gather_dict(task.test_predictions)  # each rank predicted its share
-        if trainer.is_global_zero and best:
-            record_test_metrics(best, {k: v for k, v in results.items() if k.startswith("test/")})
         if trainer.is_global_zero:
+            if best:
+                record_test_metrics(best, {k: v for k, v in results.items() if k.startswith("test/")})
             log.info("test report\n%s", _write_report(task, datamodule.dataset("test"), out_dir / "reports"))
     return results
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +98,8 @@ def summary_table(trials: list[dict[str, Any]]) -> str:
 
 def _spread(values: list[float]) -> str:
     """``mean ± sample standard deviation`` to four places."""
-    mean = sum(values) / len(values)
-    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
-    return f"{mean:.4f} ± {std:.4f}"
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.4f} ± {std:.4f}"
 
 
 def study_summary(sweep_dir: Path, name: str | None = None) -> str:

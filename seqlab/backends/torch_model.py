@@ -63,7 +63,7 @@ class TorchModel:
         except RuntimeError as err:
             first = str(err).strip().splitlines()[:2]
             raise CheckpointError(f"{path}: its weights do not fit its network ({' '.join(first)})") from None
-        card = checkpoint_card(meta, path, meta.get("selection_metric", "f1"))
+        card = checkpoint_card(meta, path)
         return cls(network.to(device), spec, meta["prediction_kind"], card)
 
     @torch.inference_mode()

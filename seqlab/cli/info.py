@@ -34,7 +34,7 @@ def read_card(path: Path) -> dict:
     from seqlab.model_card import checkpoint_card
 
     meta = read_checkpoint(path, builds=())["seqlab"]
-    return checkpoint_card(meta, path, meta.get("selection_metric", "f1"))
+    return checkpoint_card(meta, path)
 
 
 if __name__ == "__main__":

@@ -373,10 +373,16 @@ def _kept_vector_count(keep: str | int) -> int | str | None:
     raise ConfigError(f"embedding.word.keep must be dataset, all or a positive count of words, got {keep!r}")
 
 
-def _one_origin(dir: str | None, source: HubSource) -> None:
-    """Files or a dataset, not both."""
+def _files_or_source(
+    dir: str | None, sample: str, files: dict[str, str | None], source: HubSource | None, kind: str
+) -> tuple[str | Path, dict[str, str | None]]:
+    """The folder and split files to read: ``dir`` (default: the shipped ``sample``) and ``files``,
+    or the files ``source`` writes of a dataset (``kind``: ``tags`` or ``label``); not both."""
+    if source is None:
+        return (dir if dir is not None else sample_path(sample)), files
     if dir is not None:
         raise ConfigError(f"data.dir={dir} and data.source ({source}) are both set: give one of them")
+    return source.write_files(kind)
 
 
 class ConllDataModule(TokenDataModule):
@@ -412,11 +418,9 @@ class ConllDataModule(TokenDataModule):
         source: HubSource | None = None,
         **kwargs: Any,
     ) -> None:
-        files: dict[str, str | None] = {"train": train_file, "dev": dev_file, "test": test_file}
-        folder: str | Path = dir if dir is not None else sample_path("conll")
-        if source is not None:  # the dataset's splits, written as CoNLL files (token, tag)
-            _one_origin(dir, source)
-            folder, files = source.write_files("tags")
+        files = {"train": train_file, "dev": dev_file, "test": test_file}
+        folder, files = _files_or_source(dir, "conll", files, source, "tags")
+        if source is not None:  # the dataset's splits were written as CoNLL files (token, tag)
             token_column, label_column = 0, -1
         super().__init__(folder, files, **kwargs)
         self.token_column = token_column
@@ -517,11 +521,9 @@ class TextClassificationDataModule(TokenDataModule):
         source: HubSource | None = None,
         **kwargs: Any,
     ) -> None:
-        files: dict[str, str | None] = {"train": train_file, "dev": dev_file, "test": test_file}
-        folder: str | Path = dir if dir is not None else sample_path("sentiment")
-        if source is not None:  # the dataset's splits, written as JSONL (text, label)
-            _one_origin(dir, source)
-            folder, files = source.write_files("label")
+        files = {"train": train_file, "dev": dev_file, "test": test_file}
+        folder, files = _files_or_source(dir, "sentiment", files, source, "label")
+        if source is not None:  # the dataset's splits were written as JSONL (text, label)
             text_field, label_field, format = "text", "label", "jsonl"
         super().__init__(folder, files, **kwargs)
         self.text_field = text_field
