@@ -34,6 +34,7 @@ from omegaconf import DictConfig
 
 from seqlab.config import config_dir
 
+DATA = "${oc.env:SEQLAB_DATA_DIR,../shared/data}"
 CONLL_PEERS = "100d vectors: Lample 90.94, Ma & Hovy 91.21, NCRF++ 91.35"
 
 #: name -> (overrides, metric, target, peers' published figure)
@@ -50,6 +51,12 @@ SUITES: dict[str, tuple[list[str], str, float | None, str]] = {
     "conll_glove_drift_no_table": (["experiment=conll2003_glove_drift", "data.vector_splits=[train,dev]"],
                                    "f1", None, ""),
     "conll_glove_adam": (["experiment=conll2003_glove_adam"], "f1", None, CONLL_PEERS),
+    # #18: the default recipe (plateau-halved rate, early stopping, 100-epoch cap) as a new user runs it
+    # on a new corpus: only the data folder and the vectors given, nothing tuned to the corpus.
+    "conll_default_recipe": ([f"data.dir={DATA}/conll2003", f"embedding.word.pretrained={DATA}/embeddings/"
+                              "glove.6B.50d.conll2003.txt", "embedding.word.dim=50"], "f1", None, CONLL_PEERS),
+    "sst2_default_recipe": (["task=sentiment", f"data.dir={DATA}/sst2", "embedding.word.pretrained=glove-6b-50d",
+                             "embedding.word.dim=50"], "accuracy", None, "BiLSTM on binary SST: 84.9-87.5"),
     "sst2_glove": (["experiment=sst2_glove"], "accuracy", 86.0, "BiLSTM on binary SST: 84.9-87.5"),
     "sst2_random": (["experiment=sst2"], "accuracy", 82.0, "BiLSTM on binary SST: 84.9-87.5 (with vectors)"),
 }
