@@ -135,6 +135,8 @@ def export_task(task: Task, output: str | Path, card: dict[str, Any], quantize: 
         "labels": list(spec.labels),
         "tag_scheme": spec.tag_scheme,
         "splitter": spec.splitter,
+        "max_tokens": spec.max_tokens,
+        "truncation": spec.truncation,
         "quantized": quantize,
     }
     return write_model_folder(

@@ -5,7 +5,7 @@
 
     DIR/
       model.onnx             the whole network, decoding included
-      seqlab-model.json      manifest: format, prediction kind, labels, scheme, splitter, inputs
+      seqlab-model.json      manifest: format, prediction kind, labels, scheme, splitter, truncation, inputs
       <input>.tokenizer.json the vocabularies the inputs are computed with
       model_card.json        provenance and metrics (also as README.md, for people)
 """

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from seqlab.data.long_documents import truncate
 from seqlab.tokenization.vocab import text_splitter
 
 
@@ -22,6 +23,10 @@ class PredictionModel(Protocol):
     :class:`~seqlab.backends.onnx_model.OnnxModel`, :class:`~seqlab.backends.task_model.TaskModel`)."""
 
     splitter: str
+    #: A text longer than ``max_tokens`` words is cut to its ``truncation`` part (``head``, ``tail``,
+    #: ``head+tail``) before the model reads it, as in training; ``None``: whole texts.
+    max_tokens: int | None
+    truncation: str | None
     #: Provenance and metrics: seqlab version, task, labels, command, data files, scores.
     card: dict[str, Any]
 
@@ -145,12 +150,17 @@ class Predictor:
                 outputs[row] = output
         return outputs
 
+    def _fitted(self, words: list[str]) -> list[str]:
+        """``words`` as the model reads them: cut to its ``max_tokens`` where it truncates (classifiers)."""
+        size, how = self.model.max_tokens, self.model.truncation
+        return truncate(words, size, how) if size is not None and how is not None else words
+
     def _predict_chunk(self, texts: list[str], nbest: int) -> list[dict[str, Any]]:
         split = [self.split(text) for text in texts]
         filled = [i for i, (words, _) in enumerate(split) if words]
         outputs: list[dict[str, Any]] = [self.model.empty_prediction(text) for text in texts]
         if filled:
-            predictions = self.model.predict_words([split[i][0] for i in filled], nbest)
+            predictions = self.model.predict_words([self._fitted(split[i][0]) for i in filled], nbest)
             for i, prediction in zip(filled, predictions):
                 words, offsets = split[i]
                 outputs[i] = {"text": texts[i], **self.model.describe(prediction, words, offsets, texts[i])}

@@ -39,6 +39,9 @@ class DataSpec:
             (set with kept vectors, whose words are lowercase in GloVe).
         file_scheme: the span scheme the training file was written in (given or detected), in
             which predictions are written back; ``None``: as ``tag_scheme``.
+        max_tokens: the most words of a text the model was trained on at once (``data.max_tokens``).
+        truncation: how prediction cuts a text longer than ``max_tokens`` (``head``, ``tail``,
+            ``head+tail``); ``None``: prediction reads whole texts (taggers).
     """
 
     labels: tuple[str, ...]
@@ -51,6 +54,8 @@ class DataSpec:
     kept_vectors_start: int | None = None
     lowercase_fallback: bool = False
     file_scheme: str | None = None
+    max_tokens: int | None = None
+    truncation: str | None = None
 
     @property
     def num_labels(self) -> int:
@@ -79,6 +84,8 @@ class DataSpec:
             "kept_vectors_start": self.kept_vectors_start,
             "lowercase_fallback": self.lowercase_fallback,
             "file_scheme": self.file_scheme,
+            "max_tokens": self.max_tokens,
+            "truncation": self.truncation,
         }
 
     @classmethod
@@ -95,4 +102,6 @@ class DataSpec:
             kept_vectors_start=data.get("kept_vectors_start"),  # absent in checkpoints of 0.2.0
             lowercase_fallback=bool(data.get("lowercase_fallback", False)),
             file_scheme=data.get("file_scheme"),  # absent before schemes were detected
+            max_tokens=data.get("max_tokens"),  # absent before data.max_tokens
+            truncation=data.get("truncation"),
         )

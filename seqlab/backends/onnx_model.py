@@ -53,6 +53,7 @@ class OnnxModel:
         self.input_names = ["mask", *folder.featurizers]
         self._check_graph()
         self.splitter = str(folder.manifest["splitter"])
+        self.max_tokens, self.truncation = folder.manifest.get("max_tokens"), folder.manifest.get("truncation")
         self.labels = folder.labels
         #: Provenance and metrics (the folder's ``model_card.json``).
         self.card = folder.card

@@ -28,6 +28,7 @@ class TaskModel:
         self.card = card or {}
         self.featurizers = task.featurizers()
         self.splitter = task.spec.splitter
+        self.max_tokens, self.truncation = task.spec.max_tokens, task.spec.truncation
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> TaskModel:

@@ -40,6 +40,7 @@ class TorchModel:
         self.kind = kind
         self.featurizers = network.embedder.featurizers()
         self.splitter = spec.splitter
+        self.max_tokens, self.truncation = spec.max_tokens, spec.truncation
         #: Provenance and metrics (see :func:`seqlab.model_card.checkpoint_card`).
         self.card = card or {}
 

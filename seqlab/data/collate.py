@@ -96,6 +96,10 @@ class BucketBatchSampler(Sampler[list[int]]):
     up with the epoch's first sentences. Evaluation (``shuffle=False``) repeats nothing: a rank
     with no share of the last batch simply has one batch fewer.
 
+    With ``max_tokens`` a batch also closes before its padded size (sentences times the longest
+    one) would pass ``max_tokens`` per rank, so memory is bounded however long the texts are; a
+    single longer sentence is a batch of its own.
+
     Args:
         lengths: length of each sentence.
         batch_size: sentences per batch (per rank).
@@ -103,6 +107,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         seed: base seed of the shuffling.
         num_replicas: number of data-parallel ranks.
         rank: this rank.
+        max_tokens: the most padded tokens in a batch (per rank); ``None``: no limit.
     """
 
     def __init__(
@@ -113,9 +118,12 @@ class BucketBatchSampler(Sampler[list[int]]):
         seed: int = 0,
         num_replicas: int = 1,
         rank: int = 0,
+        max_tokens: int | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
+        if max_tokens is not None and max_tokens < 1:
+            raise ValueError(f"max_tokens must be positive, got {max_tokens}")
         if not 0 <= rank < num_replicas:
             raise ValueError(f"rank must be in [0, {num_replicas}), got {rank}")
         self.lengths = torch.as_tensor(list(lengths), dtype=torch.float64)
@@ -124,6 +132,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.seed = seed
         self.num_replicas = num_replicas
         self.rank = rank
+        self.max_tokens = max_tokens
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -135,14 +144,28 @@ class BucketBatchSampler(Sampler[list[int]]):
         if self.shuffle:
             keys = keys + torch.rand(len(keys), generator=generator, dtype=torch.float64) * 0.5
         order = torch.argsort(keys, stable=True).tolist()
-        size = self.batch_size * self.num_replicas
-        batches = [order[i : i + size] for i in range(0, len(order), size)]
+        batches = self._cut(order, self.batch_size * self.num_replicas)
         if self.shuffle and batches and len(batches[-1]) < self.num_replicas <= len(order):
             short = batches[-1]
             batches[-1] = short + [i for i in order if i not in short][: self.num_replicas - len(short)]
         if self.shuffle:
             batches = [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
         return batches
+
+    def _cut(self, order: list[int], size: int) -> list[list[int]]:
+        """``order`` (ascending length) cut into batches of ``size`` sentences, or fewer where
+        :attr:`max_tokens` (times the ranks) would be passed."""
+        if self.max_tokens is None:
+            return [order[i : i + size] for i in range(0, len(order), size)]
+        budget = self.max_tokens * self.num_replicas
+        lengths = self.lengths.tolist()
+        batches: list[list[int]] = [[]]
+        for i in order:
+            batch = batches[-1]
+            if batch and (len(batch) == size or (len(batch) + 1) * lengths[i] > budget):
+                batches.append(batch := [])
+            batch.append(i)
+        return batches if order else []
 
     def _share(self, size: int) -> tuple[int, int]:
         """This rank's slice ``[start, end)`` of a global batch of ``size`` sentences (as even as possible)."""
@@ -162,6 +185,8 @@ class BucketBatchSampler(Sampler[list[int]]):
         return iter(self._batches())
 
     def __len__(self) -> int:
+        if self.max_tokens is not None:  # the cut depends on lengths only, not on the epoch
+            return len(self._batches())
         total = len(self.lengths)
         size = self.batch_size * self.num_replicas
         full, last = divmod(total, size)

@@ -23,9 +23,10 @@ from seqlab.constraints import POSITIVE
 from seqlab.data.collate import Batch, BucketBatchSampler, EncodedExample, collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.data.hub import HubSource
+from seqlab.data.long_documents import check_max_tokens, check_overlap, check_truncation, truncate, windows
 from seqlab.data.readers import load_conll, load_examples, read_conll, read_text_classification
 from seqlab.data.splits import SplitPlan
-from seqlab.data.tag_schemes import detect_scheme, labels_for_types, parse_scheme, split_tag
+from seqlab.data.tag_schemes import detect_scheme, from_spans, labels_for_types, parse_scheme, split_tag, to_spans
 from seqlab.errors import ConfigError
 from seqlab.resources import sample_path
 from seqlab.spec import DataSpec, Featurizer
@@ -68,6 +69,10 @@ class TokenDataModule(pl.LightningDataModule):
         cache_dir: ``datasets`` cache folder (default: the ``datasets`` default).
         split: splits carved from the training file (:mod:`seqlab.data.splits`: a held-out dev
             or test fraction, or a cross-validation fold); a split it makes has no file.
+        max_tokens: the most words of a text the model reads at once (:mod:`seqlab.data.long_documents`:
+            a classifier truncates, a tagger trains on overlapping windows); ``None``: no limit.
+        max_batch_tokens: the most padded tokens in a batch (sentences times the longest), so
+            memory stays bounded on long texts; ``None``: ``batch_size`` sentences whatever their length.
     """
 
     def __init__(
@@ -86,8 +91,14 @@ class TokenDataModule(pl.LightningDataModule):
         seed: int = 0,
         cache_dir: str | None = None,
         split: SplitPlan | None = None,
+        max_tokens: int | None = None,
+        max_batch_tokens: int | None = None,
     ) -> None:
         super().__init__()
+        self.max_tokens = check_max_tokens(max_tokens)
+        if max_batch_tokens is not None and (isinstance(max_batch_tokens, bool) or max_batch_tokens < 1):
+            raise ConfigError(f"data.max_batch_tokens must be a positive number of tokens or null, got {max_batch_tokens!r}")
+        self.max_batch_tokens = max_batch_tokens
         self.dir = Path(dir)
         self.files = files
         self.split = split
@@ -140,6 +151,15 @@ class TokenDataModule(pl.LightningDataModule):
     def labels_from(self, train: datasets.Dataset) -> list[str]:
         """The label vocabulary, from the training split."""
         raise NotImplementedError
+
+    #: How prediction fits a text longer than ``max_tokens`` (a :data:`~seqlab.data.long_documents.TRUNCATIONS`
+    #: entry), recorded in the spec; ``None``: prediction reads whole texts.
+    truncation: str | None = None
+
+    def fit_length(self, split: str, dataset: datasets.Dataset) -> datasets.Dataset:
+        """``dataset`` with its texts fitted to :attr:`max_tokens` (truncated, or cut into windows);
+        called on every split read."""
+        return dataset
 
     def target(self, example_targets: Any, label_index: dict[str, int]) -> Tensor:
         """One example's labels as a tensor."""
@@ -227,6 +247,8 @@ class TokenDataModule(pl.LightningDataModule):
         for split in wanted:
             if self.files.get(split) is not None and split not in carved:
                 self._datasets[split] = self.read(split, labels)
+        if self.max_tokens is not None:
+            self._datasets = {split: self.fit_length(split, data) for split, data in self._datasets.items()}
         if building:
             vectors = load_word_vectors(self.pretrained) if self.pretrained else None
             self.spec = self._build_spec(labels, vectors)
@@ -281,6 +303,8 @@ class TokenDataModule(pl.LightningDataModule):
             kept_vectors_start=kept_start,
             lowercase_fallback=self.keep_vectors is not None,
             file_scheme=self.file_scheme,
+            max_tokens=self.max_tokens,
+            truncation=self.truncation if self.max_tokens is not None else None,
         )
 
     def _use_vectors(self, vectors: WordVectors, spec: DataSpec) -> None:
@@ -338,6 +362,7 @@ class TokenDataModule(pl.LightningDataModule):
             seed=self.seed,
             num_replicas=trainer.world_size if trainer is not None else 1,
             rank=trainer.global_rank if trainer is not None else 0,
+            max_tokens=self.max_batch_tokens,
         )
         return DataLoader(
             cast("Dataset[EncodedExample]", examples),  # a list is a map-style dataset; the stubs want a Dataset
@@ -401,6 +426,9 @@ class ConllDataModule(TokenDataModule):
         labels: the entity types the files may hold (``[PER, LOC, ORG, MISC]``), or for plain labels
             (POS tags) the labels themselves; any other label in any file is an error naming its line.
         source: a Hugging Face dataset to read instead of ``dir`` (:class:`~seqlab.data.hub.HubSource`).
+        window_overlap: with ``max_tokens``, the words two neighbouring training windows of a long
+            sentence share (default: a quarter of ``max_tokens``). Dev, test and prediction read whole
+            sentences (the BiLSTM has no length limit, and whole sentences give every word its context).
         **kwargs: see :class:`TokenDataModule`.
     """
 
@@ -416,6 +444,7 @@ class ConllDataModule(TokenDataModule):
         tag_scheme: str | None = "IOB2",
         labels: Sequence[str] | None = None,
         source: HubSource | None = None,
+        window_overlap: int | None = None,
         **kwargs: Any,
     ) -> None:
         files = {"train": train_file, "dev": dev_file, "test": test_file}
@@ -431,6 +460,12 @@ class ConllDataModule(TokenDataModule):
         self.tag_scheme = self._tag_scheme_setting or self.file_scheme
         self._label_names = self._declared(labels)
         self._settle_labels()
+        self.window_overlap: int | None = None
+        if self.max_tokens is not None:
+            overlap = self.max_tokens // 4 if window_overlap is None else window_overlap
+            self.window_overlap = check_overlap(overlap, self.max_tokens)
+        elif window_overlap is not None:
+            raise ConfigError(f"data.window_overlap={window_overlap} overlaps windows of data.max_tokens words: set data.max_tokens too")
 
     def _settle_labels(self) -> None:
         names = self._label_names
@@ -473,6 +508,43 @@ class ConllDataModule(TokenDataModule):
             known_from=self.labels_origin,
         )
 
+    def fit_length(self, split: str, dataset: datasets.Dataset) -> datasets.Dataset:
+        """Training sentences longer than ``max_tokens`` become overlapping windows (every word kept);
+        other splits stay whole."""
+        assert self.max_tokens is not None and self.window_overlap is not None
+        size, overlap = self.max_tokens, self.window_overlap
+        long = sum(len(tokens) > size for tokens in dataset["tokens"])
+        if split != "train" or not long:
+            return dataset
+
+        scheme = self.tag_scheme
+
+        def cut(batch: dict[str, list]) -> dict[str, list]:
+            out: dict[str, list] = {name: [] for name in batch}
+            for row, tokens in enumerate(batch["tokens"]):
+                spans = to_spans(batch["tags"][row], scheme) if scheme else []
+                for start, end in windows(len(tokens), size, overlap):
+                    for name, column in batch.items():
+                        value = column[row]
+                        per_word = isinstance(value, list) and len(value) == len(tokens)
+                        out[name].append(value[start:end] if per_word else value)
+                    if scheme:  # a span cut by the window's edge is re-tagged as a whole span inside it
+                        inside = [(t, max(a, start) - start, min(b, end) - start) for t, a, b in spans if a < end and b > start]
+                        out["tags"][-1] = from_spans(inside, end - start, scheme)
+            return out
+
+        windowed = dataset.map(cut, batched=True, desc="cutting long training sentences into windows")
+        log.info(
+            "train: %d sentences longer than data.max_tokens=%d words became windows overlapping by %d words "
+            "(%d training rows from %d); dev, test and prediction read whole sentences",
+            long,
+            size,
+            overlap,
+            len(windowed),
+            len(dataset),
+        )
+        return windowed
+
     def labels_from(self, train: datasets.Dataset) -> list[str]:
         seen = sorted({tag for tags in train["tags"] for tag in tags})
         if self.tag_scheme is None:
@@ -501,6 +573,8 @@ class TextClassificationDataModule(TokenDataModule):
         splitter: how raw text is cut into words: ``whitespace`` (pre-tokenized text), ``words``
             or ``bert`` (see :data:`seqlab.tokenization.vocab.SPLITTERS`).
         source: a Hugging Face dataset to read instead of ``dir`` (:class:`~seqlab.data.hub.HubSource`).
+        truncation: with ``max_tokens``, the part of a longer text kept in every split and at
+            prediction: ``head``, ``tail`` or ``head+tail``.
         **kwargs: see :class:`TokenDataModule`.
     """
 
@@ -519,6 +593,7 @@ class TextClassificationDataModule(TokenDataModule):
         labels: Sequence[str] | None = None,
         splitter: str = "whitespace",
         source: HubSource | None = None,
+        truncation: str = "head",
         **kwargs: Any,
     ) -> None:
         files = {"train": train_file, "dev": dev_file, "test": test_file}
@@ -533,6 +608,38 @@ class TextClassificationDataModule(TokenDataModule):
         self.declared_labels = self._declared(labels)
         self.splitter = splitter
         text_splitter(splitter)  # fail early on a bad name
+        self.truncation = check_truncation(truncation)
+
+    def use_spec(self, spec: DataSpec) -> None:
+        self.max_tokens = spec.max_tokens  # texts are cut as the model was trained
+        self.truncation = spec.truncation or self.truncation
+        super().use_spec(spec)
+
+    def fit_length(self, split: str, dataset: datasets.Dataset) -> datasets.Dataset:
+        """Texts longer than ``max_tokens`` cut to their :attr:`truncation` part (logged with the words left out)."""
+        assert self.max_tokens is not None and self.truncation is not None
+        size, how = self.max_tokens, self.truncation
+        lengths = [len(tokens) for tokens in dataset["tokens"]]
+        long = [n for n in lengths if n > size]
+        if not long:
+            return dataset
+        cut = dataset.map(
+            lambda batch: {"tokens": [truncate(tokens, size, how) for tokens in batch["tokens"]]},
+            batched=True,
+            desc=f"cutting long {split} texts",
+        )
+        log.info(
+            "%s: %d of %d texts longer than data.max_tokens=%d words keep their %s (%d of %d words left out; "
+            "data.truncation=head|tail|head+tail)",
+            split,
+            len(long),
+            len(lengths),
+            size,
+            how,
+            sum(long) - size * len(long),
+            sum(lengths),
+        )
+        return cut
 
     def read(self, split: str, known_labels: Sequence[str] | None) -> datasets.Dataset:
         dataset = load_examples(

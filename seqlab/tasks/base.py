@@ -137,8 +137,9 @@ class Task(pl.LightningModule):
         scheduler = self.scheduler_factory(optimizer)
         config = {"scheduler": scheduler, "interval": self.scheduler_interval}
         if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-            # Steps on the selection metric after each validation (set its mode: max for F1).
-            config.update(monitor=f"val/{self.selection_metric}", interval="epoch", strict=True)
+            # Steps on the selection metric after each validation (set its mode: max for F1); an epoch
+            # without validation (check_val_every_n_epoch, limit_val_batches=0) leaves the rate as it is.
+            config.update(monitor=f"val/{self.selection_metric}", interval="epoch", strict=False)
         return {"optimizer": optimizer, "lr_scheduler": config}
 
     def parameter_groups(self) -> list[dict[str, Any]]:

@@ -86,3 +86,17 @@ def test_weights_that_do_not_fit_the_network_are_a_checkpoint_error(make_config,
     torch.save(checkpoint, tmp_path / "bad.ckpt")
     with pytest.raises(CheckpointError, match=r"bad.ckpt: its weights do not fit its network \(Error"):
         Predictor.from_checkpoint(tmp_path / "bad.ckpt")
+
+
+def test_a_truncating_classifier_predicts_long_texts_as_trained(make_config, tmp_path):
+    from seqlab.export import export_task
+
+    task = random_checkpoint(make_config, tmp_path / "model.ckpt", "task=sentiment", "data.max_tokens=4",
+                             "data.truncation=head+tail")
+    long_text, kept = "a b c d e f g h", "a f g h"  # head+tail of 4: the first word, then the last three
+    light = Predictor.from_checkpoint(tmp_path / "model.ckpt")
+    assert (light.model.max_tokens, light.model.truncation) == (4, "head+tail")
+    [long], [short] = light.predict([long_text]), light.predict([kept])
+    assert long["probabilities"] == short["probabilities"] and long["tokens"] == long_text.split()
+    onnx = Predictor.from_pretrained(export_task(task, tmp_path / "model", card={}))
+    assert onnx.predict([long_text])[0]["label"] == long["label"]

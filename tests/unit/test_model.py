@@ -56,7 +56,7 @@ def test_composed_model_matches_the_config(make_config, ner_datamodule):
     assert list(task_for(make_config, ner_datamodule, "embedding.char=null").embedder.parts) == ["word"]
     only_chars = task_for(make_config, ner_datamodule, "~embedding/word", "embedding/char=lstm")
     assert list(only_chars.embedder.parts) == ["char"] and set(only_chars.featurizers()) == {"char_ids"}
-    assert type(task_for(make_config, ner_datamodule, "optimizer=sgd", "optimizer.lr=0.015").configure_optimizers()).__name__ == "SGD"
+    assert type(task_for(make_config, ner_datamodule, "optimizer=sgd", "optimizer.lr=0.015").configure_optimizers()["optimizer"]).__name__ == "SGD"
 
 
 @pytest.mark.parametrize("overrides", [(), ("head=softmax",), ("embedding/char=lstm", "encoder=bigru", "encoder.num_layers=2")])

@@ -64,7 +64,7 @@ def test_lr_scales_train_a_module_at_a_fraction_of_the_rate(make_config):
 
 
 def test_lr_scales_the_longest_prefix_wins(make_config):
-    task = _task(make_config, "task.lr_scales={embedder:0.5,embedder.parts.word:0.1}")
+    task = _task(make_config, "~scheduler", "task.lr_scales={embedder:0.5,embedder.parts.word:0.1}")
     groups = {g["lr_scale"]: g["params"] for g in task.configure_optimizers().param_groups}
     assert len(groups[0.1]) == 1 and groups[0.1][0] is task.embedder.parts["word"].weight
     assert any(p is task.embedder.parts["char"].embedding.weight for p in groups[0.5])
@@ -76,3 +76,11 @@ def test_lr_scales_reject_unknown_prefixes_and_bad_scales(make_config):
         _task(make_config, "task.lr_scales={embeder.word:0.1}").configure_optimizers()
     with pytest.raises(ValueError, match="must be > 0"):
         _task(make_config, "task.lr_scales={embedder.parts.word:0}").configure_optimizers()
+
+
+def test_the_default_recipe_halves_on_plateau_and_survives_epochs_without_validation(make_config):
+    from seqlab.pipeline import train
+
+    cfg = make_config("trainer.max_epochs=2", "+trainer.check_val_every_n_epoch=2")
+    assert cfg.scheduler._target_.endswith("ReduceLROnPlateau") and cfg.trainer.max_epochs == 2
+    assert train(cfg)["epochs"] == 2  # epoch 1 has no dev metric: the rate stays, no error

@@ -1,0 +1,70 @@
+"""Texts longer than ``data.max_tokens``: truncation for classification, overlapping windows for tagging.
+
+A classifier reads one label per text, so a long text is cut to ``max_tokens`` words: its
+``head``, its ``tail``, or ``head+tail`` (the first quarter of the budget from the start and the
+rest from the end, as Sun et al. 2019 found best for long reviews). A tagger needs every word:
+a long sentence becomes training windows of ``max_tokens`` words that overlap by ``overlap``
+words, so every word is trained on with context on both sides of a cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from seqlab.errors import ConfigError
+
+T = TypeVar("T")
+
+#: The parts of a long text a classifier may keep.
+TRUNCATIONS = ("head", "tail", "head+tail")
+
+
+def check_max_tokens(max_tokens: int | None) -> int | None:
+    """``data.max_tokens`` checked: ``None`` or a positive count."""
+    if max_tokens is None:
+        return None
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+        raise ConfigError(f"data.max_tokens must be a positive number of words or null, got {max_tokens!r}")
+    return max_tokens
+
+
+def check_truncation(truncation: str) -> str:
+    """``data.truncation`` checked against :data:`TRUNCATIONS`."""
+    if truncation not in TRUNCATIONS:
+        raise ConfigError(f"data.truncation must be one of {', '.join(TRUNCATIONS)}, got {truncation!r}")
+    return truncation
+
+
+def truncate(tokens: Sequence[T], max_tokens: int, truncation: str = "head") -> list[T]:
+    """At most ``max_tokens`` of ``tokens``: the first (``head``), the last (``tail``), or the first
+    quarter of the budget and the rest from the end (``head+tail``)."""
+    if len(tokens) <= max_tokens:
+        return list(tokens)
+    if truncation == "head":
+        return list(tokens[:max_tokens])
+    if truncation == "tail":
+        return list(tokens[len(tokens) - max_tokens :])
+    if truncation == "head+tail":
+        head = max_tokens // 4
+        return [*tokens[:head], *tokens[len(tokens) - (max_tokens - head) :]]
+    raise ConfigError(f"data.truncation must be one of {', '.join(TRUNCATIONS)}, got {truncation!r}")
+
+
+def check_overlap(overlap: int, max_tokens: int) -> int:
+    """``data.window_overlap`` checked: at least 0 and below ``max_tokens``."""
+    if isinstance(overlap, bool) or not isinstance(overlap, int) or not 0 <= overlap < max_tokens:
+        raise ConfigError(
+            f"data.window_overlap must be a number of words in [0, data.max_tokens={max_tokens}), got {overlap!r}"
+        )
+    return overlap
+
+
+def windows(length: int, max_tokens: int, overlap: int) -> list[tuple[int, int]]:
+    """``[start, end)`` spans of ``max_tokens`` (or ``length``, if shorter) covering ``range(length)``,
+    each starting ``max_tokens - overlap`` after the previous; the last ends at ``length`` (and so
+    may overlap its neighbour by more)."""
+    stride = max_tokens - overlap
+    spans = [(start, start + max_tokens) for start in range(0, max(length - max_tokens, 0), stride)]
+    spans.append((max(length - max_tokens, 0), length))
+    return spans
