@@ -18,7 +18,7 @@ from pytorch_lightning.callbacks import ProgressBar
 from seqlab.console import progress_bar_wanted
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.distributed import DDPStrategy
-from seqlab.errors import SeqlabError
+from seqlab.errors import ConfigError, SeqlabError
 from seqlab.modules.embedder import TokenEmbedder
 from seqlab.registry import available_tasks, task_owner
 from seqlab.spec import DataSpec
@@ -58,7 +58,14 @@ def build_embedder(node: DictConfig, spec: DataSpec, pretrained: torch.Tensor | 
         if is_part(sub)
     }
     settings = {name: value for name, value in node.items() if not is_part(value) and value is not None}
-    return build(DictConfig(settings), parts=parts)
+    embedder = build(DictConfig(settings), parts=parts)
+    if spec.feature_columns and "features" not in embedder.featurizers():
+        columns = ",".join(map(str, spec.feature_columns))
+        raise ConfigError(
+            f"data.feature_columns=[{columns}] reads feature columns, but no embedding part uses them: add "
+            "+embedding/features=default (or drop data.feature_columns)"
+        )
+    return embedder
 
 
 def build_task(cfg: DictConfig, spec: DataSpec, pretrained: torch.Tensor | None = None) -> Task:

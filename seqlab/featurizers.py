@@ -93,6 +93,30 @@ class CasingIds:
         return [np.asarray([table[token] for token in tokens], dtype=np.int64) for tokens in sentences]
 
 
+@dataclass(frozen=True, eq=True)
+class FeatureIds:
+    """Each token's value id in each feature column (``data.feature_columns``), ``(n, C)`` per
+    sentence. It reads the sentences' ``features`` (one list of column values per token), which the
+    data gives and raw text does not; 0 pads, 1 is a value training never showed.
+
+    Args:
+        values: each column's values seen in training, in id order from 2.
+    """
+
+    values: tuple[tuple[str, ...], ...]
+    #: The sentence column this featurizer reads instead of the tokens.
+    reads = "features"
+
+    def __call__(self, sentences: Sequence[Sequence[Sequence[str]]]) -> list[np.ndarray]:
+        index = [{value: i + 2 for i, value in enumerate(values)} for values in self.values]
+        return [
+            np.asarray([[ids.get(v, 1) for ids, v in zip(index, token)] for token in sentence], dtype=np.int64).reshape(
+                len(sentence), len(index)
+            )
+            for sentence in sentences
+        ]
+
+
 #: The featurizers a model folder can hold, by the name written there.
 EXPORTABLE: dict[str, type] = {cls.__name__: cls for cls in (WordIds, CharIds, CasingIds)}
 

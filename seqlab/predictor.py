@@ -10,7 +10,7 @@ what its model needs (the checkpoint path imports torch, the model folder path O
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,7 +30,9 @@ class PredictionModel(Protocol):
     #: Provenance and metrics: seqlab version, task, labels, command, data files, scores.
     card: dict[str, Any]
 
-    def predict_words(self, sentences: Sequence[Sequence[str]], nbest: int = 1, /) -> list[Any]: ...
+    def predict_words(
+        self, sentences: Sequence[Sequence[str]], nbest: int = 1, given: Mapping[str, Sequence[Any]] | None = None, /
+    ) -> list[Any]: ...
 
     def describe(self, prediction: Any, words: list[str], offsets: list[tuple[int, int]], text: str, /) -> dict: ...
 
@@ -118,6 +120,26 @@ class Predictor:
     def predict(self, texts: Sequence[str], nbest: int | None = None) -> list[dict[str, Any]]:
         """Predictions for raw texts, one dict per text (see :meth:`predict_stream`)."""
         return list(self.predict_stream(texts, nbest))
+
+    def predict_tokens(
+        self, sentences: Sequence[Sequence[str]], features: Sequence[Sequence[Sequence[str]]] | None = None
+    ) -> list[dict[str, Any]]:
+        """Predictions for pre-split sentences, with each token's feature-column values (a list per
+        token, as ``data.feature_columns`` read them) for a model trained with feature columns."""
+        if features is not None and [len(f) for f in features] != [len(s) for s in sentences]:
+            raise ValueError("features must give one list of column values per token of each sentence")
+        outputs: list[dict[str, Any]] = []
+        for start in range(0, len(sentences), self.batch_size):
+            chunk = [list(s) for s in sentences[start : start + self.batch_size]]
+            given = {"features": list(features[start : start + self.batch_size])} if features is not None else None
+            for words, prediction in zip(chunk, self.model.predict_words(chunk, self.nbest, given)):
+                text = " ".join(words)
+                offsets, position = [], 0
+                for word in words:
+                    offsets.append((position, position + len(word)))
+                    position += len(word) + 1
+                outputs.append({"text": text, **self.model.describe(prediction, words, offsets, text)})
+        return outputs
 
     def predict_stream(self, texts: Iterable[str], nbest: int | None = None) -> Iterator[dict[str, Any]]:
         """Predict lazily, ``batch_size`` texts at a time, so memory stays constant; ``nbest``

@@ -42,6 +42,8 @@ class DataSpec:
         max_tokens: the most words of a text the model was trained on at once (``data.max_tokens``).
         truncation: how prediction cuts a text longer than ``max_tokens`` (``head``, ``tail``,
             ``head+tail``); ``None``: prediction reads whole texts (taggers).
+        feature_columns: the CoNLL columns read as token features (``data.feature_columns``).
+        feature_values: each feature column's values seen in training, in id order.
     """
 
     labels: tuple[str, ...]
@@ -56,6 +58,8 @@ class DataSpec:
     file_scheme: str | None = None
     max_tokens: int | None = None
     truncation: str | None = None
+    feature_columns: tuple[int, ...] = ()
+    feature_values: tuple[tuple[str, ...], ...] = ()
 
     @property
     def num_labels(self) -> int:
@@ -86,6 +90,8 @@ class DataSpec:
             "file_scheme": self.file_scheme,
             "max_tokens": self.max_tokens,
             "truncation": self.truncation,
+            "feature_columns": list(self.feature_columns),
+            "feature_values": [list(values) for values in self.feature_values],
         }
 
     @classmethod
@@ -104,4 +110,6 @@ class DataSpec:
             file_scheme=data.get("file_scheme"),  # absent before schemes were detected
             max_tokens=data.get("max_tokens"),  # absent before data.max_tokens
             truncation=data.get("truncation"),
+            feature_columns=tuple(data.get("feature_columns", ())),  # absent before data.feature_columns
+            feature_values=tuple(tuple(values) for values in data.get("feature_values", ())),
         )

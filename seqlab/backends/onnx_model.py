@@ -6,7 +6,7 @@ predicts starts in a fraction of the time (see ``scripts/bench_export.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +74,11 @@ class OnnxModel:
                 f"lists ({len(self.folder.labels)}); export the checkpoint again"
             )
 
-    def predict_words(self, sentences: Sequence[Sequence[str]], nbest: int = 1) -> list[Any]:
-        """The prediction of each pre-split, non-empty sentence."""
+    def predict_words(
+        self, sentences: Sequence[Sequence[str]], nbest: int = 1, given: Mapping[str, Sequence[Any]] | None = None
+    ) -> list[Any]:
+        """The prediction of each pre-split, non-empty sentence (a model folder reads words only: ``given``
+        columns are not used)."""
         if nbest > 1:
             raise ConfigError(
                 "nbest > 1 needs the torch predictor (Predictor.from_checkpoint); the graph decodes the best"

@@ -6,7 +6,7 @@ a checkpoint of a task with a prediction kind runs without it (:mod:`seqlab.back
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,11 @@ class TaskModel:
         return cls(task, checkpoint_card(checkpoint["seqlab"], path, task.selection_metric))
 
     @torch.inference_mode()
-    def predict_words(self, sentences: Sequence[Sequence[str]], nbest: int = 1) -> list[Any]:
-        """The task's prediction of each pre-split, non-empty sentence."""
-        batch = collate_examples(encode_examples(self.featurizers, sentences)).to(self.task.device)
+    def predict_words(
+        self, sentences: Sequence[Sequence[str]], nbest: int = 1, given: Mapping[str, Sequence[Any]] | None = None
+    ) -> list[Any]:
+        """The task's prediction of each pre-split, non-empty sentence (``given``: columns such as ``features``)."""
+        batch = collate_examples(encode_examples(self.featurizers, sentences, given=given)).to(self.task.device)
         return self.task.predict_texts(batch, nbest)
 
     def describe(self, prediction: Any, words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:

@@ -68,10 +68,12 @@ class TorchModel:
         return cls(network.to(device), spec, meta["prediction_kind"], card)
 
     @torch.inference_mode()
-    def predict_words(self, sentences: Sequence[Sequence[str]], nbest: int = 1) -> list[Any]:
-        """The prediction of each pre-split, non-empty sentence."""
+    def predict_words(
+        self, sentences: Sequence[Sequence[str]], nbest: int = 1, given: Mapping[str, Sequence[Any]] | None = None
+    ) -> list[Any]:
+        """The prediction of each pre-split, non-empty sentence (``given``: columns such as ``features``)."""
         device = next(self.network.parameters()).device
-        batch = collate_examples(encode_examples(self.featurizers, sentences)).to(device)
+        batch = collate_examples(encode_examples(self.featurizers, sentences, given=given)).to(device)
         features = self.network.features(batch.features, batch.mask)
         head: Any = self.network.head  # a ClassHead or a TagHead, as the kind says
         if self.kind == "label":

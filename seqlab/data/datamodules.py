@@ -152,6 +152,9 @@ class TokenDataModule(pl.LightningDataModule):
         """The label vocabulary, from the training split."""
         raise NotImplementedError
 
+    #: CoNLL columns read as token features (a ``features`` column of the datasets).
+    feature_columns: tuple[int, ...] = ()
+
     #: How prediction fits a text longer than ``max_tokens`` (a :data:`~seqlab.data.long_documents.TRUNCATIONS`
     #: entry), recorded in the spec; ``None``: prediction reads whole texts.
     truncation: str | None = None
@@ -305,6 +308,8 @@ class TokenDataModule(pl.LightningDataModule):
             file_scheme=self.file_scheme,
             max_tokens=self.max_tokens,
             truncation=self.truncation if self.max_tokens is not None else None,
+            feature_columns=self.feature_columns,
+            feature_values=_feature_values(train, len(self.feature_columns)),
         )
 
     def _use_vectors(self, vectors: WordVectors, spec: DataSpec) -> None:
@@ -334,15 +339,18 @@ class TokenDataModule(pl.LightningDataModule):
     def _encode(self) -> None:
         for split, dataset in self._datasets.items():
             targets = dataset[self.target_column] if self.target_column in dataset.column_names else None
-            self._encoded[split] = self.encode(dataset["tokens"], targets)
+            given = {"features": dataset["features"]} if "features" in dataset.column_names else None
+            self._encoded[split] = self.encode(dataset["tokens"], targets, given)
 
-    def encode(self, sentences: list[list[str]], targets: list | None = None) -> list[EncodedExample]:
-        """Tokens (and targets) to tensors with the model's featurizers."""
+    def encode(
+        self, sentences: list[list[str]], targets: list | None = None, given: dict[str, list] | None = None
+    ) -> list[EncodedExample]:
+        """Tokens (and targets, and ``given`` columns such as ``features``) to tensors with the model's featurizers."""
         if self.spec is None or self._featurizers is None:
             raise RuntimeError("call setup() and use_featurizers() before encoding")
         label_index = {label: i for i, label in enumerate(self.spec.labels)}
         tensors = [self.target(t, label_index) for t in targets] if targets is not None else None
-        return encode_examples(self._featurizers, sentences, tensors)
+        return encode_examples(self._featurizers, sentences, tensors, given=given)
 
     def encoded(self, split: str) -> list[EncodedExample]:
         """The examples of ``split`` as tensors (after :meth:`use_featurizers`)."""
@@ -389,6 +397,18 @@ class TokenDataModule(pl.LightningDataModule):
         return self._loader("test", train=False)
 
 
+def _feature_values(train: datasets.Dataset, count: int) -> tuple[tuple[str, ...], ...]:
+    """Each of ``count`` feature columns' values in the training rows, sorted."""
+    if not count:
+        return ()
+    seen: list[set[str]] = [set() for _ in range(count)]
+    for sentence in train["features"]:
+        for token in sentence:
+            for values, value in zip(seen, token):
+                values.add(value)
+    return tuple(tuple(sorted(values)) for values in seen)
+
+
 def _kept_vector_count(keep: str | int) -> int | str | None:
     """``embedding.word.keep`` as ``None`` (dataset), ``"all"`` or a positive count."""
     if keep == "dataset":
@@ -426,6 +446,8 @@ class ConllDataModule(TokenDataModule):
         labels: the entity types the files may hold (``[PER, LOC, ORG, MISC]``), or for plain labels
             (POS tags) the labels themselves; any other label in any file is an error naming its line.
         source: a Hugging Face dataset to read instead of ``dir`` (:class:`~seqlab.data.hub.HubSource`).
+        feature_columns: further columns read as token features (``[1]``: a POS column), embedded by
+            ``+embedding/features=default``; the checkpoint records them and prediction needs them.
         window_overlap: with ``max_tokens``, the words two neighbouring training windows of a long
             sentence share (default: a quarter of ``max_tokens``). Dev, test and prediction read whole
             sentences (the BiLSTM has no length limit, and whole sentences give every word its context).
@@ -445,15 +467,22 @@ class ConllDataModule(TokenDataModule):
         labels: Sequence[str] | None = None,
         source: HubSource | None = None,
         window_overlap: int | None = None,
+        feature_columns: Sequence[int] = (),
         **kwargs: Any,
     ) -> None:
         files = {"train": train_file, "dev": dev_file, "test": test_file}
         folder, files = _files_or_source(dir, "conll", files, source, "tags")
+        if source is not None and feature_columns:
+            raise ConfigError("data.feature_columns reads CoNLL columns; a hub source is written with token and tag only")
         if source is not None:  # the dataset's splits were written as CoNLL files (token, tag)
             token_column, label_column = 0, -1
         super().__init__(folder, files, **kwargs)
         self.token_column = token_column
         self.label_column = label_column
+        for column in feature_columns:
+            if isinstance(column, bool) or not isinstance(column, int):
+                raise ConfigError(f"data.feature_columns lists column numbers (e.g. [1, 2]), got {column!r}")
+        self.feature_columns = tuple(feature_columns)
         self._detect = file_scheme == "auto"
         self.file_scheme = parse_scheme(file_scheme).value if file_scheme and not self._detect else None
         self._tag_scheme_setting = parse_scheme(tag_scheme).value if tag_scheme else None
@@ -506,6 +535,7 @@ class ConllDataModule(TokenDataModule):
             tag_scheme=self.tag_scheme,
             known_labels=known_labels,
             known_from=self.labels_origin,
+            feature_columns=self.feature_columns,
         )
 
     def fit_length(self, split: str, dataset: datasets.Dataset) -> datasets.Dataset:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -16,13 +17,30 @@ def encode_examples(
     sentences: Sequence[Sequence[str]],
     targets: Sequence[Tensor] | None = None,
     first_index: int = 0,
+    given: Mapping[str, Sequence[Any]] | None = None,
 ) -> list[EncodedExample]:
     """One :class:`EncodedExample` per sentence, indexed from ``first_index``, with each batch input
-    the featurizers compute; an empty sentence is an error naming its example number."""
+    the featurizers compute; an empty sentence is an error naming its example number.
+
+    A featurizer with a ``reads`` attribute computes its input from that column of ``given`` (the
+    ``features`` of ``data.feature_columns``) rather than from the tokens; without it, the error
+    says which column the model needs.
+    """
     for i, tokens in enumerate(sentences):
         if not tokens:
             raise ValueError(f"example {first_index + i + 1} has no tokens")
-    columns = {name: [torch.as_tensor(x) for x in featurize(sentences)] for name, featurize in featurizers.items()}
+    given = given or {}
+    columns = {}
+    for name, featurize in featurizers.items():
+        reads = getattr(featurize, "reads", None)
+        if reads is not None and reads not in given:
+            raise ValueError(
+                f"this model's batch input {name!r} reads the sentences' {reads!r} (data.feature_columns), which "
+                f"plain text does not carry; give them with Predictor.predict_tokens(tokens, {reads}=...) or predict "
+                "from a CoNLL file that has the columns (seqlab-eval)"
+            )
+        source = given[reads] if reads is not None else sentences
+        columns[name] = [torch.as_tensor(x) for x in featurize(source)]
     return [
         EncodedExample(
             first_index + i,

@@ -99,8 +99,10 @@ def read_conll(
     tag_scheme: str | None = None,
     known_labels: Sequence[str] | None = None,
     known_from: str = "the training data",
+    feature_columns: Sequence[int] = (),
 ) -> Iterator[dict]:
-    """Yield ``{"tokens": [...], "tags": [...]}`` per sentence of a CoNLL column file.
+    """Yield ``{"tokens": [...], "tags": [...]}`` per sentence of a CoNLL column file (and
+    ``"features"``, each token's values of ``feature_columns``, when given).
 
     Args:
         path: the file; sentences are separated by blank lines, ``-DOCSTART-`` lines skipped.
@@ -113,6 +115,7 @@ def read_conll(
         known_labels: if given, a (converted) label outside this set is an error; dev and test
             files are read with the training labels.
         known_from: where ``known_labels`` come from, for the error message.
+        feature_columns: further columns read as features (POS, chunk), one list per token.
     """
     path = existing_file(path)
     source = parse_scheme(file_scheme) if file_scheme else None
@@ -122,11 +125,14 @@ def read_conll(
     tokens: list[str] = []
     tags: list[str] = []
     lines: list[int] = []
+    features: list[list[str]] = []
     sentences = 0
     known = frozenset(known_labels or ())
 
     def finish() -> dict:
         example: dict = {"tokens": list(tokens)}
+        if feature_columns:
+            example["features"] = [list(values) for values in features]
         if label_column is not None:
             labels = list(tags)
             if source is not None:
@@ -154,13 +160,14 @@ def read_conll(
                 tokens.clear()
                 tags.clear()
                 lines.clear()
+                features.clear()
             continue
         if fields[0] == DOCSTART:
             if tokens:
                 raise ReaderError(path, number, f"{DOCSTART} inside a sentence; expected a blank line before it")
             continue
         if width is None:
-            _check_columns(path, number, len(fields), token_column, label_column)
+            _check_columns(path, number, len(fields), token_column, label_column, feature_columns)
             width, width_line = len(fields), number
         elif len(fields) != width:
             raise ReaderError(
@@ -169,6 +176,8 @@ def read_conll(
                 f"expected {width} columns (as on line {width_line}), found {len(fields)}: {line.strip()!r}",
             )
         tokens.append(fields[token_column])
+        if feature_columns:
+            features.append([fields[c] for c in feature_columns])
         if label_column is not None:
             tags.append(fields[label_column])
         lines.append(number)
@@ -185,15 +194,16 @@ def split_columns(line: str) -> list[str]:
     return _COLUMN_SEPARATOR.split(stripped) if stripped else []
 
 
-def _check_columns(path: Path, number: int, found: int, token_column: int, label_column: int | None) -> None:
-    """The first line fixes the width: token and label columns must exist and differ."""
-    columns = [token_column] + ([label_column] if label_column is not None else [])
-    needed = max(c + 1 if c >= 0 else -c for c in columns)
-    if label_column is not None:
-        needed = max(needed, 2)
+def _check_columns(
+    path: Path, number: int, found: int, token_column: int, label_column: int | None, feature_columns: Sequence[int] = ()
+) -> None:
+    """The first line fixes the width: token, label and feature columns must exist and differ."""
+    columns = [token_column] + ([label_column] if label_column is not None else []) + list(feature_columns)
+    needed = max(max(c + 1 if c >= 0 else -c for c in columns), len(columns))
     resolved = {c % found for c in columns} if found >= needed else set()
     if found < needed or len(resolved) < len(columns):
-        raise ReaderError(path, number, f"expected at least {needed} whitespace-separated columns, found {found}")
+        what = " (token, label and data.feature_columns, each a different column)" if feature_columns else ""
+        raise ReaderError(path, number, f"expected at least {needed} whitespace-separated columns{what}, found {found}")
 
 
 def file_fingerprint(path: str | os.PathLike) -> str:
