@@ -38,6 +38,9 @@ class HubSource:
             ``label`` for classification. Class-label columns are read as their label names.
         revision: the hub revision (branch, tag or commit) to read.
         cache_dir: where the written files go (default: under the ``datasets`` cache).
+        data_files: local files for one of ``datasets``' file builders named by ``name`` (``parquet``,
+            ``json``, ``csv``, ``arrow``), by the dataset's split name: parquet or JSON Lines with
+            token and tag list columns, for tagging.
     """
 
     def __init__(
@@ -48,8 +51,13 @@ class HubSource:
         columns: Mapping[str, str] | None = None,
         revision: str | None = None,
         cache_dir: str | None = None,
+        data_files: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
+        self.data_files = {split: str(Path(path).resolve()) for split, path in dict(data_files or {}).items()}
+        for split, path in self.data_files.items():
+            if not Path(path).is_file():
+                raise ConfigError(f"data.source.data_files.{split}: {path}: no such file")
         self.config = config
         self.splits = {**DEFAULT_SPLITS, **dict(splits or {})}
         unknown = sorted(set(self.splits) - set(DEFAULT_SPLITS))
@@ -97,6 +105,8 @@ class HubSource:
             if isinstance(loaded, datasets.Dataset):
                 return datasets.DatasetDict({"train": loaded})
             return loaded
+        if self.data_files:
+            return datasets.load_dataset(self.name, self.config, data_files=self.data_files)
         try:
             return datasets.load_dataset(self.name, self.config, revision=self.revision)
         except (ConnectionError, OSError) as err:
@@ -115,6 +125,7 @@ class HubSource:
                 self.revision,
                 self.splits,
                 self.columns,
+                {split: [path, os.stat(path).st_mtime_ns, os.stat(path).st_size] for split, path in self.data_files.items()},
             ]
         )
         safe = "".join(c if c.isalnum() else "_" for c in Path(self.name).name)[:40]

@@ -276,6 +276,11 @@ def read_text_classification(
     kind = (format or (suffixes[-1] if suffixes else "").lstrip(".")).lower()
     if format is None and _starts_with(path, PARQUET_MAGIC):
         kind = "parquet"
+    elif format is None and kind not in TEXT_FORMATS:
+        sniffed = sniff_text_format(path)
+        if sniffed is not None:
+            log.info("%s: read as %s (from its first line; set data.format to choose)", path, sniffed)
+            kind = sniffed
     rows = {
         "tsv": _delimited_rows,
         "csv": _delimited_rows,
@@ -328,6 +333,25 @@ def read_text_classification(
         yield example
     if not count:
         raise ReaderError(path, 1, f"no examples; expected a header line and rows with {text_field!r}")
+
+
+#: The formats a classification file may have, by suffix or ``data.format``.
+TEXT_FORMATS = ("tsv", "csv", "jsonl", "json", "parquet")
+
+
+def sniff_text_format(path: Path) -> str | None:
+    """``jsonl``, ``tsv`` or ``csv`` from the first non-blank line of ``path`` (decompressed): a JSON
+    object, a header with tabs, or one with commas; ``None`` when it is none of these."""
+    for _, line in _decoded_lines(path):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("{"):
+            return "jsonl"
+        if "\t" in stripped:
+            return "tsv"
+        return "csv" if "," in stripped else None
+    return None
 
 
 #: The first bytes of a parquet file.

@@ -83,3 +83,21 @@ def test_an_unreachable_hub_name_says_so_and_suggests_the_local_route(tmp_path: 
     assert result.returncode == 2, result.stderr[-2000:]
     last = result.stderr.strip().splitlines()[-1]
     assert "cannot be read from the Hugging Face hub" in last and "save_to_disk" in last
+
+
+def test_local_parquet_files_for_tagging_through_a_datasets_builder(saved, tmp_path: Path) -> None:
+    from seqlab.data.hub import HubSource
+
+    ner = datasets.load_from_disk(str(saved["ner"]))
+    files = {}
+    for split in ("train", "validation"):
+        files[split] = str(tmp_path / f"{split}.parquet")
+        ner[split].to_parquet(files[split])
+    source = HubSource("parquet", data_files=files, splits={"test": None}, cache_dir=str(tmp_path / "out"))
+    folder, written = source.write_files("tags")
+    assert written == {"train": "train.txt", "dev": "dev.txt", "test": None}
+    rows = list(read_conll(folder / "train.txt", file_scheme=None))
+    assert [r["tokens"] for r in rows] == ner["train"]["tokens"]
+    assert rows[0]["tags"] == [TAGS[i] for i in ner["train"][0]["ner_tags"]]  # parquet keeps the class names
+    with pytest.raises(Exception, match="data.source.data_files.train: .*no such file"):
+        HubSource("parquet", data_files={"train": str(tmp_path / "missing.parquet")})

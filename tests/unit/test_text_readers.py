@@ -1,6 +1,8 @@
 """Text-classification reader: TSV/CSV/JSONL files, every error as ReaderError with its line."""
 from __future__ import annotations
 
+import gzip
+
 from pathlib import Path
 
 import pytest
@@ -235,11 +237,24 @@ def test_undecodable_bytes_in_jsonl(tmp_path):
 @pytest.mark.parametrize("name, format", [("train.xml", None), ("train.tsv", "xlsx"), ("train", None)])
 def test_unknown_format(tmp_path, name, format):
     """Not tied to a line: a ValueError (ReaderError is one too) naming the format and data.format."""
-    path = write(tmp_path, name, "sentence\tlabel\na\tb\n")
+    path = write(tmp_path, name, "<rows><row>a</row></rows>\n" if format is None else "sentence\tlabel\na\tb\n")
     kind = format or path.suffix.lstrip(".")
     with pytest.raises(ValueError,
                        match=rf"unknown text format '{kind}'; expected tsv, csv, jsonl or parquet \(set data.format\)"):
         read(path, format=format)
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("train.txt", "sentence\tlabel\na b\tpos\n"),
+        ("train", '{"sentence": "a b", "label": "pos"}\n'),
+        ("train.data.gz", gzip.compress(b"sentence,label\na b,pos\n")),
+    ],
+)
+def test_a_name_that_says_no_format_is_read_by_its_content(tmp_path, name, content):
+    path = write(tmp_path, name, content)
+    assert [(r["text"], r["label"]) for r in read(path)] == [("a b", "pos")]
 
 
 def test_a_text_file_given_as_parquet_is_an_error_at_line_1(tmp_path):
@@ -282,7 +297,7 @@ def test_load_examples_missing_file(tmp_path):
 def test_load_examples_unknown_format_is_not_wrapped(tmp_path):
     import datasets
 
-    path = write(tmp_path, "train.xml", "sentence\tlabel\na\tb\n")
+    path = write(tmp_path, "train.xml", "<rows><row>a</row></rows>\n")
     with pytest.raises(Exception) as info:
         load_examples(read_text_classification, path, cache_dir=str(tmp_path / "cache"))
     assert not isinstance(info.value, datasets.exceptions.DatasetGenerationError), repr(info.value)
