@@ -23,7 +23,7 @@ from seqlab.constraints import POSITIVE
 from seqlab.data.collate import Batch, BucketBatchSampler, EncodedExample, collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.data.hub import HubSource
-from seqlab.data.long_documents import check_max_tokens, check_overlap, check_truncation, truncate, windows
+from seqlab.data.long_documents import check_max_tokens, check_overlap, check_truncation, truncate
 from seqlab.data.readers import load_conll, load_examples, read_conll, read_text_classification
 from seqlab.data.splits import SplitPlan
 from seqlab.data.tag_schemes import detect_scheme, from_spans, labels_for_types, parse_scheme, split_tag, to_spans
@@ -40,6 +40,7 @@ from seqlab.tokenization.vocab import (
     train_char_tokenizer,
     train_word_tokenizer,
 )
+from seqlab.windowing import windows
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "dev", "test")
@@ -97,7 +98,9 @@ class TokenDataModule(pl.LightningDataModule):
         super().__init__()
         self.max_tokens = check_max_tokens(max_tokens)
         if max_batch_tokens is not None and (isinstance(max_batch_tokens, bool) or max_batch_tokens < 1):
-            raise ConfigError(f"data.max_batch_tokens must be a positive number of tokens or null, got {max_batch_tokens!r}")
+            raise ConfigError(
+                f"data.max_batch_tokens must be a positive number of tokens or null, got {max_batch_tokens!r}"
+            )
         self.max_batch_tokens = max_batch_tokens
         self.dir = Path(dir)
         self.files = files
@@ -473,7 +476,9 @@ class ConllDataModule(TokenDataModule):
         files = {"train": train_file, "dev": dev_file, "test": test_file}
         folder, files = _files_or_source(dir, "conll", files, source, "tags")
         if source is not None and feature_columns:
-            raise ConfigError("data.feature_columns reads CoNLL columns; a hub source is written with token and tag only")
+            raise ConfigError(
+                "data.feature_columns reads CoNLL columns; a hub source is written with token and tag only"
+            )
         if source is not None:  # the dataset's splits were written as CoNLL files (token, tag)
             token_column, label_column = 0, -1
         super().__init__(folder, files, **kwargs)
@@ -494,7 +499,10 @@ class ConllDataModule(TokenDataModule):
             overlap = self.max_tokens // 4 if window_overlap is None else window_overlap
             self.window_overlap = check_overlap(overlap, self.max_tokens)
         elif window_overlap is not None:
-            raise ConfigError(f"data.window_overlap={window_overlap} overlaps windows of data.max_tokens words: set data.max_tokens too")
+            raise ConfigError(
+                f"data.window_overlap={window_overlap} overlaps windows of data.max_tokens words: "
+                "set data.max_tokens too"
+            )
 
     def _settle_labels(self) -> None:
         names = self._label_names
@@ -559,7 +567,11 @@ class ConllDataModule(TokenDataModule):
                         per_word = isinstance(value, list) and len(value) == len(tokens)
                         out[name].append(value[start:end] if per_word else value)
                     if scheme:  # a span cut by the window's edge is re-tagged as a whole span inside it
-                        inside = [(t, max(a, start) - start, min(b, end) - start) for t, a, b in spans if a < end and b > start]
+                        inside = [
+                            (t, max(a, start) - start, min(b, end) - start)
+                            for t, a, b in spans
+                            if a < end and b > start
+                        ]
                         out["tags"][-1] = from_spans(inside, end - start, scheme)
             return out
 

@@ -125,7 +125,10 @@ class HubSource:
                 self.revision,
                 self.splits,
                 self.columns,
-                {split: [path, os.stat(path).st_mtime_ns, os.stat(path).st_size] for split, path in self.data_files.items()},
+                {
+                    split: [path, os.stat(path).st_mtime_ns, os.stat(path).st_size]
+                    for split, path in self.data_files.items()
+                },
             ]
         )
         safe = "".join(c if c.isalnum() else "_" for c in Path(self.name).name)[:40]

@@ -58,13 +58,3 @@ def check_overlap(overlap: int, max_tokens: int) -> int:
             f"data.window_overlap must be a number of words in [0, data.max_tokens={max_tokens}), got {overlap!r}"
         )
     return overlap
-
-
-def windows(length: int, max_tokens: int, overlap: int) -> list[tuple[int, int]]:
-    """``[start, end)`` spans of ``max_tokens`` (or ``length``, if shorter) covering ``range(length)``,
-    each starting ``max_tokens - overlap`` after the previous; the last ends at ``length`` (and so
-    may overlap its neighbour by more)."""
-    stride = max_tokens - overlap
-    spans = [(start, start + max_tokens) for start in range(0, max(length - max_tokens, 0), stride)]
-    spans.append((max(length - max_tokens, 0), length))
-    return spans

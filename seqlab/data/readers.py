@@ -195,7 +195,12 @@ def split_columns(line: str) -> list[str]:
 
 
 def _check_columns(
-    path: Path, number: int, found: int, token_column: int, label_column: int | None, feature_columns: Sequence[int] = ()
+    path: Path,
+    number: int,
+    found: int,
+    token_column: int,
+    label_column: int | None,
+    feature_columns: Sequence[int] = (),
 ) -> None:
     """The first line fixes the width: token, label and feature columns must exist and differ."""
     columns = [token_column] + ([label_column] if label_column is not None else []) + list(feature_columns)

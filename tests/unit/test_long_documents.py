@@ -1,4 +1,5 @@
 """Long texts: truncation for classifiers, overlapping windows for taggers, token-bounded batches."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,9 +8,10 @@ from hypothesis import strategies as st
 
 from seqlab.data.collate import BucketBatchSampler
 from seqlab.data.datamodules import ConllDataModule, TextClassificationDataModule
-from seqlab.data.long_documents import truncate, windows
+from seqlab.data.long_documents import truncate
 from seqlab.data.tag_schemes import to_spans
 from seqlab.errors import ConfigError
+from seqlab.windowing import windows
 
 
 @given(st.integers(1, 300), st.integers(1, 40), st.data())
@@ -27,8 +29,12 @@ def test_windows_cover_every_word_within_the_size(length, size, data):
 
 
 @pytest.mark.parametrize(
-    "how, kept", [("head", [0, 1, 2, 3, 4, 5, 6, 7]), ("tail", [12, 13, 14, 15, 16, 17, 18, 19]),
-                  ("head+tail", [0, 1, 14, 15, 16, 17, 18, 19])],
+    "how, kept",
+    [
+        ("head", [0, 1, 2, 3, 4, 5, 6, 7]),
+        ("tail", [12, 13, 14, 15, 16, 17, 18, 19]),
+        ("head+tail", [0, 1, 14, 15, 16, 17, 18, 19]),
+    ],
 )
 def test_truncation_keeps_the_chosen_part(how, kept):
     assert truncate(list(range(20)), 8, how) == kept
