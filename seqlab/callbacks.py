@@ -123,6 +123,41 @@ class ExponentialMovingAverage(EMAWeightAveraging):
             super().on_load_checkpoint(trainer, pl_module, checkpoint)
 
 
+class LinearWarmup(pl.Callback):
+    """Raise every parameter group's learning rate linearly from near zero to its own rate over the
+    first ``steps`` optimiser steps (the usual start when fine-tuning a transformer); the schedule
+    (``scheduler=plateau``) takes over from there.
+
+    Args:
+        steps: optimiser steps the warm-up lasts.
+    """
+
+    def __init__(self, steps: int = 500) -> None:
+        if steps < 1:
+            raise ValueError(f"callbacks.lr_warmup.steps must be >= 1, got {steps}")
+        self.steps = steps
+        self.targets: list[float] = []
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not self.targets:  # a resumed run keeps the rates it recorded
+            self.targets = [group["lr"] for group in trainer.optimizers[0].param_groups]
+
+    def on_train_batch_start(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int
+    ) -> None:
+        step = trainer.global_step
+        if step >= self.steps:
+            return
+        for group, target in zip(trainer.optimizers[0].param_groups, self.targets):
+            group["lr"] = target * (step + 1) / self.steps
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"targets": list(self.targets)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.targets = list(state_dict.get("targets", []))
+
+
 class UnseenWordDrift(pl.Callback):
     """Move the vectors of words training never showed by the fine-tuning drift of their nearest
     training words (:class:`seqlab.modules.drift.UnseenWordDrift`), before every validation.

@@ -4,6 +4,7 @@ default (``library_logs=true`` shows them), so the console holds seqlab's own li
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import warnings
 
@@ -22,6 +23,8 @@ def quiet_libraries() -> None:
 
     datasets.disable_progress_bars()
     datasets.logging.set_verbosity_error()
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers' weight-loading bars
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def progress_bar_wanted(setting: bool | None) -> bool:

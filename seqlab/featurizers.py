@@ -18,6 +18,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from seqlab.tokenization.vocab import PAD_ID, encode_chars, encode_words
+from seqlab.windowing import windows
 
 
 @dataclass(frozen=True, eq=True)
@@ -117,8 +118,98 @@ class FeatureIds:
         ]
 
 
+@dataclass(frozen=True, eq=True)
+class Subwords:
+    """A transformer's view of pre-split words: each sentence's subwords (the model's own fast
+    tokenizer) in windows of at most ``max_length`` (special tokens included) that overlap by
+    ``overlap`` subwords, and where each word's subwords sit in those windows.
+
+    A word the tokenizer maps to no subword (an empty word; characters its normalizer removes)
+    gets the unknown subword, so no word is lost and no later word shifts. A subword in several
+    windows is read from the one where it is furthest from an edge (the most context).
+
+    Args:
+        tokenizer: the model's tokenizer (``tokenizer.json``), without padding or truncation.
+        prefix: special ids opening every window (BERT: ``[CLS]``).
+        suffix: special ids closing every window (BERT: ``[SEP]``).
+        unk_id: the unknown subword's id.
+        max_length: the longest window the model takes, special tokens included.
+        overlap: subwords two neighbouring windows share.
+    """
+
+    tokenizer: Tokenizer
+    prefix: tuple[int, ...]
+    suffix: tuple[int, ...]
+    unk_id: int
+    max_length: int
+    overlap: int
+
+    def __post_init__(self) -> None:
+        for name in ("prefix", "suffix"):  # a model folder's JSON gives lists
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        content = self.max_length - len(self.prefix) - len(self.suffix)
+        if not 0 <= self.overlap < content:
+            raise ValueError(f"the subword overlap must be in [0, {content}), got {self.overlap}")
+
+    def align(self, sentences: Sequence[Sequence[str]]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per sentence: the windows ``(W, L)`` (subword id + 1; 0 pads) and each word's subword
+        positions ``(n, K)`` in the flattened windows (position + 1; 0 pads)."""
+        encodings = self.tokenizer.encode_batch(
+            [list(words) for words in sentences], is_pretokenized=True, add_special_tokens=False
+        )
+        content = self.max_length - len(self.prefix) - len(self.suffix)
+        out = []
+        for words, encoding in zip(sentences, encodings):
+            pieces: list[list[int]] = [[] for _ in words]
+            for piece, word in zip(encoding.ids, encoding.word_ids):
+                if word is not None:
+                    pieces[word].append(piece)
+            sequence: list[int] = []
+            spans = []
+            for word_pieces in pieces:
+                start = len(sequence)
+                sequence.extend(word_pieces or [self.unk_id])
+                spans.append((start, len(sequence)))
+            cuts = windows(len(sequence), content, self.overlap)
+            width = len(self.prefix) + max(b - a for a, b in cuts) + len(self.suffix)
+            rows = np.zeros((len(cuts), width), dtype=np.int64)
+            where = np.zeros(len(sequence), dtype=np.int64)
+            best = np.full(len(sequence), -1)
+            for w, (a, b) in enumerate(cuts):
+                row = [*self.prefix, *sequence[a:b], *self.suffix]
+                rows[w, : len(row)] = np.asarray(row) + 1
+                for p in range(a, b):
+                    centrality = min(p - a, b - 1 - p)
+                    if centrality > best[p]:
+                        best[p] = centrality
+                        where[p] = w * width + len(self.prefix) + (p - a)
+            most = max(end - start for start, end in spans)
+            positions = np.zeros((len(spans), most), dtype=np.int64)
+            for i, (start, end) in enumerate(spans):
+                positions[i, : end - start] = where[start:end] + 1
+            out.append((rows, positions))
+        return out
+
+
+@dataclass(frozen=True, eq=True)
+class SubwordWindows(Subwords):
+    """The subword windows of each sentence, ``(W, L)`` (id + 1, 0 pads); see :class:`Subwords`."""
+
+    def __call__(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        return [rows for rows, _ in self.align(sentences)]
+
+
+@dataclass(frozen=True, eq=True)
+class WordPieces(Subwords):
+    """Where each word's subwords sit in its sentence's flattened windows, ``(n, K)`` (position + 1,
+    0 pads); see :class:`Subwords`."""
+
+    def __call__(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        return [positions for _, positions in self.align(sentences)]
+
+
 #: The featurizers a model folder can hold, by the name written there.
-EXPORTABLE: dict[str, type] = {cls.__name__: cls for cls in (WordIds, CharIds, CasingIds)}
+EXPORTABLE: dict[str, type] = {cls.__name__: cls for cls in (WordIds, CharIds, CasingIds, SubwordWindows, WordPieces)}
 
 
 def featurizer_to_dict(featurizer: Callable[..., Any], folder: Path, input_name: str) -> dict[str, Any]:

@@ -50,3 +50,12 @@ def ner_datamodule(tmp_path_factory):
 # threaded torch ran 10-20x slower under load. Subprocesses inherit the variable.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory) -> Path:
+    """A tiny random BERT folder (2 layers, hidden 16, 64 positions) with a WordPiece tokenizer."""
+    pytest.importorskip("transformers")
+    from tests.tiny_bert import save_tiny_bert
+
+    return save_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))

@@ -24,6 +24,7 @@ class TaskModel:
 
     def __init__(self, task: Task, card: dict[str, Any] | None = None) -> None:
         self.task = task.eval()
+        task.embedder.for_prediction()
         #: Provenance and metrics (see :func:`seqlab.model_card.checkpoint_card`).
         self.card = card or {}
         self.featurizers = task.featurizers()

@@ -36,6 +36,7 @@ class TorchModel:
         if kind == "tags" and spec.tag_scheme is None:
             raise ValueError("a tagging model's spec needs a tag_scheme")
         self.network = network.eval()
+        network.embedder.for_prediction()
         self.spec = spec
         self.kind = kind
         self.featurizers = network.embedder.featurizers()

@@ -34,6 +34,9 @@ class EmbeddingPart(nn.Module):
         """How to compute each of :attr:`inputs` from pre-split sentences."""
         raise NotImplementedError
 
+    def for_prediction(self) -> None:
+        """Settle for serving unseen text: drop whatever is kept only to speed up training (caches)."""
+
 
 class TokenEmbedder(nn.Module):
     """The parts' vectors for each token, concatenated in order, then dropout.
@@ -66,6 +69,11 @@ class TokenEmbedder(nn.Module):
         for name, part in self.parts.items():
             # ModuleDict is untyped (values are Module); __init__ only accepts EmbeddingParts.
             yield name, cast(EmbeddingPart, part)
+
+    def for_prediction(self) -> None:
+        """Every part settled for serving unseen text (:meth:`EmbeddingPart.for_prediction`)."""
+        for _, part in self.named_parts():
+            part.for_prediction()
 
     def featurizers(self) -> dict[str, Featurizer]:
         """Every batch input the parts read, with how to compute it (parts may share an input if they

