@@ -59,8 +59,11 @@ def train(cfg: DictConfig) -> dict[str, Any]:
 
     task = build_task(cfg, spec, datamodule.pretrained_vectors)
     datamodule.use_featurizers(task.featurizers())
+    config = cast(dict, OmegaConf.to_container(cfg, resolve=True))
+    for name, arguments in task.embedder.recorded_arguments().items():
+        config["embedding"][name].update(arguments)  # the checkpoint rebuilds them without their sources
     task.checkpoint_extras = {
-        "config": OmegaConf.to_container(cfg, resolve=True),
+        "config": config,
         "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "data_files": datamodule.file_digests(),
     }

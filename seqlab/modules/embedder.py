@@ -9,7 +9,7 @@ batch, the collate function or the task changes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import torch
 from torch import Tensor, nn
@@ -36,6 +36,11 @@ class EmbeddingPart(nn.Module):
 
     def for_prediction(self) -> None:
         """Settle for serving unseen text: drop whatever is kept only to speed up training (caches)."""
+
+    def recorded_arguments(self) -> dict[str, Any]:
+        """Constructor arguments (plain data) to record in the checkpoint's config so the part
+        rebuilds from the checkpoint alone, without the files or hub names it was built from."""
+        return {}
 
 
 class TokenEmbedder(nn.Module):
@@ -69,6 +74,11 @@ class TokenEmbedder(nn.Module):
         for name, part in self.parts.items():
             # ModuleDict is untyped (values are Module); __init__ only accepts EmbeddingParts.
             yield name, cast(EmbeddingPart, part)
+
+    def recorded_arguments(self) -> dict[str, dict[str, Any]]:
+        """Each part's :meth:`EmbeddingPart.recorded_arguments`, by name (parts with none left out)."""
+        recorded = {name: part.recorded_arguments() for name, part in self.named_parts()}
+        return {name: arguments for name, arguments in recorded.items() if arguments}
 
     def for_prediction(self) -> None:
         """Every part settled for serving unseen text (:meth:`EmbeddingPart.for_prediction`)."""

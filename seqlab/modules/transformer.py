@@ -11,13 +11,16 @@ Needs the ``transformers`` extra: ``pip install 'seqlab[transformers]'``.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import os
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import torch
+from tokenizers import Tokenizer
 from torch import Tensor, nn
 
 from seqlab.constraints import POSITIVE
@@ -80,6 +83,8 @@ class TransformerEmbedding(EmbeddingPart):
         max_length: the longest window of subwords, special tokens included (default: the model's
             limit); longer sentences are read in overlapping windows.
         window_overlap: subwords neighbouring windows share (default: a quarter of a window).
+        recorded: the architecture and tokenizer a checkpoint recorded (:meth:`recorded_arguments`);
+            given, ``model`` is not read and the weights come from the checkpoint.
     """
 
     inputs = ("subword_windows", "word_pieces")
@@ -94,19 +99,30 @@ class TransformerEmbedding(EmbeddingPart):
         cache: bool = True,
         max_length: int | None = None,
         window_overlap: int | None = None,
+        recorded: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         try:
-            from transformers import AutoModel, AutoTokenizer
+            import transformers
         except ImportError:
             raise ConfigError("embedding/transformer needs transformers: pip install 'seqlab[transformers]'") from None
         if pooling not in ("first", "last", "mean"):
             raise ConfigError(f"embedding.transformer.pooling must be first, last or mean, got {pooling!r}")
-        location = model_location(model)
-        self.model = AutoModel.from_pretrained(location)
-        tokenizer = AutoTokenizer.from_pretrained(location)
-        if not getattr(tokenizer, "is_fast", False):
-            raise ConfigError(f"embedding.transformer.model={model}: needs a fast tokenizer (tokenizer.json)")
+        if recorded is None:
+            location = model_location(model)
+            self.model = transformers.AutoModel.from_pretrained(location)
+            tokenizer = transformers.AutoTokenizer.from_pretrained(location)
+            if not getattr(tokenizer, "is_fast", False):
+                raise ConfigError(f"embedding.transformer.model={model}: needs a fast tokenizer (tokenizer.json)")
+            specials = _special_ids(tokenizer)
+        else:  # rebuilt from a checkpoint: the architecture and tokenizer it recorded; weights follow
+            architecture = dict(recorded["architecture"])
+            config = transformers.AutoConfig.for_model(**architecture)
+            self.model = transformers.AutoModel.from_config(config)
+            specials = {
+                "tokenizer": Tokenizer.from_str(zlib.decompress(base64.b64decode(recorded["tokenizer"])).decode()),
+                **{key: recorded[key] for key in ("prefix", "suffix", "unk_id", "pad_id")},
+            }
         count = int(self.model.config.num_hidden_layers) + 1  # the embeddings, then each layer
         if not 1 <= layers <= count:
             raise ConfigError(f"embedding.transformer.layers must be in [1, {count}] for {model}, got {layers}")
@@ -114,8 +130,8 @@ class TransformerEmbedding(EmbeddingPart):
         if getattr(self.model.config, "model_type", "") in ("roberta", "xlm-roberta", "camembert"):
             limit -= 2  # their positions start after the padding index
         self.max_length = min(max_length or limit, limit)
-        self.subwords = _subword_settings(tokenizer, self.max_length, window_overlap)
-        self.pad_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+        self.pad_id = int(specials.pop("pad_id"))
+        self.subwords = _subword_settings(specials, self.max_length, window_overlap)
         self.pooling = pooling
         self.layers = layers
         self.mix = ScalarMix(count) if scalar_mix else None
@@ -132,6 +148,20 @@ class TransformerEmbedding(EmbeddingPart):
         if self.freeze:
             self.model.eval()  # frozen weights, no dropout: the same vectors every epoch (so they cache)
         return self
+
+    def recorded_arguments(self) -> dict[str, Any]:
+        """The architecture, tokenizer and special ids, so a checkpoint rebuilds this part offline."""
+        tokenizer = self.subwords["tokenizer"].to_str()
+        return {
+            "recorded": {
+                "architecture": self.model.config.to_dict(),
+                "tokenizer": base64.b64encode(zlib.compress(tokenizer.encode(), 9)).decode("ascii"),
+                "prefix": list(self.subwords["prefix"]),
+                "suffix": list(self.subwords["suffix"]),
+                "unk_id": self.subwords["unk_id"],
+                "pad_id": self.pad_id,
+            }
+        }
 
     def for_prediction(self) -> None:
         """No cache while serving: unseen texts would only grow it."""
@@ -221,27 +251,36 @@ def _key(windows: Tensor) -> bytes:
     return windows[windows > 0].cpu().numpy().tobytes()
 
 
-def _subword_settings(tokenizer: Any, max_length: int, overlap: int | None) -> dict[str, Any]:
-    """The :class:`~seqlab.featurizers.Subwords` arguments for a Hugging Face fast tokenizer."""
-    from tokenizers import Tokenizer
-
+def _special_ids(tokenizer: Any) -> dict[str, Any]:
+    """The Rust tokenizer of a Hugging Face fast tokenizer (no padding or truncation), the special
+    ids its post-processor puts around a sentence, and its unknown and padding ids."""
     backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
     backend.no_padding()
     backend.no_truncation()
-    # The special tokens the model's post-processor puts around one word, split at that word.
     wrapped = backend.encode(["a"], is_pretokenized=True, add_special_tokens=True)
     inside = [i for i, special in enumerate(wrapped.special_tokens_mask) if not special]
-    prefix, suffix = wrapped.ids[: inside[0]], wrapped.ids[inside[-1] + 1 :]
-    unk = tokenizer.unk_token_id if tokenizer.unk_token_id is not None else tokenizer.pad_token_id
-    content = max_length - len(prefix) - len(suffix)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    unk = tokenizer.unk_token_id if tokenizer.unk_token_id is not None else pad
+    return {
+        "tokenizer": backend,
+        "prefix": wrapped.ids[: inside[0]],
+        "suffix": wrapped.ids[inside[-1] + 1 :],
+        "unk_id": int(unk),
+        "pad_id": int(pad),
+    }
+
+
+def _subword_settings(specials: dict[str, Any], max_length: int, overlap: int | None) -> dict[str, Any]:
+    """The :class:`~seqlab.featurizers.Subwords` arguments: ``specials`` with the window sizes."""
+    content = max_length - len(specials["prefix"]) - len(specials["suffix"])
     overlap = content // 4 if overlap is None else overlap
     if not 0 <= overlap < content:
         raise ConfigError(f"embedding.transformer.window_overlap must be in [0, {content}), got {overlap}")
     return {
-        "tokenizer": backend,
-        "prefix": tuple(prefix),
-        "suffix": tuple(suffix),
-        "unk_id": int(unk if unk is not None else 0),
+        "tokenizer": specials["tokenizer"],
+        "prefix": tuple(specials["prefix"]),
+        "suffix": tuple(specials["suffix"]),
+        "unk_id": int(specials["unk_id"]),
         "max_length": max_length,
         "overlap": overlap,
     }

@@ -65,3 +65,19 @@ def test_fine_tuning_trains_the_transformer_with_its_own_rate(make_config, tiny_
 def test_frozen_training_runs_with_the_cache_and_a_bilstm(make_config, tiny_bert):
     results = train(make_config(*transformer(tiny_bert), "trainer.max_epochs=2"))
     assert results["epochs"] == 2 and "test/f1" in results
+
+
+def test_a_trained_checkpoint_rebuilds_without_the_model_it_came_from(make_config, tiny_bert, tmp_path):
+    import shutil
+
+    from seqlab.checkpoint import restore
+    from seqlab.checkpoint_file import read_checkpoint
+
+    source = shutil.copytree(tiny_bert, tmp_path / "bert")
+    results = train(make_config(*transformer(source), "trainer.max_epochs=1"))
+    texts = sample_texts("ner")[:10] + [LONG]
+    before = Predictor.from_checkpoint(results["best_checkpoint"]).predict(texts)
+    shutil.rmtree(source)  # handed to someone without the model folder (or the hub)
+    assert Predictor.from_checkpoint(results["best_checkpoint"]).predict(texts) == before
+    task = restore(read_checkpoint(results["best_checkpoint"])).task
+    assert Predictor(task).predict(texts) == before
