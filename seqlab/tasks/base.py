@@ -142,6 +142,29 @@ class Task(pl.LightningModule):
             config.update(monitor=f"val/{self.selection_metric}", interval="epoch", strict=False)
         return {"optimizer": optimizer, "lr_scheduler": config}
 
+    def on_train_epoch_end(self) -> None:
+        """Step the epoch-interval schedules here, before the checkpoint callbacks save the epoch
+        (Lightning steps them after, so ``last.ckpt`` would hold a schedule one epoch behind and a
+        resumed run would diverge). A plateau schedule steps on the epoch's dev metric; an epoch
+        without one leaves the rate as it is."""
+        for config in self.trainer.lr_scheduler_configs:
+            if config.interval != "epoch" or (self.current_epoch + 1) % config.frequency:
+                continue
+            scheduler: Any = config.scheduler  # an LRScheduler, or ReduceLROnPlateau when it monitors
+            if config.monitor is None:
+                scheduler.step()
+                continue
+            metric = self.trainer.callback_metrics.get(config.monitor)
+            if metric is not None:
+                scheduler.step(float(metric))
+
+    def lr_scheduler_step(self, scheduler: Any, metric: Any) -> None:
+        """Lightning's own stepping, for step-interval schedules only (epoch ones step in
+        :meth:`on_train_epoch_end`)."""
+        if any(c.scheduler is scheduler and c.interval == "epoch" for c in self.trainer.lr_scheduler_configs):
+            return
+        super().lr_scheduler_step(scheduler, metric)
+
     def parameter_groups(self) -> list[dict[str, Any]]:
         """Trainable parameters grouped by learning-rate multiplier (``lr_scale``), unscaled first."""
         trainable = [(name, p) for name, p in self.named_parameters() if p.requires_grad]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 
 from seqlab.pipeline import train
@@ -14,13 +15,19 @@ def final_weights(out) -> dict:
     return torch.load(out / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)["state_dict"]
 
 
-def test_resumed_run_equals_uninterrupted(make_config, tmp_path) -> None:
+@pytest.mark.parametrize(
+    "schedule",
+    [[], ["scheduler=inverse_time", "optimizer=sgd", "optimizer.lr=0.05"], ["scheduler.patience=0", "scheduler.threshold=0.5"]],
+    ids=["default", "inverse-time", "plateau-halving-every-epoch"],
+)
+def test_resumed_run_equals_uninterrupted(make_config, tmp_path, schedule) -> None:
+    """Epoch schedules step before last.ckpt is written, so the resumed schedule is where it was."""
     straight = tmp_path / "straight"
-    expected = train(make_config(*COMMON, f"paths.output_dir={straight}"))
+    expected = train(make_config(*COMMON, *schedule, f"paths.output_dir={straight}"))
 
     resumed = tmp_path / "resumed"
-    train(make_config(*COMMON, f"paths.output_dir={resumed}", "trainer.max_epochs=2"))  # "killed" after epoch 2
-    got = train(make_config(*COMMON, f"paths.output_dir={resumed}", "ckpt_path=last"))
+    train(make_config(*COMMON, *schedule, f"paths.output_dir={resumed}", "trainer.max_epochs=2"))  # "killed" after epoch 2
+    got = train(make_config(*COMMON, *schedule, f"paths.output_dir={resumed}", "ckpt_path=last"))
 
     assert got["epochs"] == expected["epochs"] == 4
     logged = sorted(path.parent.name for path in (resumed / "logs").glob("*/metrics.csv"))
