@@ -174,7 +174,8 @@ class TransformerEmbedding(EmbeddingPart):
     def forward(self, subword_windows: Tensor, word_pieces: Tensor) -> Tensor:
         """Windows ``(B, W, L)`` and word positions ``(B, T, K)`` to ``(B, T, output_dim)``."""
         if not self.cache or torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():
-            return self._pool(self._layers(subword_windows), word_pieces)
+            states = self._layers(subword_windows)
+            return self._pool(self.mix(states) if self.mix is not None else states, word_pieces)
         return self._from_cache(subword_windows, word_pieces)
 
     def _layers(self, windows: Tensor) -> Tensor:
@@ -194,9 +195,7 @@ class TransformerEmbedding(EmbeddingPart):
         return chosen.reshape(batch, count * width, -1)
 
     def _pool(self, states: Tensor, word_pieces: Tensor) -> Tensor:
-        """Each word's vector from its subwords' states (a scalar mix is applied first)."""
-        if self.mix is not None:
-            states = self.mix(states)
+        """Each word's vector ``(B, T, H)`` from its subwords' states ``(B, S, H)``."""
         batch, words, most = word_pieces.shape
         present = word_pieces > 0
         index = (word_pieces - 1).clamp_min(0).reshape(batch, words * most, 1).expand(-1, -1, states.size(-1))
@@ -220,7 +219,7 @@ class TransformerEmbedding(EmbeddingPart):
             states = self._layers(windows.index_select(0, rows))
             pieces = word_pieces.index_select(0, rows)
             if self.mix is not None:  # keep every layer: the mix weights still learn
-                kept = torch.stack([self._pool_layer(layer, pieces) for layer in states], dim=2)
+                kept = torch.stack([self._pool(layer, pieces) for layer in states], dim=2)
             else:
                 kept = self._pool(states, pieces)
             for i, b in enumerate(missing):
@@ -232,14 +231,7 @@ class TransformerEmbedding(EmbeddingPart):
             vectors = self._cached[key].to(windows.device)
             rows_out.append(torch.nn.functional.pad(vectors, (0, 0) * (vectors.dim() - 1) + (0, words - len(vectors))))
         out = torch.stack(rows_out)
-        return self.mix(out.movedim(2, 0)) * (word_pieces > 0).any(-1, keepdim=True) if self.mix is not None else out
-
-    def _pool_layer(self, layer: Tensor, word_pieces: Tensor) -> Tensor:
-        mix, self.mix = self.mix, None
-        try:
-            return self._pool(layer, word_pieces)
-        finally:
-            self.mix = mix
+        return self.mix(out.movedim(2, 0)) if self.mix is not None else out  # padding rows stay zero
 
     def cached_sentences(self) -> int:
         """How many sentences' vectors the cache holds."""

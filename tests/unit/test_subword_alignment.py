@@ -70,11 +70,15 @@ def test_long_sentences_read_in_windows_give_a_vector_per_word(part):
         assert (vectors[row, len(sentence) :] == 0).all()  # padding words are zeros
 
 
-def test_the_cache_gives_what_the_transformer_computes(tiny_bert):
+@pytest.mark.parametrize("scalar_mix", [False, True])
+def test_the_cache_gives_what_the_transformer_computes(tiny_bert, scalar_mix):
     from seqlab.modules.transformer import TransformerEmbedding
 
-    cached = TransformerEmbedding(str(tiny_bert), max_length=16, cache=True)
-    plain = TransformerEmbedding(str(tiny_bert), max_length=16, cache=False)
+    cached = TransformerEmbedding(str(tiny_bert), max_length=16, cache=True, scalar_mix=scalar_mix, pooling="mean")
+    plain = TransformerEmbedding(str(tiny_bert), max_length=16, cache=False, scalar_mix=scalar_mix, pooling="mean")
+    if scalar_mix:  # the same non-uniform mix in both
+        for part in (cached, plain):
+            part.mix.weights.data = torch.linspace(-1, 1, part.mix.weights.numel())
     batch = collate_examples(encode_examples(cached.featurizers(), TRICKY[:2]))
     inputs = (batch.features["subword_windows"], batch.features["word_pieces"])
     first, again = cached(*inputs), cached(*inputs)
