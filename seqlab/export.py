@@ -128,6 +128,12 @@ def export_task(task: Task, output: str | Path, card: dict[str, Any], quantize: 
         _check_quantization(quantize)  # before anything is written
     if task.prediction_kind not in OUTPUTS:
         raise ConfigError(f"{type(task).__name__} cannot be exported: it defines no prediction_kind/graph_outputs")
+    given = [name for name, featurizer in task.featurizers().items() if getattr(featurizer, "reads", None)]
+    if given:
+        raise ConfigError(
+            f"this model reads {', '.join(given)} from the data (data.feature_columns), which a model folder, "
+            "fed raw text, cannot give: predict with the checkpoint (Predictor.predict_tokens, seqlab-eval)"
+        )
     spec = task.spec
     manifest = {
         "seqlab_version": __version__,

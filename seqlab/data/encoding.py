@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 
 from seqlab.data.collate import EncodedExample
+from seqlab.errors import ConfigError
 from seqlab.spec import Featurizer
 
 
@@ -34,7 +35,7 @@ def encode_examples(
     for name, featurize in featurizers.items():
         reads = getattr(featurize, "reads", None)
         if reads is not None and reads not in given:
-            raise ValueError(
+            raise ConfigError(
                 f"this model's batch input {name!r} reads the sentences' {reads!r} (data.feature_columns), which "
                 f"plain text does not carry; give them with Predictor.predict_tokens(tokens, {reads}=...) or predict "
                 "from a CoNLL file that has the columns (seqlab-eval)"

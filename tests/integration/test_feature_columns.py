@@ -42,8 +42,13 @@ def test_feature_columns_change_the_model_and_travel_with_the_checkpoint(make_co
         return model.network.features(batch.features, batch.mask)
 
     assert not torch.equal(encoded(features), encoded([[["NN", "O"] for _ in s] for s in sentences]))
-    with pytest.raises(ValueError, match="reads the sentences' 'features'"):
+    with pytest.raises(ConfigError, match="reads the sentences' 'features'"):
         predictor.predict(["Peter lives in Berlin ."])
+    from seqlab.export import export_checkpoint
+
+    with pytest.raises(ConfigError, match="reads features from the data .* predict with the checkpoint"):
+        export_checkpoint(results["best_checkpoint"], tmp_path / "folder")
+    assert not (tmp_path / "folder").exists()
 
 
 def test_feature_column_mistakes_are_one_line_errors(make_config, tmp_path):
