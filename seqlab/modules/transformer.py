@@ -110,8 +110,15 @@ class TransformerEmbedding(EmbeddingPart):
             raise ConfigError(f"embedding.transformer.pooling must be first, last or mean, got {pooling!r}")
         if recorded is None:
             location = model_location(model)
-            self.model = transformers.AutoModel.from_pretrained(location)
-            tokenizer = transformers.AutoTokenizer.from_pretrained(location)
+            try:
+                self.model = transformers.AutoModel.from_pretrained(location)
+                tokenizer = transformers.AutoTokenizer.from_pretrained(location)
+            except (OSError, ValueError) as err:  # unknown name, unreachable hub, incomplete folder
+                raise ConfigError(
+                    f"embedding.transformer.model={model}: cannot be loaded ({str(err).splitlines()[0][:200]}); "
+                    f"give a hub name (online), a folder with config.json, weights and tokenizer.json, or one of "
+                    f"{', '.join(PACKAGED)}"
+                ) from None
             if not getattr(tokenizer, "is_fast", False):
                 raise ConfigError(f"embedding.transformer.model={model}: needs a fast tokenizer (tokenizer.json)")
             specials = _special_ids(tokenizer)

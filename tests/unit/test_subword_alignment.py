@@ -110,3 +110,13 @@ def test_frozen_means_no_gradient_and_no_dropout(tiny_bert):
     batch = collate_examples(encode_examples(tuned.featurizers(), TRICKY[:1]))
     tuned(batch.features["subword_windows"], batch.features["word_pieces"]).sum().backward()
     assert tuned.mix is not None and tuned.mix.weights.grad is not None
+
+
+def test_a_model_that_cannot_be_loaded_is_one_config_error(tmp_path, monkeypatch):
+    from seqlab.errors import ConfigError
+    from seqlab.modules.transformer import TransformerEmbedding
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for model in (str(tmp_path / "missing" / "bert"), str(tmp_path)):
+        with pytest.raises(ConfigError, match=r"embedding.transformer.model=.*cannot be loaded .* give a hub name"):
+            TransformerEmbedding(model)
