@@ -23,7 +23,7 @@ from seqlab.constraints import POSITIVE
 from seqlab.data.collate import Batch, BucketBatchSampler, EncodedExample, collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.data.hub import HubSource
-from seqlab.data.long_documents import check_max_tokens, check_overlap, check_truncation, truncate
+from seqlab.data.long_documents import check_count, check_overlap, check_truncation, truncate
 from seqlab.data.readers import load_conll, load_examples, read_conll, read_text_classification
 from seqlab.data.splits import SplitPlan
 from seqlab.data.tag_schemes import detect_scheme, from_spans, labels_for_types, parse_scheme, split_tag, to_spans
@@ -96,12 +96,8 @@ class TokenDataModule(pl.LightningDataModule):
         max_batch_tokens: int | None = None,
     ) -> None:
         super().__init__()
-        self.max_tokens = check_max_tokens(max_tokens)
-        if max_batch_tokens is not None and (isinstance(max_batch_tokens, bool) or max_batch_tokens < 1):
-            raise ConfigError(
-                f"data.max_batch_tokens must be a positive number of tokens or null, got {max_batch_tokens!r}"
-            )
-        self.max_batch_tokens = max_batch_tokens
+        self.max_tokens = check_count(max_tokens, "data.max_tokens", "words")
+        self.max_batch_tokens = check_count(max_batch_tokens, "data.max_batch_tokens", "tokens")
         self.dir = Path(dir)
         self.files = files
         self.split = split

@@ -20,13 +20,14 @@ T = TypeVar("T")
 TRUNCATIONS = ("head", "tail", "head+tail")
 
 
-def check_max_tokens(max_tokens: int | None) -> int | None:
-    """``data.max_tokens`` checked: ``None`` or a positive count."""
-    if max_tokens is None:
+def check_count(value: int | None, key: str, unit: str) -> int | None:
+    """A length setting (``data.max_tokens``, ``data.max_batch_tokens``) checked: ``None`` or a
+    positive count of ``unit``; anything else is a config error naming ``key``."""
+    if value is None:
         return None
-    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
-        raise ConfigError(f"data.max_tokens must be a positive number of words or null, got {max_tokens!r}")
-    return max_tokens
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{key} must be a positive number of {unit} or null, got {value!r}")
+    return value
 
 
 def check_truncation(truncation: str) -> str:
