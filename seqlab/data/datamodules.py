@@ -546,9 +546,11 @@ class ConllDataModule(TokenDataModule):
         """Training sentences longer than ``max_tokens`` become overlapping windows (every word kept);
         other splits stay whole."""
         assert self.max_tokens is not None and self.window_overlap is not None
+        if split != "train":
+            return dataset
         size, overlap = self.max_tokens, self.window_overlap
         long = sum(len(tokens) > size for tokens in dataset["tokens"])
-        if split != "train" or not long:
+        if not long:
             return dataset
 
         scheme = self.tag_scheme
