@@ -14,6 +14,9 @@ suite are joined by seed, a seed already in ``<out>`` being replaced:
 
     python scripts/benchmark_accuracy.py --merge /tmp/seed1 /tmp/seed2 --out results
 
+Each run records its epochs' seconds (first epoch, then the median of the later ones in the table);
+a merged run without them takes them from its run folder, ``DIR/runs/<suite>_seed<N>``.
+
 ``--check-suites`` composes every suite's overrides without training (the tests run it):
 
     python scripts/benchmark_accuracy.py --check-suites
@@ -96,6 +99,21 @@ def check_suites() -> list[str]:
     return failures
 
 
+def epoch_seconds(run_dir: Path) -> list[float] | None:
+    """Seconds of each epoch (training and validation) of the run in ``run_dir``, from its learning curves."""
+    curve = run_dir / "reports" / "learning_curves.json"
+    return [round(e["seconds"], 1) for e in json.loads(curve.read_text())] if curve.is_file() else None
+
+
+def with_epoch_seconds(results: dict, folder: Path) -> dict:
+    """``results`` (an ``accuracy.json`` of ``folder``) with each run's epoch seconds where it lacks them."""
+    for name, entry in results.items():
+        for run in entry["runs"]:
+            if run.get("epoch_s") is None:
+                run["epoch_s"] = epoch_seconds(folder / "runs" / f"{name}_seed{run['seed']}")
+    return results
+
+
 def run_suite(name: str, overrides: list[str], metric: str, seeds: list[int], out: Path) -> dict:
     from seqlab.pipeline import train  # not needed to compose or merge
 
@@ -108,7 +126,7 @@ def run_suite(name: str, overrides: list[str], metric: str, seeds: list[int], ou
         runs.append({
             "seed": seed, "dev_f1": round(100 * results["val/f1_best"], 2),
             "test": round(100 * results[f"test/{metric}"], 2), "epochs": results["epochs"],
-            "wall_s": round(time.perf_counter() - started, 1),
+            "wall_s": round(time.perf_counter() - started, 1), "epoch_s": epoch_seconds(run_dir),
         })
         print(json.dumps({name: runs[-1]}), flush=True)
     entry = {"overrides": overrides, "metric": metric, "runs": runs,
@@ -143,16 +161,23 @@ def merge(results: dict, other: dict) -> dict:
 
 
 def table(results: dict) -> str:
-    lines = ["| suite | overrides | test metric | seeds: test (dev F1) | mean test | target | peers | epochs | wall time/run | machine |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| suite | overrides | test metric | seeds: test (dev F1) | mean test | target | peers | epochs | wall time/run "
+             "| s/epoch: first, later | machine |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, e in results.items():
         seeds = ", ".join(f"{r['seed']}: {r['test']:.2f} ({r['dev_f1']:.2f})" for r in e["runs"])
         std = f" ± {e['test_std']:.2f}" if "test_std" in e else ""
         wall = statistics.mean(r["wall_s"] for r in e["runs"])
         epochs = "/".join(str(r["epochs"]) for r in e["runs"])
         machine = f"{e['machine']['device']} ({e['machine']['threads']} threads)"
+        timed = [r["epoch_s"] for r in e["runs"] if r.get("epoch_s")]
+        per_epoch = ""
+        if timed:
+            first = statistics.mean(t[0] for t in timed)
+            later = [statistics.median(t[1:]) for t in timed if len(t) > 1]
+            per_epoch = f"{first:.0f}, {statistics.mean(later):.0f}" if later else f"{first:.0f}"
         lines.append(f"| {name} | `{' '.join(e['overrides'])}` | {e['metric']} | {seeds} | **{e['test_mean']:.2f}**{std} | "
-                     f"{e.get('target') or ''} | {e.get('peers') or ''} | {epochs} | {wall:.0f} s | {machine} |")
+                     f"{e.get('target') or ''} | {e.get('peers') or ''} | {epochs} | {wall:.0f} s | {per_epoch} | {machine} |")
     return "\n".join(lines) + "\n"
 
 
@@ -184,7 +209,7 @@ def main() -> None:
         if not source.is_file():
             parser.error(f"--merge {folder}: no accuracy.json there")
         try:
-            results = merge(results, json.loads(source.read_text()))
+            results = merge(results, with_epoch_seconds(json.loads(source.read_text()), Path(folder)))
         except ValueError as error:
             sys.exit(f"--merge {folder}: {error}")
     if args.merge:
