@@ -40,7 +40,7 @@ SECTIONS: dict[str, tuple[str | tuple[str, ...], bool]] = {
         ("seqlab.data.datamodules.TokenDataModule", "seqlab.data.splits.SplitPlan", "seqlab.data.hub.HubSource"),
         False,
     ),
-    "embedding": (("torch.nn.Module", "seqlab.modules.vector_cache.VectorCache"), False),
+    "embedding": ("torch.nn.Module", False),
     "encoder": ("torch.nn.Module", False),
     "head": ("torch.nn.Module", False),
     "task": ("seqlab.tasks.base.Task", False),

@@ -59,11 +59,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
 
     task = build_task(cfg, spec, datamodule.pretrained_vectors)
     datamodule.use_featurizers(task.featurizers())
-    config = cast(dict, OmegaConf.to_container(cfg, resolve=True))
-    for name, arguments in task.embedder.recorded_arguments().items():
-        config["embedding"][name].update(arguments)  # the checkpoint rebuilds them without their sources
     task.checkpoint_extras = {
-        "config": config,
+        "config": checkpoint_config(cfg, task),
         "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "data_files": datamodule.file_digests(),
     }
@@ -146,6 +143,15 @@ def peak_memory_mb() -> dict[str, float]:
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         peak["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     return peak
+
+
+def checkpoint_config(cfg: DictConfig, task: Task) -> dict[str, Any]:
+    """The resolved config a checkpoint keeps, with what the embedding parts recorded so it rebuilds
+    them without their sources (and without a cache)."""
+    config = cast(dict, OmegaConf.to_container(cfg, resolve=True))
+    for name, arguments in task.embedder.recorded_arguments().items():
+        config["embedding"][name].update(arguments)
+    return config
 
 
 def count_parameters(module: pl.LightningModule) -> int:

@@ -234,7 +234,7 @@ class TransformerEmbedding(EmbeddingPart):
         if not self._cache_opened:  # the weights are final by now (a resumed run has loaded them)
             cache.open(self.fingerprint())
             self._cache_opened = True
-        keys = [_key(row, pieces) for row, pieces in zip(windows, word_pieces)]
+        keys = [_key(row, pieces) for row, pieces in zip(windows.cpu(), word_pieces.cpu())]
         found = [cache.get(key) for key in keys]
         missing = [b for b, vectors in enumerate(found) if vectors is None]
         if missing:
@@ -248,7 +248,7 @@ class TransformerEmbedding(EmbeddingPart):
             for i, b in enumerate(missing):
                 length = int((word_pieces[b] > 0).any(-1).sum())
                 cache.put(keys[b], kept[i, :length])
-                found[b] = kept[i, :length].detach()
+                found[b] = kept[i, :length].detach().float()  # as the cache gives them back
         words = word_pieces.size(1)
         rows_out = []
         for vectors in found:
@@ -263,12 +263,15 @@ class TransformerEmbedding(EmbeddingPart):
         return len(self.cache) if self.cache is not None else 0
 
     def fingerprint(self) -> str:
-        """What the cached vectors depend on: the transformer's architecture and weights, the layers
-        and the pooling (the subwords and word boundaries are each sentence's key)."""
+        """What the cached vectors depend on: the transformer's architecture and weights, the layers,
+        the pooling and the precision it runs in (the subwords and word boundaries are each
+        sentence's key)."""
         settings = {k: v for k, v in self.model.config.to_dict().items() if not k.startswith("_")}
         settings.pop("transformers_version", None)
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
-        digest.update(f"{self.pooling}|{self.layers}|{self.mix is not None}".encode())
+        device = next(self.model.parameters()).device.type
+        precision = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else "none"
+        digest.update(f"{self.pooling}|{self.layers}|{self.mix is not None}|{precision}".encode())
         for name, tensor in self.model.state_dict().items():
             digest.update(name.encode())
             digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
@@ -276,10 +279,13 @@ class TransformerEmbedding(EmbeddingPart):
 
 
 def _key(windows: Tensor, word_pieces: Tensor) -> bytes:
-    """A sentence's identity in the cache: its subword ids, and each word's subwords."""
+    """A sentence's identity in the cache: a digest of its subword ids and each word's subwords."""
     counts = (word_pieces > 0).sum(-1)
-    parts = (windows[windows > 0], word_pieces[word_pieces > 0], counts[counts > 0])
-    return b"|".join(part.cpu().numpy().tobytes() for part in parts)
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (windows[windows > 0], word_pieces[word_pieces > 0], counts[counts > 0]):
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part.numpy().tobytes())
+    return digest.digest()
 
 
 def _special_ids(tokenizer: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ later run of that model (other seeds, sweeps, resumed runs) without computing th
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 import weakref
@@ -17,6 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor
+
+log = logging.getLogger(__name__)
 
 
 def cache_root() -> Path:
@@ -37,7 +40,8 @@ class VectorCache:
         return self._vectors.get(key)
 
     def put(self, key: bytes, vectors: Tensor) -> None:
-        self._vectors[key] = vectors.detach().cpu().clone()  # a copy: a view would keep its whole batch
+        # float32 whatever the precision computed them in; a copy, as a view would keep its whole batch
+        self._vectors[key] = vectors.detach().to("cpu", torch.float32, copy=True)
 
     def flush(self) -> None:
         """Write what is pending (nothing to do in memory)."""
@@ -54,8 +58,12 @@ class ArrowVectorCache(VectorCache):
 
     New vectors are held in memory and written as a shard of ``shard_size`` sentences (and when the
     run ends); shards are memory-mapped, so what earlier runs wrote costs page cache, not process
-    memory. Runs of the same model, in sequence or in parallel, read and add to the same folder:
-    each writes its own shards under unique names, renamed into place only when complete.
+    memory (the index of keys, 16 bytes a sentence, stays in memory). Runs of the same model, in
+    sequence or in parallel, read and add to the same folder: each writes its own shards under unique
+    names, renamed into place only when complete, and picks up the others' shards when it writes.
+    Runs started together each compute what neither has written yet. A folder that cannot be written
+    is warned about once; the vectors then stay in memory for the run. What is still pending is
+    written when the process ends normally (a killed run loses only that).
 
     Args:
         directory: the cache's root (default: ``$SEQLAB_CACHE/vectors``); one folder per model.
@@ -68,16 +76,23 @@ class ArrowVectorCache(VectorCache):
         self.shard_size = shard_size
         self.folder: Path | None = None
         self._index: dict[bytes, tuple[np.ndarray, np.ndarray, int]] = {}  # key -> (values, offsets, row)
+        self._mapped: set[str] = set()
         self._trailing: tuple[int, ...] | None = None
         self._written = 0
         self._finalizer: Any = None
 
     def open(self, fingerprint: str) -> None:
-        self.folder = self.directory / fingerprint
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for shard in sorted(self.folder.glob("*.arrow")):
-            self._map(shard)
-        self._finalizer = weakref.finalize(self, _write_shard, self.folder, self._vectors)
+        if self._finalizer is not None:
+            return
+        folder = self.directory / fingerprint
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            log.warning("%s: cannot be created (%s); the vectors are kept in memory for this run", folder, err)
+            return
+        self.folder = folder
+        self._map_new_shards()
+        self._finalizer = weakref.finalize(self, _write_pending, folder, self._vectors)
 
     def get(self, key: bytes) -> Tensor | None:
         pending = self._vectors.get(key)
@@ -99,10 +114,17 @@ class ArrowVectorCache(VectorCache):
     def flush(self) -> None:
         if self.folder is None or not self._vectors:
             return
-        shard = _write_shard(self.folder, self._vectors)
+        try:
+            _write_shard(self.folder, self._vectors)
+        except OSError as err:
+            log.warning("%s: cannot be written (%s); the vectors are kept in memory for this run", self.folder, err)
+            self.folder = None
+            if self._finalizer is not None:
+                self._finalizer.detach()
+            return
         self._written += len(self._vectors)
         self._vectors.clear()
-        self._map(shard)
+        self._map_new_shards()  # this one, and any a parallel run wrote
 
     def clear(self) -> None:
         self._vectors.clear()
@@ -115,6 +137,13 @@ class ArrowVectorCache(VectorCache):
     def written(self) -> int:
         """Sentences this run added to the folder."""
         return self._written
+
+    def _map_new_shards(self) -> None:
+        assert self.folder is not None
+        for shard in sorted(self.folder.glob("*.arrow")):
+            if shard.name not in self._mapped:
+                self._map(shard)
+                self._mapped.add(shard.name)
 
     def _map(self, shard: Path) -> None:
         """Index a shard's rows by key, its values memory-mapped (a key already known keeps its row)."""
@@ -135,14 +164,21 @@ class ArrowVectorCache(VectorCache):
             self._index.setdefault(key, (values, offsets, row))
 
 
+def _write_pending(folder: Path, vectors: dict[bytes, Tensor]) -> None:
+    """At exit: what is still pending, if anything (a failure is only warned about)."""
+    if vectors:
+        try:
+            _write_shard(folder, vectors)
+        except OSError as err:
+            log.warning("%s: the last vectors cannot be written (%s)", folder, err)
+
+
 def _write_shard(folder: Path, vectors: dict[bytes, Tensor]) -> Path:
     """``vectors`` as one Arrow file in ``folder`` (key, flattened float32 vectors; the shape after
     the first dimension in the schema), written under a temporary name and renamed when complete."""
     import pyarrow as pa
 
     shard = folder / f"{uuid.uuid4().hex}.arrow"
-    if not vectors:
-        return shard
     trailing = ",".join(str(d) for d in next(iter(vectors.values())).shape[1:])
     keys = pa.array(list(vectors), type=pa.binary())
     flat = [v.to(torch.float32).reshape(-1).numpy() for v in vectors.values()]
@@ -150,7 +186,10 @@ def _write_shard(folder: Path, vectors: dict[bytes, Tensor]) -> Path:
     column = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(np.concatenate(flat)))
     table = pa.table({"key": keys, "vectors": column}).replace_schema_metadata({"trailing": trailing})
     partial = shard.with_suffix(".partial")
-    with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    partial.replace(shard)
+    try:
+        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        partial.replace(shard)
+    finally:
+        partial.unlink(missing_ok=True)
     return shard

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from omegaconf import OmegaConf
 
 pytest.importorskip("transformers")
 
 from seqlab.build import build_datamodule, build_task  # noqa: E402
 from seqlab.export import export_task  # noqa: E402
-from seqlab.pipeline import train  # noqa: E402
+from seqlab.pipeline import checkpoint_config, train  # noqa: E402
 from seqlab.predictor import Predictor  # noqa: E402
 from tests.integration.test_export import assert_same_predictions, randomize, sample_texts  # noqa: E402
 
@@ -33,7 +32,7 @@ def test_checkpoint_and_model_folder_predict_what_the_task_predicts(make_config,
     datamodule = build_datamodule(cfg)
     datamodule.setup("fit")
     task = randomize(build_task(cfg, datamodule.spec).eval())
-    task.checkpoint_extras = {"config": OmegaConf.to_container(cfg, resolve=True)}
+    task.checkpoint_extras = {"config": checkpoint_config(cfg, task)}  # as training writes it
     checkpoint = {"state_dict": task.state_dict()}
     task.on_save_checkpoint(checkpoint)
     torch.save(checkpoint, tmp_path / "model.ckpt")

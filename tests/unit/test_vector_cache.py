@@ -55,6 +55,28 @@ def test_vectors_still_pending_when_the_cache_goes_are_written(tmp_path):
     assert torch.equal(again.get(b"k"), torch.ones(2, 4))
 
 
+def test_opening_twice_writes_pending_vectors_once(tmp_path):
+    cache = ArrowVectorCache(str(tmp_path))
+    cache.open("model")
+    cache.open("model")
+    cache.put(b"k", torch.ones(1, 2))
+    del cache
+    gc.collect()
+    assert len(list((tmp_path / "model").glob("*.arrow"))) == 1
+
+
+def test_a_folder_that_cannot_be_written_keeps_the_vectors_in_memory(tmp_path, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = ArrowVectorCache(str(blocker))
+    with caplog.at_level("WARNING"):
+        cache.open("model")
+    cache.put(b"k", torch.ones(2, 3, dtype=torch.float16))
+    cache.flush()
+    assert "cannot be created" in caplog.text
+    assert cache.get(b"k").dtype == torch.float32 and len(cache) == 1
+
+
 @pytest.mark.parametrize("scalar_mix", [False, True])
 def test_a_later_run_reads_the_vectors_without_the_transformer(tiny_bert, tmp_path, scalar_mix):
     plain = embedding(tiny_bert, None, scalar_mix=scalar_mix, pooling="mean")
