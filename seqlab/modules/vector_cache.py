@@ -129,6 +129,7 @@ class ArrowVectorCache(VectorCache):
     def clear(self) -> None:
         self._vectors.clear()
         self._index.clear()
+        self._mapped.clear()
 
     def __len__(self) -> int:
         return len(self._index) + len(self._vectors)
