@@ -232,7 +232,7 @@ class TransformerEmbedding(EmbeddingPart):
         cache = self.cache
         assert cache is not None
         if not self._cache_opened:  # the weights are final by now (a resumed run has loaded them)
-            cache.open(self.fingerprint())
+            cache.open(self.fingerprint)
             self._cache_opened = True
         keys = [_key(row, pieces) for row, pieces in zip(windows.cpu(), word_pieces.cpu())]
         found = [cache.get(key) for key in keys]

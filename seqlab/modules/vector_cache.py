@@ -12,6 +12,7 @@ import logging
 import os
 import uuid
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,9 @@ class VectorCache:
     def __init__(self) -> None:
         self._vectors: dict[bytes, Tensor] = {}
 
-    def open(self, fingerprint: str) -> None:
-        """Called once before first use with the fingerprint of what computes the vectors."""
+    def open(self, fingerprint: Callable[[], str]) -> None:
+        """Called once before first use with what gives the fingerprint of whatever computes the
+        vectors (only caches that outlive the run call it: hashing the weights takes a moment)."""
 
     def get(self, key: bytes) -> Tensor | None:
         return self._vectors.get(key)
@@ -81,10 +83,10 @@ class ArrowVectorCache(VectorCache):
         self._written = 0
         self._finalizer: Any = None
 
-    def open(self, fingerprint: str) -> None:
+    def open(self, fingerprint: Callable[[], str]) -> None:
         if self._finalizer is not None:
             return
-        folder = self.directory / fingerprint
+        folder = self.directory / fingerprint()
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:

@@ -30,14 +30,14 @@ def inputs(part, sentences=SENTENCES):
 
 def test_arrow_files_round_trip_vectors_of_any_shape(tmp_path):
     cache = ArrowVectorCache(str(tmp_path), shard_size=2)
-    cache.open("model")
+    cache.open(lambda: "model")
     vectors = {bytes([i]): torch.randn(i + 1, 3, 2) for i in range(5)}
     for key, value in vectors.items():
         cache.put(key, value)
     cache.flush()
     assert len(list((tmp_path / "model").glob("*.arrow"))) == 3 and not list(tmp_path.rglob("*.partial"))
     again = ArrowVectorCache(str(tmp_path))
-    again.open("model")
+    again.open(lambda: "model")
     assert len(again) == 5 and again.written == 0
     for key, value in vectors.items():
         assert torch.equal(again.get(key), value)
@@ -46,19 +46,19 @@ def test_arrow_files_round_trip_vectors_of_any_shape(tmp_path):
 
 def test_vectors_still_pending_when_the_cache_goes_are_written(tmp_path):
     cache = ArrowVectorCache(str(tmp_path))
-    cache.open("model")
+    cache.open(lambda: "model")
     cache.put(b"k", torch.ones(2, 4))
     del cache
     gc.collect()
     again = ArrowVectorCache(str(tmp_path))
-    again.open("model")
+    again.open(lambda: "model")
     assert torch.equal(again.get(b"k"), torch.ones(2, 4))
 
 
 def test_opening_twice_writes_pending_vectors_once(tmp_path):
     cache = ArrowVectorCache(str(tmp_path))
-    cache.open("model")
-    cache.open("model")
+    cache.open(lambda: "model")
+    cache.open(lambda: "model")
     cache.put(b"k", torch.ones(1, 2))
     del cache
     gc.collect()
@@ -70,7 +70,7 @@ def test_a_folder_that_cannot_be_written_keeps_the_vectors_in_memory(tmp_path, c
     blocker.write_text("not a folder")
     cache = ArrowVectorCache(str(blocker))
     with caplog.at_level("WARNING"):
-        cache.open("model")
+        cache.open(lambda: "model")
     cache.put(b"k", torch.ones(2, 3, dtype=torch.float16))
     cache.flush()
     assert "cannot be created" in caplog.text
