@@ -1,28 +1,28 @@
-"""Config to objects: the one place where data modules, models and trainers are built.
+"""Config to objects at the edge: data modules, tasks and trainers, from Hydra configs.
 
-``seqlab-train`` and checkpoint restore both build through here, each part from its
-``_target_``, sized from the previous part's ``output_dim``; what comes from the data (the
+The network inside a task is built by :func:`seqlab.model.build.build_network` (no Hydra), which
+the predictors and checkpoint restore call too; what comes from the data (the
 :class:`~seqlab.spec.DataSpec`, the initial word vectors) is passed as plain arguments.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytorch_lightning as pl
 import torch
 from hydra.utils import get_class, instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import ProgressBar
 
 from seqlab.console import progress_bar_wanted
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.distributed import DDPStrategy
-from seqlab.errors import ConfigError, SeqlabError
-from seqlab.modules.embedder import TokenEmbedder
+from seqlab.errors import SeqlabError
+from seqlab.model.build import build_network
+from seqlab.model.network import Network
 from seqlab.registry import available_tasks, task_owner
 from seqlab.spec import DataSpec
-from seqlab.targets import accepted_arguments
 from seqlab.tasks.base import Task
 
 
@@ -39,54 +39,21 @@ def build_datamodule(cfg: DictConfig) -> TokenDataModule:
     return datamodule
 
 
-def is_part(node: Any) -> bool:
-    """Whether an ``embedding`` entry is a part (a config with a ``_target_``)."""
-    return isinstance(node, DictConfig) and "_target_" in node
+def build_task(cfg: DictConfig, spec: DataSpec, vectors: torch.Tensor | None = None) -> Task:
+    """The task of ``cfg`` around a new network (:func:`~seqlab.model.build.build_network`).
 
-
-def build_part(node: DictConfig, **available: Any) -> Any:
-    """Instantiate an embedding part, passing those of ``available`` (``spec``, ``pretrained``)
-    that its constructor takes, as AllenNLP passes ``vocab`` to the parts that ask for it."""
-    return instantiate(node, _partial_=True)(**accepted_arguments(get_class(node._target_), available))
-
-
-def build_embedder(node: DictConfig, spec: DataSpec, pretrained: torch.Tensor | None = None) -> TokenEmbedder:
-    """The token embedder: every entry of ``node`` with a ``_target_`` is a part, built in order."""
-    parts = {  # the data module reads embedding.word.pretrained: those rows are for the word part
-        name: build_part(sub, spec=spec, **({"pretrained": pretrained} if name == "word" else {}))
-        for name, sub in node.items()
-        if is_part(sub)
-    }
-    settings = {name: value for name, value in node.items() if not is_part(value) and value is not None}
-    embedder = build(DictConfig(settings), parts=parts)
-    if spec.feature_columns and "features" not in embedder.featurizers():
-        columns = ",".join(map(str, spec.feature_columns))
-        raise ConfigError(
-            f"data.feature_columns=[{columns}] reads feature columns, but no embedding part uses them: add "
-            "+embedding/features=default (or drop data.feature_columns)"
-        )
-    return embedder
-
-
-def build_task(cfg: DictConfig, spec: DataSpec, pretrained: torch.Tensor | None = None) -> Task:
-    """Embedder -> encoder -> head -> task, each sized from the previous part's ``output_dim``.
-
-    ``pretrained`` holds the word vectors the data module read for ``embedding.word.pretrained``.
+    ``vectors`` holds the initial word vectors the data module read for ``embedding.word.pretrained``.
     """
     task_class = task_class_of(cfg)
-    embedder = build_embedder(cfg.embedding, spec, pretrained)
-    encoder = build(cfg.encoder, input_dim=embedder.output_dim)
-    head = build(cfg.head, input_dim=encoder.output_dim, **task_class.head_arguments(spec))
+    config = cast(dict, OmegaConf.to_container(cfg, resolve=True))
+    network = build_network(config, spec, task_class.head_arguments(spec), vectors)
+    return task_around(cfg, spec, network)
+
+
+def task_around(cfg: DictConfig, spec: DataSpec, network: Network) -> Task:
+    """The task of ``cfg`` (optimiser and schedule included) training ``network``."""
     scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
-    return build(
-        cfg.task,
-        spec=spec,
-        embedder=embedder,
-        encoder=encoder,
-        head=head,
-        optimizer=instantiate(cfg.optimizer),
-        scheduler=scheduler,
-    )
+    return build(cfg.task, spec=spec, network=network, optimizer=instantiate(cfg.optimizer), scheduler=scheduler)
 
 
 class TaskConfigError(SeqlabError, ValueError):

@@ -15,8 +15,8 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.plugins.io import TorchCheckpointIO
 
-from seqlab.build import build_task
-from seqlab.checkpoint_file import CheckpointError, read_checkpoint
+from seqlab.build import task_around, task_class_of
+from seqlab.checkpoint_file import CheckpointError, network_of, read_checkpoint
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 
@@ -31,11 +31,15 @@ class RestoredModel:
     config: DictConfig
 
 
-def restore(checkpoint: dict[str, Any]) -> RestoredModel:
-    """Rebuild the task from the checkpoint's own config and spec, and load its weights."""
+def restore(checkpoint: dict[str, Any], path: str | Path = "checkpoint") -> RestoredModel:
+    """Rebuild the task from the checkpoint's own config and spec around its network
+    (:func:`~seqlab.checkpoint_file.network_of`), and load its weights."""
     meta = checkpoint["seqlab"]
     config = OmegaConf.create(meta["config"])
-    task = build_task(config, DataSpec.from_dict(meta["spec"]))
+    spec = DataSpec.from_dict(meta["spec"])
+    recorded = meta.get("head_arguments")
+    network = network_of(checkpoint, path, None if recorded is not None else task_class_of(config).head_arguments(spec))
+    task = task_around(config, spec, network)
     task.load_state_dict(checkpoint["state_dict"])
     task.best_val_score = meta.get("best_val_score", 0.0)
     return RestoredModel(task.eval(), config)

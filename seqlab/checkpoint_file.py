@@ -21,7 +21,10 @@ from typing import Any
 import torch
 
 from seqlab.errors import SeqlabError
+from seqlab.model.build import load_network
+from seqlab.model.network import Network
 from seqlab.registry import available_tasks, component_packages
+from seqlab.spec import DataSpec
 from seqlab.targets import locate, target_nodes
 from seqlab.version import CHECKPOINT_FORMAT, __version__
 
@@ -89,7 +92,41 @@ def read_checkpoint(path: str | Path, builds: Collection[str] = tuple(SECTIONS))
         raise CheckpointError(f"{path}: the 'seqlab' entry holds no config")
     for key, problem in unsafe_targets(config, builds):
         raise CheckpointError(f"{path}: config {key} {problem}")
+    return upgraded(checkpoint)
+
+
+#: Where a task keeps its network's weights (``Task.network``).
+NETWORK_PREFIX = "network."
+
+
+def upgraded(checkpoint: dict[str, Any]) -> dict[str, Any]:
+    """``checkpoint`` in this seqlab's layout: weights under ``network.`` (0.2 tasks held the
+    embedder, encoder and head themselves) and the output named under ``output`` (0.2 called it
+    ``prediction_kind``). The one place where stored names are mapped."""
+    state = checkpoint.get("state_dict")
+    if isinstance(state, dict) and state and not any(k.startswith(NETWORK_PREFIX) for k in state):
+        parts = ("embedder.", "encoder.", "head.")
+        checkpoint["state_dict"] = {(NETWORK_PREFIX + k if k.startswith(parts) else k): v for k, v in state.items()}
+    meta = checkpoint["seqlab"]
+    if "output" not in meta:
+        meta["output"] = meta.pop("prediction_kind", None)
     return checkpoint
+
+
+def network_of(checkpoint: dict[str, Any], path: str | Path, head_arguments: dict[str, Any] | None = None) -> Network:
+    """The checkpoint's network with its weights, built from its checked config and spec and the
+    head arguments it recorded (or ``head_arguments``); sizes are compared before any allocation
+    (:func:`seqlab.model.build.load_network`)."""
+    meta = checkpoint["seqlab"]
+    arguments = meta.get("head_arguments") if head_arguments is None else head_arguments
+    if not isinstance(arguments, dict):
+        raise CheckpointError(f"{path}: records no head arguments, so its network cannot be rebuilt alone")
+    weights = {k[len(NETWORK_PREFIX) :]: v for k, v in checkpoint["state_dict"].items() if k.startswith(NETWORK_PREFIX)}
+    try:
+        return load_network(meta["config"], DataSpec.from_dict(meta["spec"]), arguments, weights)
+    except (TypeError, ValueError, KeyError, RuntimeError) as err:
+        first = " ".join(str(err).strip().splitlines()[:2])
+        raise CheckpointError(f"{path}: its network cannot be rebuilt from its config ({first})") from None
 
 
 def unsafe_targets(config: dict[str, Any], builds: Collection[str] = tuple(SECTIONS)) -> Iterator[tuple[str, str]]:

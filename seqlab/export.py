@@ -1,8 +1,9 @@
 """``seqlab-export``: a checkpoint to a self-contained ONNX model folder (see :mod:`seqlab.model_folder`).
 
 The graph holds the whole network: the embedding parts (character encoder included), the
-encoder, and the decoding (the CRF's Viterbi and forward-backward as in-graph ``Loop`` nodes), so
-ONNX Runtime returns tags and their probabilities directly.
+encoder, and what the model's output computes from the head (for taggers the CRF's Viterbi and
+forward-backward as in-graph ``Loop`` nodes), so ONNX Runtime returns the output's tensors
+directly. Export reads the checkpoint as the torch predictor does (``Predictor.open``).
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from seqlab.checkpoint import read_checkpoint, restore
-from seqlab.data.collate import Batch, collate_examples
+from seqlab.backends.torch_model import TorchBackend
+from seqlab.data.collate import collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.errors import ConfigError
-from seqlab.model_card import checkpoint_card
-from seqlab.model_folder import OUTPUTS, write_model_folder
-from seqlab.tasks.base import Task
+from seqlab.model.network import Network
+from seqlab.model_folder import write_model_folder
+from seqlab.outputs import Output
 from seqlab.version import __version__
 
 log = logging.getLogger(__name__)
@@ -34,28 +35,28 @@ QUANTIZATIONS = ("int8",)
 
 
 class InferenceGraph(nn.Module):
-    """A task's prediction as a function of plain tensors: ``mask`` then each input in order."""
+    """A network's prediction as a function of plain tensors: ``mask`` then each input in order,
+    to the output's :attr:`~seqlab.outputs.Output.graph_outputs`."""
 
-    def __init__(self, task: Task, input_names: list[str]) -> None:
+    def __init__(self, network: Network, output: Output, input_names: list[str]) -> None:
         super().__init__()
-        self.task = task
+        self.network = network
+        self.output = output
         self.input_names = input_names
 
     def forward(self, mask: Tensor, *inputs: Tensor) -> tuple[Tensor, ...]:
-        batch = Batch(
-            index=mask.new_zeros(mask.size(0), dtype=torch.long),
-            features=dict(zip(self.input_names, inputs)),
-            mask=mask,
-        )
-        outputs = self.task.graph_outputs(batch)
-        return tuple(outputs[name] for name in OUTPUTS[str(self.task.prediction_kind)])
+        features = self.network.features(dict(zip(self.input_names, inputs)), mask)
+        outputs = self.output.tensors(self.network.head, features, mask)
+        return tuple(outputs[name] for name in self.output.graph_outputs)
 
 
-def export_onnx(task: Task, path: Path, sample: list[list[str]] | None = None, quantize: str | None = None) -> None:
-    """Write ``task``'s :class:`InferenceGraph` to ``path`` as ONNX, with the labels in its metadata."""
+def export_onnx(
+    model: TorchBackend, path: Path, sample: list[list[str]] | None = None, quantize: str | None = None
+) -> None:
+    """Write ``model``'s :class:`InferenceGraph` to ``path`` as ONNX, with the labels in its metadata."""
     import onnx
 
-    featurizers = task.featurizers()
+    featurizers = model.featurizers
     names = list(featurizers)
     sample = sample or [["EU", "rejects", "German", "call", "."], ["Peter", "Blackburn"]]
     batch = collate_examples(encode_examples(featurizers, sample))
@@ -63,10 +64,10 @@ def export_onnx(task: Task, path: Path, sample: list[list[str]] | None = None, q
     axes: dict[str, dict[int, str]] = {"mask": {0: "batch", 1: "words"}}
     for name, tensor in zip(names, inputs):
         axes[name] = {0: "batch", 1: "words", **{d: f"{name}_dim{d}" for d in range(2, tensor.dim())}}
-    outputs = OUTPUTS[str(task.prediction_kind)]
+    outputs = model.output.graph_outputs
     for output in outputs:
-        axes[output] = {0: "batch", 1: "words"} if task.prediction_kind == "tags" else {0: "batch"}
-    graph = InferenceGraph(task.eval(), names)
+        axes[output] = {0: "batch", 1: "words"} if model.output.per_word else {0: "batch"}
+    graph = InferenceGraph(model.network.eval(), model.output, names)
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # tracer and TorchScript notices about shapes the graph keeps dynamic
         torch.onnx.export(
@@ -79,10 +80,10 @@ def export_onnx(task: Task, path: Path, sample: list[list[str]] | None = None, q
             opset_version=OPSET,
             dynamo=False,
         )
-    model = onnx.load(str(path))
-    entry = model.metadata_props.add()
-    entry.key, entry.value = "seqlab.labels", "\n".join(task.spec.labels)
-    onnx.save(model, str(path))
+    graph_file = onnx.load(str(path))
+    entry = graph_file.metadata_props.add()
+    entry.key, entry.value = "seqlab.labels", "\n".join(model.output.labels)
+    onnx.save(graph_file, str(path))
     if quantize is not None:
         _quantize(path, quantize)
 
@@ -109,35 +110,35 @@ def _quantize(path: Path, method: str) -> None:
 
 def export_checkpoint(ckpt_path: str | Path, output: str | Path, quantize: str | None = None) -> Path:
     """Export the checkpoint at ``ckpt_path`` to the model folder ``output`` (never half-written)."""
-    ckpt_path = Path(ckpt_path)
-    checkpoint = read_checkpoint(ckpt_path)
-    task = restore(checkpoint).task
-    card = {
-        **checkpoint_card(checkpoint["seqlab"], ckpt_path, task.selection_metric),
-        "exported": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "quantized": quantize,
-    }
-    folder = export_task(task, output, card, quantize)
+    if quantize is not None:
+        _check_quantization(quantize)  # before the checkpoint is read
+    folder = export_model(TorchBackend.from_checkpoint(ckpt_path), output, quantize)
     log.info("exported %s -> %s", ckpt_path, folder)
     return folder
 
 
-def export_task(task: Task, output: str | Path, card: dict[str, Any], quantize: str | None = None) -> Path:
-    """Write ``task`` as the model folder ``output`` with the model card ``card``."""
+def export_model(
+    model: TorchBackend, output: str | Path, quantize: str | None = None, card: dict[str, Any] | None = None
+) -> Path:
+    """Write the network ``model`` runs (``Predictor.open(..., backend="torch").backend``) as the
+    model folder ``output``, with its model card (or ``card``) stamped with the export time."""
     if quantize is not None:
         _check_quantization(quantize)  # before anything is written
-    if task.prediction_kind not in OUTPUTS:
-        raise ConfigError(f"{type(task).__name__} cannot be exported: it defines no prediction_kind/graph_outputs")
-    given = [name for name, featurizer in task.featurizers().items() if getattr(featurizer, "reads", None)]
+    given = [name for name, featurizer in model.featurizers.items() if getattr(featurizer, "reads", None)]
     if given:
         raise ConfigError(
             f"this model reads {', '.join(given)} from the data (data.feature_columns), which a model folder, "
             "fed raw text, cannot give: predict with the checkpoint (Predictor.predict_tokens, seqlab-eval)"
         )
-    spec = task.spec
+    card = {
+        **(model.card if card is None else card),
+        "exported": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "quantized": quantize,
+    }
+    spec = model.spec
     manifest = {
         "seqlab_version": __version__,
-        "kind": task.prediction_kind,
+        "kind": model.output.name,
         "labels": list(spec.labels),
         "tag_scheme": spec.tag_scheme,
         "splitter": spec.splitter,
@@ -146,5 +147,5 @@ def export_task(task: Task, output: str | Path, card: dict[str, Any], quantize: 
         "quantized": quantize,
     }
     return write_model_folder(
-        output, lambda path: export_onnx(task, path, quantize=quantize), manifest, card, task.featurizers()
+        output, lambda path: export_onnx(model, path, quantize=quantize), manifest, card, model.featurizers
     )

@@ -1,12 +1,25 @@
-"""Model outputs to predictions: tag rows to entity spans with offsets, class probabilities to a
-label. Torch-free, so the torch and ONNX predictors describe their outputs with the same code."""
+"""What a model predicts, one object per kind of prediction: :class:`TagOutput` (tags and entity
+spans), :class:`LabelOutput` (a class per text), and those plug-ins register.
+
+An output names the tensors a network's prediction is made of (:attr:`Output.graph_outputs`, also
+the outputs of an exported graph), computes them from the network's head (:meth:`Output.tensors`),
+turns them into predictions (:meth:`Output.decode`), describes one prediction as JSON
+(:meth:`Output.describe`) and gives the prediction of a text with no words (:meth:`Output.empty`).
+The torch and the ONNX backends run the same output, so they give the same JSON. A checkpoint and
+a model folder name their output by its registry name (:func:`output_class`).
+
+Torch-free: :meth:`Output.tensors` only calls the head's methods and the tensors' own.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
 
 import seqeval.scheme
+
+from seqlab.errors import SeqlabError
 
 SEQEVAL_SCHEMES = {
     "IOB1": seqeval.scheme.IOB1,
@@ -92,15 +105,137 @@ def empty_label(text: str) -> dict[str, Any]:
     return {"text": text, "tokens": [], "label": None, "probabilities": {}}
 
 
-def describe(
-    kind: str, prediction: Any, labels: Sequence[str], words: list[str], offsets: list[tuple[int, int]], text: str
-) -> dict[str, Any]:
-    """One prediction of a ``kind`` (``"tags"`` or ``"label"``) model as a JSON-ready dict."""
-    if kind == "label":
-        return describe_label(prediction, labels, words)
-    return describe_tags(prediction, words, offsets, text)
+class UnknownOutputError(SeqlabError, ValueError):
+    """An output name that neither seqlab nor an installed plug-in registers."""
 
 
-def empty_prediction(kind: str, text: str) -> dict[str, Any]:
-    """The prediction of a ``kind`` model for a text with no words."""
-    return empty_label(text) if kind == "label" else empty_tags(text)
+class Output:
+    """What a model predicts, for one label set; subclasses set :attr:`name` and :attr:`graph_outputs`.
+
+    Args:
+        labels: the label vocabulary (index = label id).
+        tag_scheme: span scheme of ``labels`` (taggers), or ``None``.
+    """
+
+    #: The registry name a checkpoint or model folder records (see :func:`output_class`).
+    name: ClassVar[str] = ""
+    #: The tensors a prediction is made of, in this order (the exported graph's outputs).
+    graph_outputs: ClassVar[tuple[str, ...]] = ()
+    #: Whether those tensors have a words axis after the batch axis (``(B, T)``), or only ``(B, ...)``.
+    per_word: ClassVar[bool] = False
+    #: Whether :meth:`tensors` can add the ``nbest`` best predictions (torch backend only).
+    has_nbest: ClassVar[bool] = False
+
+    def __init__(self, labels: Sequence[str], tag_scheme: str | None = None) -> None:
+        self.labels = list(labels)
+        self.tag_scheme = tag_scheme
+
+    def tensors(self, head: Any, features: Any, mask: Any, nbest: int = 1) -> dict[str, Any]:
+        """:attr:`graph_outputs` (and any n-best extras) as tensors, from the head of a network."""
+        raise NotImplementedError
+
+    def decode(self, outputs: Mapping[str, Any], lengths: Sequence[int]) -> list[Any]:
+        """One prediction per text from the outputs as nested lists (``tensor.tolist()``)."""
+        raise NotImplementedError
+
+    def describe(self, prediction: Any, words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
+        """One prediction as a JSON-ready dict, given the text's words and character offsets."""
+        raise NotImplementedError
+
+    def empty(self, text: str) -> dict[str, Any]:
+        """The prediction of a text with no words."""
+        raise NotImplementedError
+
+
+class TagOutput(Output):
+    """A tag per word, each tag's probability, and the entity spans (``tags``, ``confidence``)."""
+
+    name = "tags"
+    graph_outputs = ("tags", "confidence")
+    per_word = True
+    has_nbest = True
+
+    def __init__(self, labels: Sequence[str], tag_scheme: str | None = None) -> None:
+        if tag_scheme is None:
+            raise ValueError("a tagging model needs a tag_scheme (IOB1/IOB2/IOBES/BILOU)")
+        super().__init__(labels, tag_scheme)
+        self.scheme = tag_scheme
+
+    def tensors(self, head: Any, features: Any, mask: Any, nbest: int = 1) -> dict[str, Any]:
+        """Best tag ids ``tags (B, T)`` (0 on padding), each one's marginal probability
+        ``confidence (B, T)`` and, with ``nbest > 1``, the best paths ``(B, n, T)`` and their
+        probabilities ``(B, n)``."""
+        tags = head.decode(features, mask)
+        found = {"tags": tags, "confidence": head.marginals(features, mask).gather(2, tags.unsqueeze(2)).squeeze(2)}
+        if nbest > 1:
+            found["nbest_tags"], found["nbest_probabilities"] = head.decode_nbest(features, mask, nbest)
+        return found
+
+    def decode(self, outputs: Mapping[str, Any], lengths: Sequence[int]) -> list[dict[str, Any]]:
+        """Per text: its tags, each tag's probability, its spans ``(type, start, end)`` and, with
+        n-best outputs, the best tag sequences with their probabilities (impossible ones dropped)."""
+        labels = self.labels
+        tags = [[labels[i] for i in row[:n]] for row, n in zip(outputs["tags"], lengths)]
+        confidence = [row[:n] for row, n in zip(outputs["confidence"], lengths)]
+        predictions = tag_predictions(tags, confidence, self.scheme)
+        if "nbest_tags" in outputs:
+            for item, paths, probabilities, n in zip(
+                predictions, outputs["nbest_tags"], outputs["nbest_probabilities"], lengths
+            ):
+                item["nbest"] = [
+                    {"tags": [labels[i] for i in path[:n]], "probability": round(p, 6)}
+                    for path, p in zip(paths, probabilities)
+                    if p > 0.0
+                ]
+        return predictions
+
+    def describe(
+        self, prediction: dict[str, Any], words: list[str], offsets: list[tuple[int, int]], text: str
+    ) -> dict[str, Any]:
+        return describe_tags(prediction, words, offsets, text)
+
+    def empty(self, text: str) -> dict[str, Any]:
+        return empty_tags(text)
+
+
+class LabelOutput(Output):
+    """A class per text, with every class's probability (``probabilities (B, K)``)."""
+
+    name = "label"
+    graph_outputs = ("probabilities",)
+
+    def tensors(self, head: Any, features: Any, mask: Any, nbest: int = 1) -> dict[str, Any]:
+        return {"probabilities": head.logits(features, mask).float().softmax(-1)}
+
+    def decode(self, outputs: Mapping[str, Any], lengths: Sequence[int]) -> list[list[float]]:
+        return list(outputs["probabilities"])
+
+    def describe(
+        self, probabilities: list[float], words: list[str], offsets: list[tuple[int, int]], text: str
+    ) -> dict[str, Any]:
+        return describe_label(probabilities, self.labels, words)
+
+    def empty(self, text: str) -> dict[str, Any]:
+        return empty_label(text)
+
+
+#: seqlab's own outputs by registry name; plug-ins register theirs in the ``seqlab.outputs``
+#: entry-point group (``pos = "seqlab_pos.output:PosOutput"``).
+OUTPUTS: dict[str, type[Output]] = {TagOutput.name: TagOutput, LabelOutput.name: LabelOutput}
+OUTPUTS_GROUP = "seqlab.outputs"
+
+
+def output_class(name: str) -> type[Output]:
+    """The output registered as ``name``: seqlab's own or an installed plug-in's (imported only then)."""
+    if name in OUTPUTS:
+        return OUTPUTS[name]
+    registered = {ep.name: ep for ep in entry_points(group=OUTPUTS_GROUP)}
+    if name not in registered:
+        known = ", ".join(sorted({*OUTPUTS, *registered}))
+        raise UnknownOutputError(
+            f"no output {name!r} is registered (known: {known}); install the plug-in whose task made this model"
+        )
+    found = registered[name].load()
+    if not (isinstance(found, type) and issubclass(found, Output)):
+        raise UnknownOutputError(f"output {name!r} ({registered[name].value}) is not a seqlab Output class")
+    return found

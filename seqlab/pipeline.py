@@ -173,7 +173,7 @@ def evaluate(ckpt_path: str, out_dir: str | Path, data_overrides: Sequence[str] 
     vocabularies and labels, so no training data is needed.
     """
     out_dir = Path(out_dir)
-    model = restore(read_checkpoint(ckpt_path))
+    model = restore(read_checkpoint(ckpt_path), ckpt_path)
     config = model.config
     config.data.cache_dir = None  # never where a (possibly foreign) checkpoint says; data.cache_dir= sets it
     for override in OverridesParser.create().parse_overrides(list(data_overrides)):

@@ -1,26 +1,53 @@
 """Raw text in, structured predictions out, from a checkpoint (torch) or an exported model folder (ONNX).
 
-predictor = Predictor.from_checkpoint("outputs/.../checkpoints/last.ckpt")   # torch
-predictor = Predictor.from_pretrained("models/ner")                          # ONNX Runtime, no torch
+predictor = Predictor.open(ckpt_path="outputs/.../checkpoints/last.ckpt")   # torch
+predictor = Predictor.open(model="models/ner")                              # ONNX Runtime, no torch
 predictor.predict(["EU rejects German call to boycott British lamb ."])
 
-This module imports neither torch nor Lightning, Hydra or ``datasets``: each constructor imports
-what its model needs (the checkpoint path imports torch, the model folder path ONNX Runtime).
+:meth:`Predictor.open` is the one way every command (``seqlab-predict``, ``seqlab-serve``,
+``seqlab-export``) opens a model. This module imports neither torch nor Lightning, Hydra or
+``datasets``: each backend imports what it needs (torch for a checkpoint, ONNX Runtime for a folder).
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from seqlab.data.long_documents import truncate
+from seqlab.errors import ConfigError
+from seqlab.model_folder import ModelFolderError
+from seqlab.outputs import Output
 from seqlab.tokenization.vocab import text_splitter
 
+#: How :meth:`Predictor.open` may run a model: ``auto`` (a folder with ONNX Runtime, a checkpoint
+#: with torch), ``onnx`` (a checkpoint is exported to a temporary folder first) or ``torch``.
+BACKENDS = ("auto", "onnx", "torch")
 
-class PredictionModel(Protocol):
-    """What a :class:`Predictor` runs (:class:`~seqlab.backends.torch_model.TorchModel`,
-    :class:`~seqlab.backends.onnx_model.OnnxModel`, :class:`~seqlab.backends.task_model.TaskModel`)."""
+
+def check_source(model: str | Path | None, ckpt_path: str | Path | None, backend: str = "auto", nbest: int = 1) -> Path:
+    """The file :meth:`Predictor.open` would read, after checking its arguments agree (one line each)."""
+    if (model is None) == (ckpt_path is None):
+        raise ConfigError("give either model=FOLDER (from seqlab-export) or ckpt_path=CHECKPOINT")
+    if backend not in BACKENDS:
+        raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if model is not None and backend == "torch":
+        raise ConfigError("backend=torch needs ckpt_path=...: a model folder holds an ONNX graph, no torch weights")
+    if nbest > 1 and (model is not None or backend == "onnx"):
+        raise ConfigError("nbest needs the torch backend (ckpt_path=...): an exported graph decodes the best only")
+    found = Path(model if model is not None else str(ckpt_path))
+    if model is not None and not found.is_dir():
+        raise ModelFolderError(f"{found}: no such model folder (seqlab-export writes one)")
+    if model is None and not found.is_file():
+        raise FileNotFoundError(f"{found}: no such checkpoint")
+    return found
+
+
+class Backend(Protocol):
+    """What a :class:`Predictor` runs (:class:`~seqlab.backends.torch_model.TorchBackend`,
+    :class:`~seqlab.backends.onnx_model.OnnxBackend`)."""
 
     splitter: str
     #: A text longer than ``max_tokens`` words is cut to its ``truncation`` part (``head``, ``tail``,
@@ -29,83 +56,87 @@ class PredictionModel(Protocol):
     truncation: str | None
     #: Provenance and metrics: seqlab version, task, labels, command, data files, scores.
     card: dict[str, Any]
+    #: What the model predicts: decodes, describes and gives the empty prediction.
+    output: Output
 
     def predict_words(
         self, sentences: Sequence[Sequence[str]], nbest: int = 1, given: Mapping[str, Sequence[Any]] | None = None, /
     ) -> list[Any]: ...
-
-    def describe(self, prediction: Any, words: list[str], offsets: list[tuple[int, int]], text: str, /) -> dict: ...
-
-    def empty_prediction(self, text: str, /) -> dict[str, Any]: ...
 
 
 class Predictor:
     """A trained model: raw text in, structured predictions out.
 
     Text is cut into words as in training, and words become inputs with the model's own
-    featurizers; the torch and ONNX models give the same JSON.
+    featurizers; the torch and ONNX backends give the same JSON.
 
     Args:
-        model: a :class:`PredictionModel`, or a trained :class:`~seqlab.tasks.base.Task` (run with torch).
+        backend: a :class:`Backend`, or a trained :class:`~seqlab.tasks.base.Task` (run with torch).
         splitter: how raw text is cut into words (see :data:`seqlab.tokenization.vocab.SPLITTERS`);
             default: the one the model was trained with.
         batch_size: texts per forward pass.
-        nbest: also return the ``nbest`` best tag sequences with their probabilities (CRF heads, torch).
+        nbest: also return the ``nbest`` best tag sequences with their probabilities (CRF heads, torch;
+            outputs with no n-best, such as a classifier's probabilities of every class, ignore it).
     """
 
-    def __init__(self, model: Any, splitter: str | None = None, batch_size: int = 256, nbest: int = 1) -> None:
-        if not hasattr(model, "predict_words"):  # a Task
-            from seqlab.backends.task_model import TaskModel
+    def __init__(self, backend: Any, splitter: str | None = None, batch_size: int = 256, nbest: int = 1) -> None:
+        if not hasattr(backend, "predict_words"):  # a Task: its network, spec and output
+            from seqlab.backends.torch_model import TorchBackend
 
-            model = TaskModel(model)
-        self.model: PredictionModel = model
-        self.splitter = text_splitter(splitter or model.splitter)
+            backend = TorchBackend(backend.network, backend.spec, backend.output)
+        self.backend: Backend = backend
+        self.splitter = text_splitter(splitter or backend.splitter)
         self.batch_size = batch_size
         self.nbest = nbest
 
-    @property
-    def task(self) -> Any:
-        """The task, where this predictor was built from one (``Predictor(task)``)."""
-        task = getattr(self.model, "task", None)
-        if task is None:
-            raise AttributeError(
-                f"this predictor runs a {type(self.model).__name__}, not a task; build Predictor(task) to reach one"
-            )
-        return task
-
     @classmethod
-    def from_checkpoint(
+    def open(
         cls,
-        path: str | Path,
+        model: str | Path | None = None,
+        ckpt_path: str | Path | None = None,
+        backend: str = "auto",
         device: str = "cpu",
+        threads: int | None = None,
         splitter: str | None = None,
         batch_size: int = 256,
         nbest: int = 1,
     ) -> Predictor:
-        """Rebuild the network from the checkpoint's own config and spec (labels, vocabularies) and
-        run it with torch, importing no Lightning or Hydra; a plug-in task that makes its own
-        predictions is rebuilt whole instead."""
-        from seqlab.backends.torch_model import TorchModel
+        """Open a model folder (``model=``, from ``seqlab-export``) or a checkpoint (``ckpt_path=``).
 
-        model: PredictionModel | None = TorchModel.from_checkpoint(path, device=device)
-        if model is None:
-            from seqlab.backends.task_model import TaskModel
+        Args:
+            backend: ``auto`` runs a folder with ONNX Runtime and a checkpoint with torch;
+                ``onnx`` exports a checkpoint to a temporary folder first; ``torch`` needs a checkpoint.
+            device: torch device (checkpoints run with torch).
+            threads: intra-op threads (``None``: the backend's default).
+        """
+        found = check_source(model, ckpt_path, backend, nbest)
+        if model is None and backend == "onnx":
+            from seqlab.export import export_checkpoint
 
-            model = TaskModel.from_checkpoint(path, device=device)
-        return cls(model, splitter=splitter, batch_size=batch_size, nbest=nbest)
+            model = export_checkpoint(found, Path(tempfile.mkdtemp(prefix="seqlab-onnx-")) / "model")
+        if model is not None:
+            from seqlab.backends.onnx_model import OnnxBackend
+
+            onnx = OnnxBackend.from_folder(model, threads=threads)
+            return cls(onnx, splitter=splitter, batch_size=batch_size)
+        from seqlab.backends.torch_model import TorchBackend
+
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)
+        torch_backend = TorchBackend.from_checkpoint(found, device=device)
+        return cls(torch_backend, splitter=splitter, batch_size=batch_size, nbest=nbest)
 
     @classmethod
-    def from_pretrained(
-        cls,
-        path: str | Path,
-        splitter: str | None = None,
-        batch_size: int = 256,
-        threads: int | None = None,
-    ) -> Predictor:
-        """Run an exported model folder (``seqlab-export``) with ONNX Runtime; imports no torch."""
-        from seqlab.backends.onnx_model import OnnxModel
+    def from_checkpoint(cls, path: str | Path, **options: Any) -> Predictor:
+        """``Predictor.open(ckpt_path=path, **options)``: the checkpoint's network run with torch."""
+        return cls.open(ckpt_path=path, **options)
 
-        return cls(OnnxModel.from_folder(path, threads=threads), splitter=splitter, batch_size=batch_size)
+    @classmethod
+    def from_pretrained(cls, path: str | Path, **options: Any) -> Predictor:
+        """``Predictor.open(model=path, **options)``: an exported model folder run with ONNX Runtime."""
+        return cls.open(model=path, **options)
 
     def split(self, text: str) -> tuple[list[str], list[tuple[int, int]]]:
         """Words of ``text`` and their character offsets."""
@@ -115,7 +146,12 @@ class Predictor:
     @property
     def card(self) -> dict[str, Any]:
         """The model card: seqlab version, task, labels, command, data files, scores."""
-        return self.model.card
+        return self.backend.card
+
+    @property
+    def output(self) -> Output:
+        """What the model predicts (its name, labels, how a prediction is described)."""
+        return self.backend.output
 
     def predict(self, texts: Sequence[str], nbest: int | None = None) -> list[dict[str, Any]]:
         """Predictions for raw texts, one dict per text (see :meth:`predict_stream`)."""
@@ -132,13 +168,13 @@ class Predictor:
         for start in range(0, len(sentences), self.batch_size):
             chunk = [list(s) for s in sentences[start : start + self.batch_size]]
             given = {"features": list(features[start : start + self.batch_size])} if features is not None else None
-            for words, prediction in zip(chunk, self.model.predict_words(chunk, self.nbest, given)):
+            for words, prediction in zip(chunk, self.backend.predict_words(chunk, self.nbest, given)):
                 text = " ".join(words)
                 offsets, position = [], 0
                 for word in words:
                     offsets.append((position, position + len(word)))
                     position += len(word) + 1
-                outputs.append({"text": text, **self.model.describe(prediction, words, offsets, text)})
+                outputs.append({"text": text, **self.output.describe(prediction, words, offsets, text)})
         return outputs
 
     def predict_stream(self, texts: Iterable[str], nbest: int | None = None) -> Iterator[dict[str, Any]]:
@@ -174,16 +210,16 @@ class Predictor:
 
     def _fitted(self, words: list[str]) -> list[str]:
         """``words`` as the model reads them: cut to its ``max_tokens`` where it truncates (classifiers)."""
-        size, how = self.model.max_tokens, self.model.truncation
+        size, how = self.backend.max_tokens, self.backend.truncation
         return truncate(words, size, how) if size is not None and how is not None else words
 
     def _predict_chunk(self, texts: list[str], nbest: int) -> list[dict[str, Any]]:
         split = [self.split(text) for text in texts]
         filled = [i for i, (words, _) in enumerate(split) if words]
-        outputs: list[dict[str, Any]] = [self.model.empty_prediction(text) for text in texts]
+        outputs: list[dict[str, Any]] = [self.output.empty(text) for text in texts]
         if filled:
-            predictions = self.model.predict_words([self._fitted(split[i][0]) for i in filled], nbest)
+            predictions = self.backend.predict_words([self._fitted(split[i][0]) for i in filled], nbest)
             for i, prediction in zip(filled, predictions):
                 words, offsets = split[i]
-                outputs[i] = {"text": texts[i], **self.model.describe(prediction, words, offsets, texts[i])}
+                outputs[i] = {"text": texts[i], **self.output.describe(prediction, words, offsets, texts[i])}
         return outputs

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from seqlab.errors import ConfigError
-from seqlab.model_folder import MANIFEST, OUTPUTS, ModelFolder, ModelFolderError
-from seqlab.outputs import describe, empty_prediction, tag_predictions
+from seqlab.model_folder import MANIFEST, ModelFolder, ModelFolderError
+from seqlab.outputs import Output, UnknownOutputError, output_class
 from seqlab.tokenization.vocab import PAD_ID
 
 
@@ -28,7 +28,7 @@ def pad_arrays(arrays: Sequence[np.ndarray], fill: int = PAD_ID) -> np.ndarray:
     return out
 
 
-class OnnxModel:
+class OnnxBackend:
     """A model folder's graph in an ONNX Runtime session.
 
     Args:
@@ -51,6 +51,10 @@ class OnnxModel:
         except Exception as err:  # onnxruntime raises its own exception types for a bad file
             raise ModelFolderError(f"{folder.graph}: cannot be loaded by onnxruntime ({err})") from None
         self.input_names = ["mask", *folder.featurizers]
+        try:
+            self.output: Output = output_class(folder.kind)(folder.labels, folder.manifest.get("tag_scheme"))
+        except (UnknownOutputError, ValueError) as err:
+            raise ModelFolderError(f"{folder.path / MANIFEST}: {err}") from None
         self._check_graph()
         self.splitter = str(folder.manifest["splitter"])
         self.max_tokens, self.truncation = folder.manifest.get("max_tokens"), folder.manifest.get("truncation")
@@ -65,7 +69,7 @@ class OnnxModel:
         if found != self.input_names:
             raise ModelFolderError(f"{path}: graph inputs {found} do not match the manifest's {self.input_names}")
         outputs = [o.name for o in self.session.get_outputs()]
-        if tuple(outputs) != OUTPUTS[self.folder.kind]:
+        if tuple(outputs) != self.output.graph_outputs:
             raise ModelFolderError(f"{path}: graph outputs {outputs} do not match a {self.folder.kind!r} model")
         stored = self.session.get_modelmeta().custom_metadata_map.get("seqlab.labels")
         if stored is None or stored != "\n".join(self.folder.labels):
@@ -81,25 +85,15 @@ class OnnxModel:
         columns are not used)."""
         if nbest > 1:
             raise ConfigError(
-                "nbest > 1 needs the torch predictor (Predictor.from_checkpoint); the graph decodes the best"
+                "nbest > 1 needs the torch backend (backend=torch with ckpt_path=...); the graph decodes the best"
             )
         lengths = np.asarray([len(s) for s in sentences])
         feeds = {"mask": np.arange(lengths.max())[None, :] < lengths[:, None]}
         for name, featurize in self.folder.featurizers.items():
             feeds[name] = pad_arrays(featurize(sentences))
-        outputs = dict(zip(OUTPUTS[self.folder.kind], self.session.run(None, feeds)))
-        if self.folder.kind == "label":
-            return [row.tolist() for row in outputs["probabilities"]]
-        tags = [[self.labels[i] for i in row[:n]] for row, n in zip(outputs["tags"].tolist(), lengths)]
-        confidence = [row[:n] for row, n in zip(outputs["confidence"].tolist(), lengths)]
-        return tag_predictions(tags, confidence, str(self.folder.manifest["tag_scheme"]))
-
-    def describe(self, prediction: Any, words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
-        return describe(self.folder.kind, prediction, self.labels, words, offsets, text)
-
-    def empty_prediction(self, text: str) -> dict[str, Any]:
-        return empty_prediction(self.folder.kind, text)
+        outputs = dict(zip(self.output.graph_outputs, self.session.run(None, feeds)))
+        return self.output.decode({k: v.tolist() for k, v in outputs.items()}, lengths.tolist())
 
     @classmethod
-    def from_folder(cls, path: str | Path, threads: int | None = None) -> OnnxModel:
+    def from_folder(cls, path: str | Path, threads: int | None = None) -> OnnxBackend:
         return cls(ModelFolder.read(path), threads=threads)

@@ -1,8 +1,8 @@
 """A checkpoint's network run with torch alone: no Lightning, Hydra or ``datasets`` is imported.
 
-The network is rebuilt from the checkpoint's checked config (:mod:`seqlab.checkpoint_file`) with
-:func:`seqlab.targets.build_node`, sized as training sized it (the spec, and the head arguments
-the task recorded), and predicts with the task's own functions (:mod:`seqlab.inference`).
+The network is rebuilt by the one builder (:func:`seqlab.model.build.build_network`) from the
+checkpoint's checked config (:func:`seqlab.checkpoint_file.network_of`), and its outputs become
+predictions with the output the checkpoint names (:mod:`seqlab.outputs`).
 """
 
 from __future__ import annotations
@@ -13,32 +13,23 @@ from typing import Any
 
 import torch
 
-from seqlab.checkpoint_file import NETWORK_SECTIONS, CheckpointError, read_checkpoint
+from seqlab.checkpoint_file import NETWORK_SECTIONS, CheckpointError, network_of, read_checkpoint
 from seqlab.data.collate import collate_examples
 from seqlab.data.encoding import encode_examples
-from seqlab.inference import Network, class_probabilities, predict_tags
+from seqlab.model.network import Network
 from seqlab.model_card import checkpoint_card
-from seqlab.modules.embedder import TokenEmbedder
-from seqlab.outputs import describe, empty_prediction
+from seqlab.outputs import Output, UnknownOutputError, output_class
 from seqlab.spec import DataSpec
-from seqlab.targets import accepted_arguments, build_node, locate
-
-#: Prediction kinds this model can run (see :attr:`seqlab.tasks.base.Task.prediction_kind`).
-KINDS = ("tags", "label")
 
 
-class TorchModel:
-    """A network in eval mode with the spec it was trained on, predicting ``kind`` outputs."""
+class TorchBackend:
+    """A network in eval mode with the spec it was trained on and the output it predicts."""
 
-    def __init__(self, network: Network, spec: DataSpec, kind: str, card: dict[str, Any] | None = None) -> None:
-        if kind not in KINDS:
-            raise ValueError(f"unknown prediction kind {kind!r}; expected {' or '.join(KINDS)}")
-        if kind == "tags" and spec.tag_scheme is None:
-            raise ValueError("a tagging model's spec needs a tag_scheme")
+    def __init__(self, network: Network, spec: DataSpec, output: Output, card: dict[str, Any] | None = None) -> None:
         self.network = network.eval()
         network.embedder.for_prediction()
         self.spec = spec
-        self.kind = kind
+        self.output = output
         self.featurizers = network.embedder.featurizers()
         self.splitter = spec.splitter
         self.max_tokens, self.truncation = spec.max_tokens, spec.truncation
@@ -46,27 +37,23 @@ class TorchModel:
         self.card = card or {}
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> TorchModel | None:
-        """The checkpoint's network, or ``None`` where its task recorded no prediction kind
-        (a plug-in with its own predictions: run it with :class:`~seqlab.backends.task_model.TaskModel`)."""
+    def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> TorchBackend:
+        """The checkpoint's network and output; a checkpoint whose task names no output is an error."""
         checkpoint = read_checkpoint(path, builds=NETWORK_SECTIONS)
         meta = checkpoint["seqlab"]
-        if meta.get("prediction_kind") not in KINDS or not isinstance(meta.get("head_arguments"), dict):
-            return None
+        if not meta.get("output"):
+            task = meta["config"].get("task", {}).get("_target_", "its task")
+            raise CheckpointError(
+                f"{path}: {task} names no output (Task.output_class), so its models cannot be predicted; "
+                "evaluate it with seqlab-eval"
+            )
+        try:
+            output = output_class(str(meta["output"]))(meta["spec"]["labels"], meta["spec"]["tag_scheme"])
+        except (UnknownOutputError, ValueError) as err:
+            raise CheckpointError(f"{path}: {err}") from None
+        network = network_of(checkpoint, path)
         spec = DataSpec.from_dict(meta["spec"])
-        try:
-            network = build_network(meta["config"], spec, meta["head_arguments"])
-        except (TypeError, ValueError) as err:
-            raise CheckpointError(f"{path}: its network cannot be rebuilt ({err})") from None
-        prefixes = tuple(f"{name}." for name in ("embedder", "encoder", "head"))
-        weights = {k: v for k, v in checkpoint["state_dict"].items() if k.startswith(prefixes)}
-        try:
-            network.load_state_dict(weights)
-        except RuntimeError as err:
-            first = str(err).strip().splitlines()[:2]
-            raise CheckpointError(f"{path}: its weights do not fit its network ({' '.join(first)})") from None
-        card = checkpoint_card(meta, path)
-        return cls(network.to(device), spec, meta["prediction_kind"], card)
+        return cls(network.to(device), spec, output, checkpoint_card(meta, path))
 
     @torch.inference_mode()
     def predict_words(
@@ -76,31 +63,5 @@ class TorchModel:
         device = next(self.network.parameters()).device
         batch = collate_examples(encode_examples(self.featurizers, sentences, given=given)).to(device)
         features = self.network.features(batch.features, batch.mask)
-        head: Any = self.network.head  # a ClassHead or a TagHead, as the kind says
-        if self.kind == "label":
-            return class_probabilities(head, features, batch.mask).tolist()
-        assert self.spec.tag_scheme is not None  # checked in __init__
-        return predict_tags(head, features, batch.mask, self.spec.labels, self.spec.tag_scheme, nbest)
-
-    def describe(self, prediction: Any, words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
-        return describe(self.kind, prediction, self.spec.labels, words, offsets, text)
-
-    def empty_prediction(self, text: str) -> dict[str, Any]:
-        return empty_prediction(self.kind, text)
-
-
-def build_network(config: Mapping[str, Any], spec: DataSpec, head_arguments: Mapping[str, Any]) -> Network:
-    """Embedder -> encoder -> head from a checked, plain config, as :func:`seqlab.build.build_task`
-    builds them for training (with no pretrained vectors: the weights come from the checkpoint)."""
-    parts = {}
-    for name, node in config["embedding"].items():
-        if isinstance(node, dict) and "_target_" in node:
-            available = {"spec": spec, **({"pretrained": None} if name == "word" else {})}
-            parts[name] = build_node(node, **accepted_arguments(locate(node["_target_"]), available))
-    settings = {k: v for k, v in config["embedding"].items() if k not in parts and v is not None}
-    embedder = build_node(settings, parts=parts)
-    if not isinstance(embedder, TokenEmbedder):
-        raise TypeError(f"embedding._target_ {settings['_target_']!r} is not a TokenEmbedder")
-    encoder = build_node(config["encoder"], input_dim=embedder.output_dim)
-    head = build_node(config["head"], input_dim=encoder.output_dim, **head_arguments)
-    return Network(embedder, encoder, head)
+        outputs = self.output.tensors(self.network.head, features, batch.mask, nbest if self.output.has_nbest else 1)
+        return self.output.decode({k: v.tolist() for k, v in outputs.items()}, batch.mask.sum(1).tolist())

@@ -18,9 +18,11 @@ def main(cfg: DictConfig) -> None:
     with reported_errors("seqlab-export", bool(HydraConfig.get().verbose)):
         if cfg.format != "onnx":
             raise ConfigError(f"format must be onnx, got {cfg.format!r}")
-        from seqlab.export import export_checkpoint
+        from seqlab.export import export_model
+        from seqlab.predictor import Predictor
 
-        folder = export_checkpoint(cfg.ckpt_path, cfg.output, quantize=cfg.quantize)
+        predictor = Predictor.open(ckpt_path=cfg.ckpt_path, backend="torch")
+        folder = export_model(predictor.backend, cfg.output, quantize=cfg.quantize)  # type: ignore[arg-type]
         print(folder)
 
 

@@ -24,17 +24,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def read_card(path: Path) -> dict:
-    """The card of a model folder (its ``model_card.json``) or of a checkpoint (read as data)."""
-    if path.is_dir():
-        from seqlab.model_folder import ModelFolder
+    """The card of a model folder or a checkpoint, opened as every command opens one (:meth:`Predictor.open`)."""
+    from seqlab.predictor import Predictor
 
-        folder = ModelFolder.read(path)
-        return {**folder.card, "kind": folder.kind, "labels": folder.labels}
-    from seqlab.checkpoint_file import read_checkpoint
-    from seqlab.model_card import checkpoint_card
-
-    meta = read_checkpoint(path, builds=())["seqlab"]
-    return checkpoint_card(meta, path)
+    predictor = Predictor.open(model=path) if path.is_dir() else Predictor.open(ckpt_path=path)
+    output = predictor.output
+    return {**predictor.card, "kind": output.name, "labels": output.labels}
 
 
 if __name__ == "__main__":

@@ -59,22 +59,20 @@ def predict(cfg: DictConfig) -> None:
 
     if cfg.format not in ("jsonl", "conll"):
         raise ConfigError(f"format must be jsonl or conll, got {cfg.format!r}")
-    if (cfg.ckpt_path is None) == (cfg.model is None):
-        raise ConfigError("give either ckpt_path=CHECKPOINT or model=FOLDER (from seqlab-export)")
-    if cfg.model is not None:
-        if cfg.nbest != 1:
-            raise ConfigError("nbest needs a checkpoint (ckpt_path=...): a model folder's graph decodes the best only")
-        predictor = Predictor.from_pretrained(
-            cfg.model, splitter=cfg.splitter, batch_size=cfg.batch_size, threads=cfg.threads
-        )
-    else:
-        predictor = Predictor.from_checkpoint(
-            cfg.ckpt_path, device=cfg.device, splitter=cfg.splitter, batch_size=cfg.batch_size, nbest=cfg.nbest
-        )
-    if cfg.format == "conll" and "tags" not in predictor.model.empty_prediction(""):
+    predictor = Predictor.open(
+        model=cfg.model,
+        ckpt_path=cfg.ckpt_path,
+        backend=cfg.get("backend", "auto"),
+        device=cfg.device,
+        threads=cfg.threads,
+        splitter=cfg.splitter,
+        batch_size=cfg.batch_size,
+        nbest=cfg.nbest,
+    )
+    if cfg.format == "conll" and not predictor.output.per_word:
         raise ConfigError(
-            f"format=conll needs a model that tags tokens; {cfg.ckpt_path or cfg.model} classifies texts: "
-            "use format=jsonl"
+            f"format=conll needs a model that tags tokens; {cfg.ckpt_path or cfg.model} predicts "
+            f"{predictor.output.name!r} per text: use format=jsonl"
         )
     output = cfg.output or str(Path(HydraConfig.get().runtime.output_dir) / f"predictions.{cfg.format}")
     source = sys.stdin.buffer if cfg.input == "-" else open(cfg.input, "rb")

@@ -1,20 +1,17 @@
-"""Which model a server runs and with which backend, and loading it into a :class:`Predictor`."""
+"""The model a server runs: the arguments of :meth:`Predictor.open`, as plain data (so the worker
+processes of a multi-worker server receive them)."""
 
 from __future__ import annotations
 
-import tempfile
+import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
 
-from seqlab.errors import ConfigError
-from seqlab.predictor import Predictor
-
-BACKENDS = ("auto", "onnx", "torch")
+from seqlab.predictor import Predictor, check_source
 
 
 @dataclass(frozen=True)
 class ModelSource:
-    """A model folder (``seqlab-export``) or a checkpoint, and how to run it.
+    """A model folder (``seqlab-export``) or a checkpoint, and how to run it (see :meth:`Predictor.open`).
 
     Args:
         model: an exported model folder (runs with ONNX Runtime).
@@ -34,15 +31,7 @@ class ModelSource:
     batch_size: int = 256
 
     def __post_init__(self) -> None:
-        if (self.model is None) == (self.ckpt_path is None):
-            raise ConfigError("give either model=FOLDER (from seqlab-export) or ckpt_path=CHECKPOINT")
-        if self.backend not in BACKENDS:
-            raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
-        if self.model is not None and self.backend == "torch":
-            raise ConfigError("backend=torch needs ckpt_path=...: a model folder holds an ONNX graph, no torch weights")
-        path = Path(self.model or self.ckpt_path or "")
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no such {'model folder' if self.model else 'checkpoint'}")
+        check_source(self.model, self.ckpt_path, self.backend)
 
     @property
     def runs_onnx(self) -> bool:
@@ -50,17 +39,4 @@ class ModelSource:
 
     def load(self) -> Predictor:
         """The predictor (errors name the file, as ``seqlab-predict``'s do)."""
-        if self.model is not None:
-            return Predictor.from_pretrained(self.model, batch_size=self.batch_size, threads=self.threads)
-        assert self.ckpt_path is not None  # checked in __post_init__
-        if self.backend == "onnx":
-            from seqlab.export import export_checkpoint
-
-            folder = Path(tempfile.mkdtemp(prefix="seqlab-serve-")) / "model"
-            export_checkpoint(self.ckpt_path, folder)
-            return Predictor.from_pretrained(folder, batch_size=self.batch_size, threads=self.threads)
-        if self.threads is not None:
-            import torch
-
-            torch.set_num_threads(self.threads)
-        return Predictor.from_checkpoint(self.ckpt_path, device=self.device, batch_size=self.batch_size)
+        return Predictor.open(**dataclasses.asdict(self))

@@ -1,4 +1,5 @@
-"""The plug-in point: a Task is a LightningModule built from an embedder, an encoder and a head."""
+"""The plug-in point: a Task is a LightningModule that trains, evaluates and reports on a
+:class:`~seqlab.model.network.Network` (embedder -> encoder -> head)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from torch import nn
 
 from seqlab.data.collate import Batch
 from seqlab.errors import ConfigError
-from seqlab.inference import Head
+from seqlab.model.network import Network
 from seqlab.modules.embedder import TokenEmbedder
+from seqlab.outputs import Output
 from seqlab.spec import DataSpec, Featurizer
 from seqlab.version import CHECKPOINT_FORMAT, __version__
 
@@ -23,63 +25,46 @@ OptimizerFactory = Callable[[Iterable[dict[str, Any]]], torch.optim.Optimizer]
 SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
 
 
-def _plain(value: Any) -> bool:
-    """Whether ``value`` is built of plain data only (what a checkpoint may hold, see
-    :func:`seqlab.checkpoint_file.read_checkpoint`)."""
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    return value is None or isinstance(value, (bool, int, float, str))
-
-
 def _under(name: str, prefix: str) -> bool:
     """Whether parameter ``name`` is ``prefix`` or lies inside the module ``prefix``."""
     return name == prefix or name.startswith(prefix + ".")
 
 
 class Task(pl.LightningModule):
-    """Embedder -> encoder -> head, optimisers from factories, metadata in every checkpoint.
+    """A network trained with optimisers from factories, with metadata in every checkpoint.
 
     Subclasses define the steps, :meth:`head_arguments` (the data-dependent arguments their
-    head needs) and :meth:`write_test_report`; after ``trainer.test`` they hold
-    :attr:`test_predictions`, one entry per test row.
+    head needs), :attr:`output_class` (what the network predicts, for predictors and export) and
+    :meth:`write_test_report`; after ``trainer.test`` they hold :attr:`test_predictions`, one
+    entry per test row.
 
     Args:
         spec: labels, vocabularies and encoding settings of the data.
-        embedder: token representation with ``output_dim``: its parts say which batch inputs
-            the data must compute (:meth:`featurizers`).
-        encoder: contextual encoder taking ``embedder.output_dim`` (``input_dim``).
-        head: the output layer, taking ``encoder.output_dim``, with ``loss`` and ``decode``.
+        network: embedder -> encoder -> head (:func:`seqlab.model.build.build_network`); the
+            embedder's parts say which batch inputs the data must compute (:meth:`featurizers`).
         optimizer: factory taking the parameter groups (a ``_partial_`` optimizer config).
         scheduler: optional factory taking the optimizer (a ``_partial_`` scheduler config).
         scheduler_interval: ``"epoch"`` or ``"step"``.
-        lr_scales: learning-rate multipliers by parameter-name prefix, e.g. ``{"embedder.parts.word": 0.1}``
-            trains the word vectors at a tenth of the optimizer's rate; each prefix must name
-            trainable parameters, and the longest matching prefix wins.
+        lr_scales: learning-rate multipliers by parameter-name prefix within the network, e.g.
+            ``{"embedder.parts.word": 0.1}`` trains the word vectors at a tenth of the optimizer's
+            rate; each prefix must name trainable parameters, and the longest matching prefix wins.
     """
 
-    head: Head
+    #: What the network predicts (:mod:`seqlab.outputs`): a predictor and ``seqlab-export`` run it;
+    #: ``None``: this task's models cannot be run by a predictor or exported.
+    output_class: type[Output] | None = None
 
     def __init__(
         self,
         spec: DataSpec,
-        embedder: TokenEmbedder,
-        encoder: nn.Module,
-        head: Head,
+        network: Network,
         optimizer: OptimizerFactory,
         scheduler: SchedulerFactory | None = None,
         scheduler_interval: str = "epoch",
         lr_scales: Mapping[str, float] | None = None,
     ) -> None:
         super().__init__()
-        if encoder.input_dim != embedder.output_dim:
-            raise ConfigError(
-                f"encoder input_dim {encoder.input_dim} does not match embedder output_dim {embedder.output_dim}"
-            )
-        self.embedder = embedder
-        self.encoder = encoder
-        self.head = head
+        self.network = network
         self.spec = spec
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
@@ -91,9 +76,31 @@ class Task(pl.LightningModule):
         #: Best ``val/<selection_metric>`` seen so far (sanity checks excluded).
         self.best_val_score = 0.0
 
+    @property
+    def embedder(self) -> TokenEmbedder:
+        return self.network.embedder
+
+    @property
+    def encoder(self) -> nn.Module:
+        return self.network.encoder
+
+    @property
+    def head(self) -> Any:
+        """The network's head (a :class:`~seqlab.model.heads.Head`; the kind this task's steps call)."""
+        return self.network.head
+
+    @property
+    def output(self) -> Output:
+        """What the network predicts, for this task's labels (see :attr:`output_class`)."""
+        if self.output_class is None:
+            raise ConfigError(
+                f"{type(self).__name__} names no output_class: its models cannot be predicted or exported"
+            )
+        return self.output_class(self.spec.labels, self.spec.tag_scheme)
+
     def features(self, batch: Batch) -> torch.Tensor:
         """Encoder output ``(B, T, encoder.output_dim)``."""
-        return self.encoder(self.embedder(batch.features), batch.mask)
+        return self.network.features(batch.features, batch.mask)
 
     def featurizers(self) -> dict[str, Featurizer]:
         """The batch inputs this model reads, with how to compute each from pre-split text."""
@@ -101,26 +108,6 @@ class Task(pl.LightningModule):
 
     def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:
         """Write this task's report for ``predictions`` (one per dataset row); return its text."""
-        raise NotImplementedError
-
-    def predict_texts(self, batch: Batch, nbest: int = 1) -> list[Any]:
-        """This task's prediction for each text of an unlabelled batch (used by the Predictor)."""
-        raise NotImplementedError
-
-    #: What :meth:`graph_outputs` holds, so a predictor running an exported graph knows how to
-    #: describe it (:mod:`seqlab.outputs`): ``"tags"`` or ``"label"``; ``None``: not exportable.
-    prediction_kind: str | None = None
-
-    def graph_outputs(self, batch: Batch) -> dict[str, torch.Tensor]:
-        """The prediction as named tensors, the outputs of an exported graph (see :attr:`prediction_kind`)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot be exported (it defines no graph_outputs)")
-
-    def describe(self, prediction: Any, words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
-        """One prediction as a JSON-ready dict, given the text's words and character offsets."""
-        raise NotImplementedError
-
-    def empty_prediction(self, text: str) -> dict[str, Any]:
-        """The output for a text with no words."""
         raise NotImplementedError
 
     @classmethod
@@ -167,7 +154,7 @@ class Task(pl.LightningModule):
 
     def parameter_groups(self) -> list[dict[str, Any]]:
         """Trainable parameters grouped by learning-rate multiplier (``lr_scale``), unscaled first."""
-        trainable = [(name, p) for name, p in self.named_parameters() if p.requires_grad]
+        trainable = [(name, p) for name, p in self.network.named_parameters() if p.requires_grad]
         for prefix, scale in self.lr_scales.items():
             if scale <= 0:
                 raise ConfigError(
@@ -243,18 +230,10 @@ class Task(pl.LightningModule):
             "spec": self.spec.to_dict(),
             "best_val_score": self.best_val_score,
             "selection_metric": self.selection_metric,
-            **self.network_description(),
+            "head_arguments": self.head_arguments(self.spec),
+            "output": self.output_class.name if self.output_class is not None else None,
             **self.checkpoint_extras,
         }
-
-    def network_description(self) -> dict[str, Any]:
-        """What rebuilding the network alone needs besides the config and spec (see
-        :mod:`seqlab.backends.torch_model`): the prediction kind and the head's data-dependent
-        arguments; empty where this task has no prediction kind or those arguments are not plain data."""
-        arguments = self.head_arguments(self.spec)
-        if self.prediction_kind is None or not _plain(arguments):
-            return {}
-        return {"prediction_kind": self.prediction_kind, "head_arguments": arguments}
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.best_val_score = checkpoint.get("seqlab", {}).get("best_val_score", 0.0)

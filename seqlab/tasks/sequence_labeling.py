@@ -10,10 +10,9 @@ from torch import Tensor
 
 from seqlab.data.collate import Batch
 from seqlab.data.tag_schemes import allowed_transitions, convert, from_spans, split_tag
-from seqlab.inference import TagHead, labels_of, predict_tags, tag_tensors
 from seqlab.metrics.reports import write_span_report
 from seqlab.metrics.span_f1 import SpanF1
-from seqlab.outputs import describe_tags, empty_tags, strict_spans
+from seqlab.outputs import TagOutput, strict_spans
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 
@@ -21,7 +20,7 @@ from seqlab.tasks.base import Task
 class SequenceLabelingTask(Task):
     """Tags every token; scores spans with :class:`SpanF1` (seqeval strict); see :class:`Task`."""
 
-    head: TagHead
+    output_class = TagOutput
 
     def __init__(self, spec: DataSpec, *args: Any, **kwargs: Any) -> None:
         super().__init__(spec, *args, **kwargs)
@@ -38,7 +37,8 @@ class SequenceLabelingTask(Task):
 
     def labels_of(self, tag_ids: Tensor, mask: Tensor) -> list[list[str]]:
         """Tag id tensor to label strings, one list per sentence (padding dropped)."""
-        return labels_of(tag_ids, mask, self.spec.labels)
+        lengths = mask.sum(1).tolist()
+        return [[self.spec.labels[i] for i in row[:n]] for row, n in zip(tag_ids.tolist(), lengths)]
 
     def _evaluate(self, batch: Batch, metric: SpanF1) -> list[list[str]]:
         predicted = self.labels_of(self(batch), batch.mask)
@@ -60,31 +60,6 @@ class SequenceLabelingTask(Task):
     def on_test_epoch_end(self) -> None:
         self.log_test(self.test_f1.compute())
         self.test_f1.reset()
-
-    def predict_texts(self, batch: Batch, nbest: int = 1) -> list[dict[str, Any]]:
-        """See :func:`seqlab.inference.predict_tags`."""
-        assert self.spec.tag_scheme is not None  # checked in __init__
-        return predict_tags(self.head, self.features(batch), batch.mask, self.spec.labels, self.spec.tag_scheme, nbest)
-
-    prediction_kind = "tags"
-
-    def graph_outputs(self, batch: Batch) -> dict[str, Tensor]:
-        """``tags (B, T)`` ids (0 on padding) and ``confidence (B, T)``, each tag's probability."""
-        tags, confidence = self.tag_tensors(self.features(batch), batch.mask)
-        return {"tags": tags, "confidence": confidence}
-
-    def tag_tensors(self, features: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
-        """Best tag ids ``(B, T)`` and each one's marginal probability ``(B, T)``."""
-        return tag_tensors(self.head, features, mask)
-
-    def describe(
-        self, prediction: dict[str, Any], words: list[str], offsets: list[tuple[int, int]], text: str
-    ) -> dict[str, Any]:
-        """Tokens, tags and entity spans of one text (see :func:`seqlab.outputs.describe_tags`)."""
-        return describe_tags(prediction, words, offsets, text)
-
-    def empty_prediction(self, text: str) -> dict[str, Any]:
-        return empty_tags(text)
 
     def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:
         spec = self.spec

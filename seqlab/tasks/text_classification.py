@@ -11,9 +11,8 @@ from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
 from seqlab.data.collate import Batch
-from seqlab.inference import ClassHead, class_probabilities
 from seqlab.metrics.reports import write_classification_report
-from seqlab.outputs import describe_label, empty_label
+from seqlab.outputs import LabelOutput
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 
@@ -21,7 +20,7 @@ from seqlab.tasks.base import Task
 class TextClassificationTask(Task):
     """One label per text; accuracy and macro-F1 (logged as ``f1``); see :class:`Task`."""
 
-    head: ClassHead
+    output_class = LabelOutput
 
     def __init__(self, spec: DataSpec, *args: Any, **kwargs: Any) -> None:
         super().__init__(spec, *args, **kwargs)
@@ -54,25 +53,6 @@ class TextClassificationTask(Task):
     def on_test_epoch_end(self) -> None:
         self.log_test(self.test_metrics.compute())
         self.test_metrics.reset()
-
-    prediction_kind = "label"
-
-    def graph_outputs(self, batch: Batch) -> dict[str, Tensor]:
-        """``probabilities (B, K)`` of the classes."""
-        return {"probabilities": class_probabilities(self.head, self.features(batch), batch.mask)}
-
-    def predict_texts(self, batch: Batch, nbest: int = 1) -> list[list[float]]:
-        """Class probabilities of each text in ``batch`` (all classes, so ``nbest`` is not needed)."""
-        return self.graph_outputs(batch)["probabilities"].tolist()
-
-    def describe(
-        self, probabilities: list[float], words: list[str], offsets: list[tuple[int, int]], text: str
-    ) -> dict[str, Any]:
-        """Tokens, the best label and every class probability of one text."""
-        return describe_label(probabilities, self.spec.labels, words)
-
-    def empty_prediction(self, text: str) -> dict[str, Any]:
-        return empty_label(text)
 
     def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:
         text, _ = write_classification_report(

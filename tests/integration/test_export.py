@@ -16,7 +16,7 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
 from seqlab.build import build_datamodule, build_task  # noqa: E402
-from seqlab.export import export_task  # noqa: E402
+from seqlab.export import export_model  # noqa: E402
 from seqlab.model_folder import ModelFolderError  # noqa: E402
 from seqlab.predictor import Predictor  # noqa: E402
 from seqlab.resources import sample_path  # noqa: E402
@@ -89,7 +89,7 @@ CONFIGS = {
 def test_model_folder_predicts_what_the_torch_task_predicts(make_config, tmp_path, name):
     kind, overrides = CONFIGS[name]
     task = random_task(make_config, *overrides)
-    folder = export_task(task, tmp_path / "model", card={"name": name})
+    folder = export_model(Predictor(task).backend, tmp_path / "model", card={"name": name})
     texts = sample_texts(kind)
     expected = Predictor(task, batch_size=7).predict(texts)
     got = Predictor.from_pretrained(folder, batch_size=5).predict(texts)
@@ -108,17 +108,17 @@ def test_kept_vectors_travel_in_the_folder(make_config, tmp_path):
                             for w in words))
     task = random_task(make_config, f"embedding.word.pretrained={path}", "embedding.word.dim=8",
                        "embedding.word.keep=all")
-    folder = export_task(task, tmp_path / "model", card={})
+    folder = export_model(Predictor(task).backend, tmp_path / "model", card={})
     texts = ["Zanzibar and KATHMANDU are far from Berlin .", *sample_texts("ner")[:5]]
     assert_same_predictions(Predictor(task).predict(texts), Predictor.from_pretrained(folder).predict(texts))
-    quantized = export_task(task, tmp_path / "int8", card={}, quantize="int8")
+    quantized = export_model(Predictor(task).backend, tmp_path / "int8", card={}, quantize="int8")
     first = Predictor.from_pretrained(quantized).predict(texts)[0]
     assert len(first["tags"]) == len(first["tokens"]) == 8
 
 
 def test_the_onnx_path_imports_no_torch_lightning_hydra_or_datasets(make_config, tmp_path):
     task = random_task(make_config)
-    folder = export_task(task, tmp_path / "model", card={})
+    folder = export_model(Predictor(task).backend, tmp_path / "model", card={})
     texts = sample_texts("ner")[:4]
     expected = Predictor(task).predict(texts)
     script = f"""
@@ -140,7 +140,7 @@ print(json.dumps(Predictor.from_pretrained({str(folder)!r}).predict(json.loads(s
 
 def test_bad_folders_are_errors_naming_the_file(make_config, tmp_path):
     task = random_task(make_config)
-    good = export_task(task, tmp_path / "good", card={})
+    good = export_model(Predictor(task).backend, tmp_path / "good", card={})
 
     def broken(name: str) -> Path:
         copy = tmp_path / name
@@ -187,17 +187,17 @@ def test_export_never_leaves_a_half_written_folder(make_config, tmp_path, monkey
 
     monkeypatch.setattr(export, "export_onnx", failing)
     with pytest.raises(RuntimeError, match="disk full"):
-        export_task(task, tmp_path / "model", card={})
+        export_model(Predictor(task).backend, tmp_path / "model", card={})
     assert [p.name for p in tmp_path.iterdir() if p.name != "cache"] == []  # nor its temporary twin
     monkeypatch.undo()
-    export_task(task, tmp_path / "model", card={})
+    export_model(Predictor(task).backend, tmp_path / "model", card={})
     with pytest.raises(ConfigError, match="already exists"):
-        export_task(task, tmp_path / "model", card={})
+        export_model(Predictor(task).backend, tmp_path / "model", card={})
 
 
 def test_int8_quantization_runs(make_config, tmp_path):
     task = random_task(make_config)
-    folder = export_task(task, tmp_path / "model", card={}, quantize="int8")
+    folder = export_model(Predictor(task).backend, tmp_path / "model", card={}, quantize="int8")
     assert json.loads((folder / "seqlab-model.json").read_text())["quantized"] == "int8"
     predictions = Predictor.from_pretrained(folder).predict(sample_texts("ner")[:3])
     assert all(len(p["tags"]) == len(p["tokens"]) for p in predictions)

@@ -11,8 +11,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from seqlab.backends.task_model import TaskModel
-from seqlab.backends.torch_model import TorchModel
+from seqlab.backends.torch_model import TorchBackend
 from seqlab.build import build_datamodule, build_task
 from seqlab.checkpoint import CheckpointError
 from seqlab.predictor import Predictor
@@ -41,10 +40,8 @@ def test_the_rebuilt_network_predicts_what_the_task_predicts(make_config, tmp_pa
     texts = sample_texts(kind)
     nbest = 1 if "softmax" in name else 3  # n-best paths need a CRF head (classifiers ignore it)
     light = Predictor.from_checkpoint(tmp_path / "model.ckpt", batch_size=5, nbest=nbest)
-    assert isinstance(light.model, TorchModel)
+    assert isinstance(light.backend, TorchBackend)
     assert light.predict(texts) == Predictor(task, batch_size=5, nbest=nbest).predict(texts)  # the same arithmetic
-    with pytest.raises(AttributeError, match="not a task; build Predictor"):
-        light.task
 
 
 def test_the_torch_path_imports_no_lightning_hydra_or_datasets(make_config, tmp_path):
@@ -67,16 +64,26 @@ print(json.dumps(Predictor.from_checkpoint({str(tmp_path / "model.ckpt")!r}, nbe
     assert json.loads(result.stdout) == expected
 
 
-def test_a_task_that_recorded_no_prediction_kind_is_rebuilt_whole(make_config, tmp_path):
+def test_a_checkpoint_in_the_0_2_layout_predicts_the_same(make_config, tmp_path):
     task = random_checkpoint(make_config, tmp_path / "model.ckpt")
     checkpoint = torch.load(tmp_path / "model.ckpt", weights_only=True)
-    del checkpoint["seqlab"]["prediction_kind"]  # as a plug-in task with its own predictions writes it
-    torch.save(checkpoint, tmp_path / "plugin.ckpt")
-    predictor = Predictor.from_checkpoint(tmp_path / "plugin.ckpt")
-    assert isinstance(predictor.model, TaskModel)
-    assert type(predictor.task) is type(task)
+    assert all(key.startswith("network.") for key in checkpoint["state_dict"])
+    # 0.2 tasks held the embedder, encoder and head themselves and called the output prediction_kind
+    checkpoint["state_dict"] = {k.removeprefix("network."): v for k, v in checkpoint["state_dict"].items()}
+    checkpoint["seqlab"]["prediction_kind"] = checkpoint["seqlab"].pop("output")
+    torch.save(checkpoint, tmp_path / "old.ckpt")
     texts = sample_texts("ner")[:4]
-    assert predictor.predict(texts) == Predictor(task).predict(texts)
+    assert Predictor.from_checkpoint(tmp_path / "old.ckpt").predict(texts) == Predictor(task).predict(texts)
+
+
+def test_a_checkpoint_whose_task_names_no_output_is_refused_in_one_line(make_config, tmp_path):
+    random_checkpoint(make_config, tmp_path / "model.ckpt")
+    checkpoint = torch.load(tmp_path / "model.ckpt", weights_only=True)
+    checkpoint["seqlab"]["output"] = None  # as a plug-in task without an output_class writes it
+    torch.save(checkpoint, tmp_path / "plugin.ckpt")
+    with pytest.raises(CheckpointError, match=r"plugin.ckpt: seqlab.tasks.sequence_labeling.SequenceLabelingTask "
+                                              r"names no output"):
+        Predictor.from_checkpoint(tmp_path / "plugin.ckpt")
 
 
 def test_weights_that_do_not_fit_the_network_are_a_checkpoint_error(make_config, tmp_path):
@@ -84,19 +91,44 @@ def test_weights_that_do_not_fit_the_network_are_a_checkpoint_error(make_config,
     checkpoint = torch.load(tmp_path / "model.ckpt", weights_only=True)
     checkpoint["seqlab"]["config"]["encoder"]["hidden_size"] = 7
     torch.save(checkpoint, tmp_path / "bad.ckpt")
-    with pytest.raises(CheckpointError, match=r"bad.ckpt: its weights do not fit its network \(Error"):
+    with pytest.raises(CheckpointError, match=r"bad.ckpt: its network cannot be rebuilt from its config \(the config "
+                                              r"declares encoder.rnn.weight_ih_l0 of shape \[28, 150\], the weights "
+                                              r"hold \[400, 150\]\)"):
         Predictor.from_checkpoint(tmp_path / "bad.ckpt")
 
 
+def test_declared_sizes_are_compared_before_any_tensor_is_allocated(make_config, tmp_path):
+    """A config declaring a 14 GB encoder is refused from the meta-device build, in a process that stays small."""
+    random_checkpoint(make_config, tmp_path / "model.ckpt")
+    checkpoint = torch.load(tmp_path / "model.ckpt", weights_only=True)
+    checkpoint["seqlab"]["config"]["encoder"]["hidden_size"] = 30000
+    torch.save(checkpoint, tmp_path / "huge.ckpt")
+    script = f"""
+import resource, sys
+from seqlab.checkpoint_file import CheckpointError
+from seqlab.predictor import Predictor
+try:
+    Predictor.from_checkpoint({str(tmp_path / "huge.ckpt")!r})
+except CheckpointError as err:
+    print(err)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    message, peak_mb = result.stdout.splitlines()
+    assert "huge.ckpt: its network cannot be rebuilt from its config (the config declares encoder." in message
+    assert int(peak_mb) < 1500
+
+
 def test_a_truncating_classifier_predicts_long_texts_as_trained(make_config, tmp_path):
-    from seqlab.export import export_task
+    from seqlab.export import export_model
 
     task = random_checkpoint(make_config, tmp_path / "model.ckpt", "task=sentiment", "data.max_tokens=4",
                              "data.truncation=head+tail")
     long_text, kept = "a b c d e f g h", "a f g h"  # head+tail of 4: the first word, then the last three
     light = Predictor.from_checkpoint(tmp_path / "model.ckpt")
-    assert (light.model.max_tokens, light.model.truncation) == (4, "head+tail")
+    assert (light.backend.max_tokens, light.backend.truncation) == (4, "head+tail")
     [long], [short] = light.predict([long_text]), light.predict([kept])
     assert long["probabilities"] == short["probabilities"] and long["tokens"] == long_text.split()
-    onnx = Predictor.from_pretrained(export_task(task, tmp_path / "model", card={}))
+    onnx = Predictor.from_pretrained(export_model(Predictor(task).backend, tmp_path / "model", card={}))
     assert onnx.predict([long_text])[0]["label"] == long["label"]

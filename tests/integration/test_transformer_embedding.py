@@ -9,7 +9,7 @@ import torch
 pytest.importorskip("transformers")
 
 from seqlab.build import build_datamodule, build_task  # noqa: E402
-from seqlab.export import export_task  # noqa: E402
+from seqlab.export import export_model  # noqa: E402
 from seqlab.pipeline import checkpoint_config, train  # noqa: E402
 from seqlab.predictor import Predictor  # noqa: E402
 from tests.integration.test_export import assert_same_predictions, randomize, sample_texts  # noqa: E402
@@ -40,7 +40,7 @@ def test_checkpoint_and_model_folder_predict_what_the_task_predicts(make_config,
     expected = Predictor(task, batch_size=8).predict(texts)
     assert not task.embedder.parts["transformer"].cache  # serving unseen text keeps no cache
     assert Predictor.from_checkpoint(tmp_path / "model.ckpt", batch_size=8).predict(texts) == expected
-    folder = export_task(task, tmp_path / "folder", card={})
+    folder = export_model(Predictor(task).backend, tmp_path / "folder", card={})
     assert (folder / "subword_windows.tokenizer.json").is_file()
     assert_same_predictions(expected, Predictor.from_pretrained(folder, batch_size=8).predict(texts))
 

@@ -12,16 +12,18 @@ from seqlab.data.collate import Batch
 from seqlab.spec import DataSpec
 from seqlab.metrics.reports import write_classification_report
 from seqlab.tasks.base import Task
+from seqlab_pos.output import PosOutput
 
 
 class PosTaggingTask(Task):
     """Tags every token with a plain label; scored by token accuracy.
 
     The embedder, encoder and head come from seqlab's config groups like any built-in task
-    (softmax or CRF head); this class only adds the metric, the report and the prediction format.
+    (softmax or CRF head); this class only adds the metric and the report; its output (seqlab_pos.output) is the prediction format.
     """
 
     selection_metric = "accuracy"
+    output_class = PosOutput  # what predictors and seqlab-export run (registered as "pos" in pyproject.toml)
 
     def __init__(self, spec: DataSpec, *args: Any, **kwargs: Any) -> None:
         super().__init__(spec, *args, **kwargs)
@@ -58,12 +60,3 @@ class PosTaggingTask(Task):
         predicted = [t for sentence in predictions for t in sentence]
         text, _ = write_classification_report(out_dir, "test", tokens, gold, predicted, self.spec.labels)
         return text
-
-    def predict_texts(self, batch: Batch, nbest: int = 1) -> list[list[str]]:
-        return self._labels(self(batch), batch.mask)
-
-    def describe(self, tags: list[str], words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
-        return {"tokens": words, "tags": tags}
-
-    def empty_prediction(self, text: str) -> dict[str, Any]:
-        return {"text": text, "tokens": [], "tags": []}
