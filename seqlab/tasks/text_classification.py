@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import datasets
-from torch import Tensor
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 

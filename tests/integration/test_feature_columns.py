@@ -29,7 +29,7 @@ def test_feature_columns_change_the_model_and_travel_with_the_checkpoint(make_co
 
     results = train(cfg)
     predictor = Predictor.from_checkpoint(results["best_checkpoint"])
-    assert predictor.model.spec.feature_columns == (1, 2)
+    assert predictor.backend.spec.feature_columns == (1, 2)
     rows = list(read_conll(sample_path("conll") / "test.txt", feature_columns=(1, 2), file_scheme="IOB1"))[:5]
     sentences, features = [r["tokens"] for r in rows], [r["features"] for r in rows]
     tagged = predictor.predict_tokens(sentences, features)

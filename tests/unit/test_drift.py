@@ -94,4 +94,4 @@ def test_a_trained_checkpoint_holds_the_moved_rows_and_the_predictor_reads_them(
     assert torch.allclose(weight[n:], expected, atol=1e-6)
     assert not torch.allclose(weight[n:], initial[n:])  # moved by the drift of trained words
     predictor = Predictor.from_checkpoint(tmp_path / "checkpoints" / "last.ckpt")
-    assert torch.equal(predictor.model.network.embedder.parts["word"].weight, model.task.embedder.parts["word"].weight)
+    assert torch.equal(predictor.backend.network.embedder.parts["word"].weight, model.task.embedder.parts["word"].weight)

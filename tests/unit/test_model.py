@@ -89,12 +89,12 @@ def test_dimension_mismatch_names_both_sides(make_config, ner_datamodule):
     from seqlab.modules.embedder import TokenEmbedder
     from seqlab.modules.encoder import BiLSTMEncoder
     from seqlab.modules.heads import CRFTagHead
+    from seqlab.model.network import Network
     from seqlab.modules.word import WordEmbedding
-    from seqlab.tasks.sequence_labeling import SequenceLabelingTask
 
     embedder = TokenEmbedder({"word": WordEmbedding(ner_datamodule.spec, dim=100)})
     with pytest.raises(ValueError, match="encoder input_dim 99 does not match embedder output_dim 100"):
-        SequenceLabelingTask(ner_datamodule.spec, embedder, BiLSTMEncoder(99), CRFTagHead(200, 9), torch.optim.Adam)
+        Network(embedder, BiLSTMEncoder(99), CRFTagHead(200, 9))
 
 
 def char_spec(size: int):
