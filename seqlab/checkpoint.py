@@ -20,7 +20,15 @@ from seqlab.checkpoint_file import CheckpointError, network_of, read_checkpoint
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 
-__all__ = ["AtomicCheckpointIO", "CheckpointError", "RestoredModel", "read_checkpoint", "restore"]
+__all__ = [
+    "AtomicCheckpointIO",
+    "CheckedCheckpointIO",
+    "CheckpointError",
+    "RestoredModel",
+    "loads_checked",
+    "read_checkpoint",
+    "restore",
+]
 
 
 @dataclass
@@ -56,8 +64,32 @@ def record_test_metrics(path: str | Path, metrics: dict[str, float]) -> None:
     os.replace(partial, path)
 
 
-class AtomicCheckpointIO(TorchCheckpointIO):
-    """Write each checkpoint to a temporary file and rename it into place.
+class CheckedCheckpointIO(TorchCheckpointIO):
+    """Lightning's checkpoint plugin, loading through seqlab's reader.
+
+    Every checkpoint Lightning loads (resuming with ``trainer.fit(ckpt_path=...)``, testing the
+    best one with ``trainer.test(ckpt_path=...)``) is read by :func:`read_checkpoint`, weights
+    only and with its stored config checked, as every other road reads one.
+    """
+
+    def load_checkpoint(
+        self, path: Any, map_location: Any | None = None, weights_only: bool | None = None
+    ) -> dict[str, Any]:
+        # weights_only is ignored: seqlab reads checkpoints as data, always.
+        return read_checkpoint(path, map_location=map_location if map_location is not None else "cpu")
+
+
+def loads_checked(checkpoint_io: Any) -> bool:
+    """Whether a Lightning checkpoint plugin loads through :class:`CheckedCheckpointIO` (itself, or
+    under wrappers such as Lightning's ``AsyncCheckpointIO``, which delegate loading)."""
+    while checkpoint_io is not None and not isinstance(checkpoint_io, CheckedCheckpointIO):
+        checkpoint_io = getattr(checkpoint_io, "checkpoint_io", None)
+    return checkpoint_io is not None
+
+
+class AtomicCheckpointIO(CheckedCheckpointIO):
+    """Write each checkpoint to a temporary file and rename it into place; load as
+    :class:`CheckedCheckpointIO` does (seqlab's trainer config uses this plugin).
 
     A crash or SIGKILL during the write leaves the previous file (``last.ckpt`` included) intact
     instead of a truncated one, so a finished checkpoint is never lost.

@@ -1,13 +1,19 @@
-"""Reading a seqlab checkpoint file as data, never code, and checking what its config may build.
+"""Reading a seqlab checkpoint file as data, never code, and checking what its config names.
 
-A checkpoint is unpickled with ``torch.load(weights_only=True)`` (tensors and plain types only);
-its stored config holds no interpolation; and the sections a checkpoint rebuilds may name as
-``_target_`` only classes of seqlab and registered plug-ins (:func:`seqlab.registry.component_packages`),
-each of the kind its place expects (a module, a task, a data module, an optimiser, a scheduler).
+:func:`read_checkpoint` is the one loader of every road that opens a checkpoint (prediction,
+evaluation, export, ``seqlab-info``, serving, and resuming training: Lightning loads through
+:class:`seqlab.checkpoint.AtomicCheckpointIO`, which calls it). A checkpoint is unpickled with
+``torch.load(weights_only=True)`` (tensors and plain types only); its stored config holds no
+interpolation anywhere; and every ``_target_`` anywhere in it names a class of seqlab or of a
+registered plug-in (:func:`seqlab.registry.component_packages`), or of the one outside package
+its section legitimately uses (:data:`SECTIONS`: torch for the optimiser and scheduler,
+pytorch_lightning for callbacks, loggers and the trainer), each of the kind its place expects.
 Anything else is a :class:`CheckpointError` before any object is built.
 
-Only torch is imported here: a section's classes are imported when it is checked, so a reader
-that rebuilds only the network (:data:`NETWORK_SECTIONS`) never imports Lightning or Hydra.
+Only torch is imported here: a section's classes are imported when it is checked deeply, which
+is done for the sections a reader builds (``builds``); the others are checked by package name
+alone, so a reader that rebuilds only the network (:data:`NETWORK_SECTIONS`) never imports
+Lightning or Hydra.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import pickle
 import re
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
@@ -36,33 +42,68 @@ class CheckpointError(SeqlabError, ValueError):
     """A file that is not a usable seqlab checkpoint (corrupt, foreign, or another format version)."""
 
 
-#: The stored-config sections a checkpoint may build, with the class every ``_target_`` in each
-#: must be a subclass of, and whether torch's own classes are allowed there.
-SECTIONS: dict[str, tuple[str | tuple[str, ...], bool]] = {
-    "data": (
-        ("seqlab.data.datamodules.TokenDataModule", "seqlab.data.splits.SplitPlan", "seqlab.data.hub.HubSource"),
-        False,
+class Section(NamedTuple):
+    """What a stored-config section may name as ``_target_``."""
+
+    #: Classes every ``_target_`` in the section must be a subclass of (one of them).
+    kinds: tuple[str, ...]
+    #: Packages besides seqlab's and registered plug-ins' that the section may name.
+    packages: tuple[str, ...] = ()
+    #: Kinds of the section's own node (``trainer._target_``), where they differ from its parts'.
+    top: tuple[str, ...] = ()
+
+
+_LIGHTNING = ("pytorch_lightning",)
+
+#: The stored-config sections with a known kind, by name. A section that is not here (``paths``,
+#: anything a plug-in adds) may name only seqlab's and registered plug-ins' packages, and is never
+#: built. Lightning's classes are named by their ``pytorch_lightning`` paths (the package seqlab
+#: trains with; ``lightning.pytorch``'s classes are other classes, which its Trainer refuses).
+SECTIONS: dict[str, Section] = {
+    "data": Section(
+        ("seqlab.data.datamodules.TokenDataModule", "seqlab.data.splits.SplitPlan", "seqlab.data.hub.HubSource")
     ),
-    "embedding": ("torch.nn.Module", False),
-    "encoder": ("torch.nn.Module", False),
-    "head": ("torch.nn.Module", False),
-    "task": ("seqlab.tasks.base.Task", False),
-    "optimizer": ("torch.optim.Optimizer", True),
-    "scheduler": ("torch.optim.lr_scheduler.LRScheduler", True),
+    "embedding": Section(("torch.nn.Module",)),
+    "encoder": Section(("torch.nn.Module",)),
+    "head": Section(("torch.nn.Module",)),
+    "task": Section(("seqlab.tasks.base.Task",)),
+    "optimizer": Section(("torch.optim.Optimizer",), ("torch",)),
+    "scheduler": Section(("torch.optim.lr_scheduler.LRScheduler",), ("torch",)),
+    "callbacks": Section(("pytorch_lightning.callbacks.Callback",), _LIGHTNING),
+    "logger": Section(("pytorch_lightning.loggers.Logger",), _LIGHTNING),
+    # The Trainer itself, and the parts its arguments take: strategy, accelerator, plugins, profiler.
+    "trainer": Section(
+        (
+            "pytorch_lightning.strategies.Strategy",
+            "pytorch_lightning.accelerators.Accelerator",
+            "pytorch_lightning.plugins.CheckpointIO",
+            "pytorch_lightning.plugins.Precision",
+            "pytorch_lightning.plugins.environments.ClusterEnvironment",
+            "pytorch_lightning.plugins.LayerSync",
+            "pytorch_lightning.profilers.Profiler",
+        ),
+        _LIGHTNING,
+        top=("pytorch_lightning.Trainer",),
+    ),
 }
 
 #: The sections that make up the network alone (what a predictor needs).
 NETWORK_SECTIONS = ("embedding", "encoder", "head")
 
 
-def read_checkpoint(path: str | Path, builds: Collection[str] = tuple(SECTIONS)) -> dict[str, Any]:
+def read_checkpoint(
+    path: str | Path, builds: Collection[str] = tuple(SECTIONS), map_location: Any = "cpu"
+) -> dict[str, Any]:
     """The checkpoint dict, checked to be a seqlab checkpoint of the supported format whose config
-    may build the sections ``builds`` (see :func:`unsafe_targets`)."""
+    may build the sections ``builds`` and names nothing else it may not (see :func:`unsafe_targets`).
+
+    Weights only, always: ``map_location`` is passed to ``torch.load`` (tensors on the CPU by default).
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such checkpoint")
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:  # weights_only refuses anything but tensors and plain data
         unsafe = re.search(r"GLOBAL (\S+) was not an allowed global", str(err))
         if unsafe:
@@ -130,40 +171,49 @@ def network_of(checkpoint: dict[str, Any], path: str | Path, head_arguments: dic
 
 
 def unsafe_targets(config: dict[str, Any], builds: Collection[str] = tuple(SECTIONS)) -> Iterator[tuple[str, str]]:
-    """``(key, problem)`` for each interpolation in ``config`` and each ``_target_`` that is not an
-    allowed component.
+    """``(key, problem)`` for each interpolation in ``config`` and each ``_target_``, anywhere in
+    it, that is not an allowed component.
 
     Configs are saved resolved, so an interpolation (which could make a checked key build something
-    else, or read the environment) is never legitimate. In the sections of ``builds`` every
-    ``_target_`` must be a class of that section's kind from an allowed package (importing it to
-    check); elsewhere, where nothing is built, it must come from an allowed package, and a task
-    must be a registered one, which needs no import.
+    else, or read the environment) is never legitimate. Every ``_target_`` must come from seqlab, a
+    registered plug-in, or the package its section may also use (:data:`SECTIONS`). In the sections
+    of ``builds`` it must also be a class of that section's kind (importing it to check); elsewhere,
+    where nothing is built, the package is checked by name, which needs no import, and a task must
+    be a registered one.
     """
-    for key, value in _strings(config, "config"):
+    for key, value in _strings(config, ""):
         if "${" in value:
             yield key, f"holds an interpolation {value[:60]!r}"
     allowed = component_packages()
     registered_tasks = {entry.target for entry in available_tasks().values()}
-    for section, (base, torch_allowed) in SECTIONS.items():
-        roots = allowed | {"torch"} if torch_allowed else allowed
-        node = config.get(section)
-        if node is not None and not isinstance(node, dict):
-            yield section, f"is {type(node).__name__}, not a component's settings"
-        for key, target_node in target_nodes(node, section):
+    if "_target_" in config:  # the config itself is never built
+        yield from _refused("_target_", config["_target_"], _package_problem(config["_target_"], allowed), None)
+    for section, node in config.items():
+        kind = SECTIONS.get(str(section))
+        if kind is not None and node is not None and not isinstance(node, dict):
+            yield str(section), f"is {type(node).__name__}, not a component's settings"
+        roots = allowed | set(kind.packages) if kind else allowed
+        for key, target_node in target_nodes(node, str(section)):
             target = target_node["_target_"]
-            shallow = section not in builds and (section != "task" or target in registered_tasks)
             problem = _package_problem(target, roots)
-            if problem is None and not shallow:
-                problem = _class_problem(target, base)
+            deep = kind is not None and (section in builds or (section == "task" and target not in registered_tasks))
+            if problem is None and deep:
+                assert kind is not None
+                problem = _class_problem(target, kind.top if key == section and kind.top else kind.kinds)
             if problem:
-                yield (
-                    f"{key}._target_",
-                    (
-                        f"names {target!r}, which {problem}; a checkpoint may name only seqlab's own components "
-                        "and those of registered plug-ins (task plug-ins, and packages in the seqlab.components "
-                        "entry-point group)"
-                    ),
-                )
+                yield from _refused(f"{key}._target_", target, problem, str(section) if kind else None)
+
+
+def _refused(key: str, target: Any, problem: str | None, section: str | None) -> Iterator[tuple[str, str]]:
+    """The refusal of ``key`` naming ``target``, if there is a ``problem``."""
+    if problem:
+        packages = SECTIONS[section].packages if section else ()
+        also = f", and in {section} {' and '.join(f'{p} classes' for p in packages)}" if packages else ""
+        yield (
+            key,
+            f"names {target!r}, which {problem}; a checkpoint may name only seqlab's own components and those of "
+            f"registered plug-ins (task plug-ins, and packages in the seqlab.components entry-point group){also}",
+        )
 
 
 def _strings(node: Any, key: str) -> Iterator[tuple[str, str]]:
@@ -172,8 +222,9 @@ def _strings(node: Any, key: str) -> Iterator[tuple[str, str]]:
         yield key, node
     elif isinstance(node, dict):
         for name, child in node.items():
-            yield from _strings(str(name), f"{key} (a key)")
-            yield from _strings(child, f"{key}.{name}")
+            dotted = f"{key}.{name}" if key else str(name)
+            yield from _strings(str(name), f"{dotted} (a key)")
+            yield from _strings(child, dotted)
     elif isinstance(node, list):
         for i, child in enumerate(node):
             yield from _strings(child, f"{key}[{i}]")
@@ -188,12 +239,11 @@ def _package_problem(target: Any, roots: set[str]) -> str | None:
     return None
 
 
-def _class_problem(target: str, base_paths: str | tuple[str, ...]) -> str | None:
-    """Why the object ``target`` names is not a subclass of one of ``base_paths`` (``None`` if it is)."""
+def _class_problem(target: str, bases: tuple[str, ...]) -> str | None:
+    """Why the object ``target`` names is not a subclass of one of ``bases`` (``None`` if it is)."""
     found = locate(target)
     if found is None:
         return "does not exist in this installation"
-    bases = (base_paths,) if isinstance(base_paths, str) else base_paths
     if not (isinstance(found, type) and issubclass(found, tuple(locate(b) for b in bases))):
         return f"is not a {' or '.join(bases)}"
     return None

@@ -232,6 +232,31 @@ def featurizer_to_dict(featurizer: Callable[..., Any], folder: Path, input_name:
     return settings
 
 
+#: The largest tokenizer file a model folder may hold, in bytes (checked before the file is parsed).
+MAX_TOKENIZER_BYTES = 64 * 2**20
+
+
+def folder_file(folder: Path, name: Any, what: str, max_bytes: int | None = None) -> Path:
+    """The file ``name`` inside ``folder``, checked to be a plain relative path that stays inside
+    it (no ``..``, no absolute path, no link leading out), to exist, and to hold at most
+    ``max_bytes`` bytes; anything else is a ``ValueError`` (``FileNotFoundError`` if missing)
+    naming the file."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{folder}: a {what} is named by {name!r}, not a file name")
+    relative = Path(name)
+    if relative.is_absolute() or ".." in relative.parts:
+        raise ValueError(f"{folder}: the {what} {name!r} is not a path inside the folder")
+    path = folder / relative
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise ValueError(f"{path}: the {what} leads out of the folder (to {path.resolve()})")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: missing {what}")
+    size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise ValueError(f"{path}: {size} bytes, more than the {max_bytes} bytes a {what} may have")
+    return path
+
+
 def featurizer_from_dict(settings: dict[str, Any], folder: Path) -> Any:
     """The featurizer :func:`featurizer_to_dict` wrote (tokenizer files read from ``folder``)."""
     kind = settings.get("kind")
@@ -244,9 +269,10 @@ def featurizer_from_dict(settings: dict[str, Any], folder: Path) -> Any:
             continue
         value = settings[field.name]
         if field.type in ("Tokenizer", Tokenizer):
-            path = folder / str(value)
-            if not path.is_file():
-                raise FileNotFoundError(f"{path}: missing tokenizer file")
-            value = Tokenizer.from_file(str(path))
+            path = folder_file(folder, value, "tokenizer file", MAX_TOKENIZER_BYTES)
+            try:
+                value = Tokenizer.from_file(str(path))
+            except Exception as err:  # tokenizers raises a bare Exception for a malformed file
+                raise ValueError(f"{path}: not a tokenizer file ({err})") from None
         arguments[field.name] = value
     return cls(**arguments)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from seqlab.errors import ConfigError, SeqlabError
-from seqlab.featurizers import featurizer_from_dict, featurizer_to_dict
+from seqlab.featurizers import featurizer_from_dict, featurizer_to_dict, folder_file
 
 #: The manifest layout this seqlab writes and reads.
 MODEL_FOLDER_FORMAT = 1
@@ -29,6 +29,10 @@ MANIFEST = "seqlab-model.json"
 GRAPH = "model.onnx"
 CARD = "model_card.json"
 CARD_TEXT = "README.md"
+#: The largest manifest or model card read, in bytes (checked before the file is parsed).
+MAX_JSON_BYTES = 16 * 2**20
+#: The deepest nesting of arrays and objects a manifest or model card may have.
+MAX_JSON_DEPTH = 64
 
 
 class ModelFolderError(SeqlabError, ValueError):
@@ -76,6 +80,7 @@ class ModelFolder:
             raise ModelFolderError(f"{folder / MANIFEST}: 'kind' must name the model's output (e.g. \"tags\")")
         if not (folder / GRAPH).is_file():
             raise ModelFolderError(f"{folder / GRAPH}: missing (the exported graph)")
+        _inside(folder, GRAPH, "graph")
         try:
             featurizers = {
                 name: featurizer_from_dict(settings, folder) for name, settings in dict(manifest["inputs"]).items()
@@ -86,16 +91,47 @@ class ModelFolder:
         return cls(folder, manifest, card, featurizers)
 
 
+def _inside(folder: Path, name: str, what: str, max_bytes: int | None = None) -> Path:
+    """``folder / name``, checked as :func:`~seqlab.featurizers.folder_file` checks (inside the
+    folder, present, at most ``max_bytes``); a problem is a :class:`ModelFolderError`."""
+    try:
+        return folder_file(folder, name, what, max_bytes)
+    except FileNotFoundError:
+        raise ModelFolderError(f"{folder / name}: missing") from None
+    except ValueError as err:
+        raise ModelFolderError(str(err)) from None
+
+
 def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ModelFolderError(f"{path}: missing")
+    """The JSON object in ``path`` (inside its folder, at most :data:`MAX_JSON_BYTES` bytes and
+    :data:`MAX_JSON_DEPTH` levels deep)."""
+    _inside(path.parent, path.name, "JSON file", MAX_JSON_BYTES)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ModelFolderError(f"{path}: not valid JSON ({err})") from None
+    except RecursionError:  # nested deeper than Python parses, so far deeper than allowed
+        raise ModelFolderError(
+            f"{path}: JSON nested too deep to parse; at most {MAX_JSON_DEPTH} levels are allowed"
+        ) from None
+    depth = _depth(data)
+    if depth > MAX_JSON_DEPTH:
+        raise ModelFolderError(f"{path}: JSON nested {depth} levels deep; at most {MAX_JSON_DEPTH} are allowed")
     if not isinstance(data, dict):
         raise ModelFolderError(f"{path}: expected a JSON object, found {type(data).__name__}")
     return data
+
+
+def _depth(data: Any) -> int:
+    """How deeply arrays and objects nest in parsed JSON (0 for a scalar), without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def write_model_folder(

@@ -19,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import ModelCheckpoint
 
 from seqlab.build import build_datamodule, build_task, build_trainer
-from seqlab.checkpoint import read_checkpoint, record_test_metrics, restore
+from seqlab.checkpoint import loads_checked, read_checkpoint, record_test_metrics, restore
 from seqlab.config_check import check_config
 from seqlab.console import quiet_libraries
 from seqlab.data.datamodules import TokenDataModule
@@ -43,6 +43,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     torch.set_num_threads(threads)
     log.info("torch threads: %d (%s); threads=N sets them", threads, why)
     out_dir = Path(cfg.paths.output_dir)
+    resume_from = cfg.get("ckpt_path")
+    check_resume_file(resume_from)  # before any data is read or object built
     pl.seed_everything(cfg.seed, workers=True)
 
     datamodule = build_datamodule(cfg)
@@ -68,10 +70,16 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     log.debug("model:\n%s", task)
 
     trainer = build_trainer(cfg)
+    if resume_from is not None and not loads_checked(trainer.strategy.checkpoint_io):
+        raise ConfigError(
+            f"ckpt_path={resume_from}: resuming reads the checkpoint with seqlab's checks, through the "
+            "checkpoint plugin seqlab.checkpoint.AtomicCheckpointIO (or another seqlab.checkpoint."
+            "CheckedCheckpointIO); keep it in trainer.plugins"
+        )
     log_config(trainer, cfg)
     prepare_workers(trainer, cfg, out_dir)
     try:
-        results = _fit_and_test(trainer, task, datamodule, cfg.get("ckpt_path"), out_dir)
+        results = _fit_and_test(trainer, task, datamodule, resume_from, out_dir)
     finally:
         release_workers(trainer)
     results["wall_time_s"] = round(time.perf_counter() - started, 1)
@@ -81,6 +89,20 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         log.info("results: %s", json.dumps(results))
         log.info("outputs in %s", out_dir)
     return results
+
+
+#: ``ckpt_path`` values Lightning resolves itself to a file (``last``: the newest ``last.ckpt`` of
+#: the run's checkpoint callbacks); it loads that file through the trainer's checkpoint plugin.
+LIGHTNING_CHECKPOINT_NAMES = ("last", "best", "hpc")
+
+
+def check_resume_file(ckpt_path: str | None) -> None:
+    """Read and check a checkpoint to resume from as every road does (:func:`read_checkpoint`),
+    so a refused one stops the run before anything is built. A name Lightning resolves
+    (:data:`LIGHTNING_CHECKPOINT_NAMES`) is checked when Lightning loads it, by the same reader
+    (:class:`~seqlab.checkpoint.CheckedCheckpointIO`)."""
+    if ckpt_path is not None and str(ckpt_path) not in LIGHTNING_CHECKPOINT_NAMES:
+        read_checkpoint(ckpt_path)
 
 
 def _fit_and_test(
