@@ -17,6 +17,7 @@ from pytorch_lightning.plugins.io import TorchCheckpointIO
 
 from seqlab.build import build_task
 from seqlab.checkpoint_file import CheckpointError, read_checkpoint
+from seqlab.data.vocabulary import without_moved_settings
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 
@@ -34,11 +35,20 @@ class RestoredModel:
 def restore(checkpoint: dict[str, Any]) -> RestoredModel:
     """Rebuild the task from the checkpoint's own config and spec, and load its weights."""
     meta = checkpoint["seqlab"]
-    config = OmegaConf.create(meta["config"])
+    config = OmegaConf.create(upgraded_config(meta["config"]))
     task = build_task(config, DataSpec.from_dict(meta["spec"]))
     task.load_state_dict(checkpoint["state_dict"])
     task.best_val_score = meta.get("best_val_score", 0.0)
     return RestoredModel(task.eval(), config)
+
+
+def upgraded_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint's config in today's keys: a checkpoint written before the word and character
+    settings moved to their parts has copies of them under ``data``, which are dropped (the word
+    part's config holds the vectors; the spec records ``max_chars`` and the word tokenizer lowercases)."""
+    if isinstance(config.get("data"), dict):
+        config = {**config, "data": without_moved_settings(config["data"])}
+    return config
 
 
 def record_test_metrics(path: str | Path, metrics: dict[str, float]) -> None:
