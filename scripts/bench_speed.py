@@ -62,7 +62,7 @@ def run_yardstick(data: str, batch_size: int, eval_batch_size: int, threads: int
 
 def run_seqlab(data: str, batch_size: int, eval_batch_size: int, out_dir: str) -> dict:
     overrides = [
-        "experiment=conll2003", f"data.dir={data}", "data.tag_scheme=IOB2", "data.lowercase=false",
+        "experiment=conll2003", f"data.dir={data}", "data.tag_scheme=IOB2", "embedding.word.lowercase=false",
         "embedding.word.word_dropout=0.0", f"data.batch_size={batch_size}",
         f"data.eval_batch_size={eval_batch_size}", "optimizer=sgd", "trainer.max_epochs=1",
         "trainer.limit_val_batches=0", "~callbacks.early_stopping", "~callbacks.model_checkpoint", "~callbacks.last_checkpoint",

@@ -17,9 +17,10 @@ from pytorch_lightning.callbacks import ProgressBar
 
 from seqlab.console import progress_bar_wanted
 from seqlab.data.datamodules import TokenDataModule
+from seqlab.data.vocabulary import PartSettings, moved_setting_message
 from seqlab.distributed import DDPStrategy
-from seqlab.errors import SeqlabError
-from seqlab.model.build import build_network
+from seqlab.errors import ConfigError, SeqlabError
+from seqlab.model.build import build_network, is_part
 from seqlab.model.network import Network
 from seqlab.registry import available_tasks, task_owner
 from seqlab.spec import DataSpec
@@ -32,8 +33,16 @@ def build(node: DictConfig, **kwargs: Any) -> Any:
 
 
 def build_datamodule(cfg: DictConfig) -> TokenDataModule:
-    """The data module of ``cfg.data``."""
-    datamodule = build(cfg.data)  # called outside Hydra, so its errors are not wrapped
+    """The data module of ``cfg.data``, given what the embedding parts of ``cfg.embedding`` ask of
+    the data (:class:`~seqlab.data.vocabulary.PartSettings`: the part declaring ``pretrained`` sets
+    the word vocabulary and its vectors, the part declaring ``max_chars`` the characters kept)."""
+    for key in cfg.data:  # a setting that moved to its embedding part (data.max_chars=30)
+        moved = moved_setting_message(str(key), cfg.data.get(key))
+        if moved:
+            raise ConfigError(moved)
+    embedding = cfg.get("embedding") or {}
+    parts = {str(name): node for name, node in embedding.items() if is_part(node)}
+    datamodule = build(cfg.data, part_settings=PartSettings.from_parts(parts))  # outside Hydra: errors unwrapped
     if not isinstance(datamodule, TokenDataModule):
         raise TypeError(f"data._target_ {cfg.data.get('_target_')!r} is not a seqlab TokenDataModule")
     return datamodule

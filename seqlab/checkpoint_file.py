@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 import torch
 
+from seqlab.data.vocabulary import without_moved_settings
 from seqlab.errors import SeqlabError
 from seqlab.model.build import load_network
 from seqlab.model.network import Network
@@ -142,8 +143,9 @@ NETWORK_PREFIX = "network."
 
 def upgraded(checkpoint: dict[str, Any]) -> dict[str, Any]:
     """``checkpoint`` in this seqlab's layout: weights under ``network.`` (0.2 tasks held the
-    embedder, encoder and head themselves) and the output named under ``output`` (0.2 called it
-    ``prediction_kind``). The one place where stored names are mapped."""
+    embedder, encoder and head themselves), the output named under ``output`` (0.2 called it
+    ``prediction_kind``), and no ``data`` copies of the parts' settings (the word part's config
+    holds the vectors, the spec ``max_chars``). The one place where stored names are mapped."""
     state = checkpoint.get("state_dict")
     if isinstance(state, dict) and state and not any(k.startswith(NETWORK_PREFIX) for k in state):
         parts = ("embedder.", "encoder.", "head.")
@@ -151,6 +153,9 @@ def upgraded(checkpoint: dict[str, Any]) -> dict[str, Any]:
     meta = checkpoint["seqlab"]
     if "output" not in meta:
         meta["output"] = meta.pop("prediction_kind", None)
+    config = meta["config"]
+    if isinstance(config.get("data"), dict):  # 0.2 kept copies of the word and character settings there
+        config["data"] = without_moved_settings(config["data"])
     return checkpoint
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from seqlab.constraints import NON_NEGATIVE, Range
+from seqlab.data.vocabulary import moved_setting_message
 from seqlab.errors import ConfigError
 from seqlab.registry import task_owner
 from seqlab.targets import locate, target_nodes
@@ -28,6 +29,7 @@ BUILT_ARGUMENTS = frozenset(
     {
         "spec",
         "pretrained",
+        "part_settings",
         "parts",
         "input_dim",
         "num_labels",
@@ -109,6 +111,9 @@ def _check_node(key: str, node: dict) -> str | None:
         return None  # no signature to check against
     own = str(target).startswith("seqlab.")
     for name, value in node.items():
+        moved = moved_setting_message(name, value) if key == "data" and name not in parameters else None
+        if moved:
+            return moved  # a setting of an embedding part now (data.max_chars: embedding.char.max_chars)
         if name.startswith("_") or name in BUILT_ARGUMENTS:
             continue
         if name not in parameters:

@@ -15,6 +15,8 @@ from seqlab.cli.errors import reported_errors
 from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
 from seqlab.config_check import check_config
+from seqlab.data.vocabulary import moved_setting_message
+from seqlab.errors import ConfigError
 from seqlab.registry import task_entry
 from seqlab.sweep import failed_trials, record_trial
 
@@ -33,6 +35,17 @@ def check_task_override(argv: list[str]) -> None:
         key, sep, value = arg.lstrip("+").partition("=")
         if sep and key == "task" and "," not in value:  # a sweep list is Hydra's to expand
             task_entry(value)
+
+
+def check_moved_overrides(argv: list[str]) -> None:
+    """A one-line error naming the new key for an override of a setting that moved from ``data`` to
+    its embedding part (``data.max_chars=30``), before Hydra refuses the key it no longer has."""
+    for arg in argv:
+        key, sep, value = arg.lstrip("+~").partition("=")
+        section, _, name = key.partition(".")
+        moved = moved_setting_message(name, value or None) if section == "data" else None
+        if moved:
+            raise ConfigError(moved)
 
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="train")
@@ -63,6 +76,7 @@ def main() -> None:
     """Train; the best dev metric is returned to sweepers."""
     with reported_errors("seqlab-train"):
         check_task_override(sys.argv[1:])
+        check_moved_overrides(sys.argv[1:])
     _main()
     failed = failed_trials()
     if failed:  # a sweep: the summary is written; its exit code says that not every trial ran

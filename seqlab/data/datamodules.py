@@ -1,13 +1,13 @@
 """Lightning DataModules: CoNLL sequence labelling and TSV/CSV/JSONL text classification.
 
-Both share :class:`TokenDataModule`: vocabularies built from train (plus the dev/test words that
-pretrained vectors cover) into a :class:`~seqlab.spec.DataSpec`, encoding with the featurizers
-the model's embedding parts declare, and length-bucketed batches.
+Both share :class:`TokenDataModule`: reading the splits, handing them to a
+:class:`~seqlab.data.spec_builder.SpecBuilder` for the :class:`~seqlab.spec.DataSpec` (vocabularies,
+pretrained vectors), encoding with the featurizers the model's embedding parts declare, and
+length-bucketed batches.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,44 +25,28 @@ from seqlab.data.encoding import encode_examples
 from seqlab.data.hub import HubSource
 from seqlab.data.long_documents import check_count, check_overlap, check_truncation, truncate
 from seqlab.data.readers import load_conll, load_examples, read_conll, read_text_classification
+from seqlab.data.spec_builder import SPLITS, Reading, SpecBuilder, file_digests
 from seqlab.data.splits import SplitPlan
 from seqlab.data.tag_schemes import detect_scheme, from_spans, labels_for_types, parse_scheme, split_tag, to_spans
+from seqlab.data.vocabulary import PartSettings
 from seqlab.errors import ConfigError
 from seqlab.resources import sample_path
 from seqlab.spec import DataSpec, Featurizer
-from seqlab.tokenization.vectors import WordVectors, embedding_matrix, load_word_vectors
-from seqlab.tokenization.vocab import (
-    UNK_ID,
-    add_words,
-    encode_words,
-    split_text,
-    text_splitter,
-    train_char_tokenizer,
-    train_word_tokenizer,
-)
+from seqlab.tokenization.vocab import split_text, text_splitter
 from seqlab.windowing import windows
 
 log = logging.getLogger(__name__)
-SPLITS = ("train", "dev", "test")
 
 
 class TokenDataModule(pl.LightningDataModule):
-    """Shared machinery; subclasses say how to read a split and how labels become targets.
+    """Reading, encoding and batching; subclasses say how to read a split and how labels become targets.
 
     Args:
         dir: folder holding the split files.
         files: split name (train/dev/test) to file name; ``None`` for an absent split.
         batch_size: training examples per batch (per rank under DDP).
         eval_batch_size: examples per batch for dev and test.
-        max_chars: characters kept per token for the character encoder.
         min_word_frequency: words rarer than this in train map to the unknown id.
-        lowercase: lowercase words before the word vocabulary lookup (characters keep case).
-        pretrained: word-vector file (GloVe/word2vec text, .gz) or packaged name; the words of
-            the ``vector_splits`` it covers join the vocabulary, and :attr:`pretrained_vectors`
-            holds the rows.
-        keep_vectors: which further pretrained rows the vocabulary keeps, for text the data never
-            showed (``embedding.word.keep``): ``dataset`` (none), ``all``, or a count of the most
-            frequent. Kept words are looked up exactly, then in lowercase.
         vector_splits: the splits whose words the pretrained vectors add to the vocabulary (train
             always gives its words); ``[train, dev]`` keeps test words out of it.
         num_workers: DataLoader worker processes.
@@ -74,6 +58,9 @@ class TokenDataModule(pl.LightningDataModule):
             a classifier truncates, a tagger trains on overlapping windows); ``None``: no limit.
         max_batch_tokens: the most padded tokens in a batch (sentences times the longest), so
             memory stays bounded on long texts; ``None``: ``batch_size`` sentences whatever their length.
+        part_settings: what the model's embedding parts ask of the data (the word vocabulary's
+            lowercasing and pretrained vectors, the characters kept per token); the builder reads
+            them from the parts' configs (:meth:`~seqlab.data.vocabulary.PartSettings.from_parts`).
     """
 
     def __init__(
@@ -82,11 +69,7 @@ class TokenDataModule(pl.LightningDataModule):
         files: dict[str, str | None],
         batch_size: Annotated[int, POSITIVE] = 32,
         eval_batch_size: Annotated[int, POSITIVE] = 256,
-        max_chars: Annotated[int, POSITIVE] = 20,
         min_word_frequency: Annotated[int, POSITIVE] = 1,
-        lowercase: bool = False,
-        pretrained: str | None = None,
-        keep_vectors: str | int = "dataset",
         vector_splits: Sequence[str] = SPLITS,
         num_workers: int = 0,
         seed: int = 0,
@@ -94,6 +77,7 @@ class TokenDataModule(pl.LightningDataModule):
         split: SplitPlan | None = None,
         max_tokens: int | None = None,
         max_batch_tokens: int | None = None,
+        part_settings: PartSettings | None = None,
     ) -> None:
         super().__init__()
         self.max_tokens = check_count(max_tokens, "data.max_tokens", "words")
@@ -109,26 +93,14 @@ class TokenDataModule(pl.LightningDataModule):
                 )
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size
-        self.max_chars = max_chars
-        self.min_word_frequency = min_word_frequency
-        self.lowercase = lowercase
-        self.pretrained = pretrained
-        self.keep_vectors = _kept_vector_count(keep_vectors)
-        if self.keep_vectors is not None and not pretrained:
-            raise ConfigError(
-                f"embedding.word.keep={keep_vectors} keeps rows of pretrained vectors, but none are set: "
-                "give embedding.word.pretrained=FILE (or keep=dataset)"
-            )
-        unknown = sorted(set(vector_splits) - set(SPLITS))
-        if unknown:
-            raise ConfigError(f"data.vector_splits: unknown split {unknown[0]!r}; expected some of {', '.join(SPLITS)}")
-        self.vector_splits = tuple(vector_splits)
+        #: Builds the spec (vocabularies, pretrained vectors) from the splits :meth:`setup` reads.
+        self.spec_builder = SpecBuilder(part_settings, min_word_frequency, vector_splits, seed)
         self.num_workers = num_workers
         self.seed = seed
         self.cache_dir = cache_dir
         #: What the model needs to know about the data; set by :meth:`setup` (or :meth:`use_spec`).
         self.spec: DataSpec | None = None
-        #: The initial word vectors ``(word_vocab_size, D)`` when ``pretrained`` is set.
+        #: The initial word vectors ``(word_vocab_size, D)`` when the word part declares pretrained ones.
         self.pretrained_vectors: Tensor | None = None
         self._featurizers: dict[str, Featurizer] | None = None
         self._datasets: dict[str, datasets.Dataset] = {}
@@ -197,18 +169,9 @@ class TokenDataModule(pl.LightningDataModule):
         return self._datasets[split]
 
     def file_digests(self) -> list[dict[str, Any]]:
-        """Each split read: its file, size in bytes and SHA-256 (the model card's provenance)."""
-        digests = []
-        for split in self._datasets:
-            if self.files.get(split) is None:
-                continue  # carved out of train (data.split): the train file's digest covers it
-            path = self.path(split)
-            sha = hashlib.sha256()
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    sha.update(block)
-            digests.append({"split": split, "file": str(path), "bytes": path.stat().st_size, "sha256": sha.hexdigest()})
-        return digests
+        """Each split read: its file, size in bytes and SHA-256 (the model card's provenance); a split
+        carved out of train (``data.split``) has none of its own (the train file's covers it)."""
+        return file_digests({split: self.path(split) for split in self._datasets if self.files.get(split) is not None})
 
     def use_spec(self, spec: DataSpec) -> None:
         """Encode with a trained model's vocabularies and labels: :meth:`setup` then reads only the
@@ -252,10 +215,19 @@ class TokenDataModule(pl.LightningDataModule):
         if self.max_tokens is not None:
             self._datasets = {split: self.fit_length(split, data) for split, data in self._datasets.items()}
         if building:
-            vectors = load_word_vectors(self.pretrained) if self.pretrained else None
-            self.spec = self._build_spec(labels, vectors)
-            if vectors is not None:
-                self._use_vectors(vectors, self.spec)
+            built = self.spec_builder.build(self._datasets, labels, self.reading())
+            self.spec, self.pretrained_vectors = built.spec, built.vectors
+
+    def reading(self) -> Reading:
+        """How the files were read, as the spec records it for prediction."""
+        return Reading(
+            tag_scheme=self.tag_scheme,
+            file_scheme=self.file_scheme,
+            splitter=self.splitter,
+            max_tokens=self.max_tokens,
+            truncation=self.truncation,
+            feature_columns=self.feature_columns,
+        )
 
     def _carve(self, train: datasets.Dataset) -> dict[str, datasets.Dataset]:
         """The splits :attr:`split` makes of the training rows (stratified by label for classification)."""
@@ -270,70 +242,6 @@ class TokenDataModule(pl.LightningDataModule):
         counts = ", ".join(f"{name} {len(part)}" for name, part in parts.items())
         log.info("splits of %s: %s; %s", self.path("train"), self.split.describe(), counts)
         return parts
-
-    def _build_spec(self, labels: list[str], vectors: WordVectors | None) -> DataSpec:
-        train = self._datasets["train"]
-        word_tokenizer = train_word_tokenizer(
-            train["tokens"], min_frequency=self.min_word_frequency, lowercase=self.lowercase
-        )
-        train_words = word_tokenizer.get_vocab_size()
-        kept_start: int | None = None
-        if vectors is not None:
-            splits = [self._datasets[name] for name in self.vector_splits if name in self._datasets]
-            add_words(word_tokenizer, vectors.covered(w for d in splits for s in d["tokens"] for w in s))
-            if self.keep_vectors is not None:
-                kept_start = word_tokenizer.get_vocab_size()
-                count = self.keep_vectors
-                kept = vectors.most_frequent(count) if isinstance(count, int) else vectors.words
-                added = add_words(word_tokenizer, kept).get_vocab_size() - kept_start
-                log.info(
-                    "embedding.word.keep=%s: %d pretrained words beyond the data's %d kept for new text",
-                    self.keep_vectors,
-                    added,
-                    kept_start,
-                )
-                if not added:
-                    kept_start = None  # the data's words hold them all
-        return DataSpec(
-            labels=tuple(labels),
-            tag_scheme=self.tag_scheme,
-            word_tokenizer=word_tokenizer,
-            char_tokenizer=train_char_tokenizer(train["tokens"]),
-            train_word_vocab_size=train_words,
-            max_chars=self.max_chars,
-            splitter=self.splitter,
-            kept_vectors_start=kept_start,
-            lowercase_fallback=self.keep_vectors is not None,
-            file_scheme=self.file_scheme,
-            max_tokens=self.max_tokens,
-            truncation=self.truncation if self.max_tokens is not None else None,
-            feature_columns=self.feature_columns,
-            feature_values=_feature_values(train, len(self.feature_columns)),
-        )
-
-    def _use_vectors(self, vectors: WordVectors, spec: DataSpec) -> None:
-        vocab = spec.word_tokenizer.get_vocab()
-        matrix, covered = embedding_matrix(vectors, vocab, seed=self.seed)
-        self.pretrained_vectors = torch.from_numpy(matrix)
-        log.info(
-            "pretrained vectors %s: %d of %d vocabulary words covered (%.1f%%)",
-            vectors.source,
-            covered,
-            len(vocab),
-            100.0 * covered / len(vocab),
-        )
-        for split in SPLITS[1:]:
-            if split in self._datasets:
-                rows = encode_words(spec.word_tokenizer, self._datasets[split]["tokens"], spec.lowercase_fallback)
-                ids = torch.tensor([i for row in rows for i in row])
-                log.info(
-                    "%s: %.2f%% of %d tokens map to the unknown word, %.2f%% are words not in train that "
-                    "the vectors cover",
-                    split,
-                    100.0 * float((ids == UNK_ID).float().mean()),
-                    ids.numel(),
-                    100.0 * float((ids >= (spec.train_word_vocab_size or 0)).float().mean()),
-                )
 
     def _encode(self) -> None:
         for split, dataset in self._datasets.items():
@@ -394,27 +302,6 @@ class TokenDataModule(pl.LightningDataModule):
 
     def test_dataloader(self) -> DataLoader:
         return self._loader("test", train=False)
-
-
-def _feature_values(train: datasets.Dataset, count: int) -> tuple[tuple[str, ...], ...]:
-    """Each of ``count`` feature columns' values in the training rows, sorted."""
-    if not count:
-        return ()
-    seen: list[set[str]] = [set() for _ in range(count)]
-    for sentence in train["features"]:
-        for token in sentence:
-            for values, value in zip(seen, token):
-                values.add(value)
-    return tuple(tuple(sorted(values)) for values in seen)
-
-
-def _kept_vector_count(keep: str | int) -> int | str | None:
-    """``embedding.word.keep`` as ``None`` (dataset), ``"all"`` or a positive count."""
-    if keep == "dataset":
-        return None
-    if keep == "all" or (isinstance(keep, int) and not isinstance(keep, bool) and keep > 0):
-        return keep
-    raise ConfigError(f"embedding.word.keep must be dataset, all or a positive count of words, got {keep!r}")
 
 
 def _files_or_source(

@@ -31,16 +31,17 @@ def build_network(
 ) -> Network:
     """Embedder -> encoder -> head from a plain, checked config.
 
-    Each embedding part gets those of ``spec`` and ``vectors`` (as ``pretrained``) that its
-    constructor takes, as AllenNLP passes ``vocab`` to the parts that ask for it.
+    Each embedding part gets ``spec`` if its constructor takes it, as AllenNLP passes ``vocab``
+    to the parts that ask for it, and the part whose config declares ``pretrained`` (the file the
+    data side read) gets ``vectors`` in its place; without ``vectors`` (a checkpoint is being
+    restored) it gets ``None``, and its weights come from the checkpoint.
     """
     embedding = config["embedding"]
-    available = {"spec": spec, "pretrained": vectors}
-    parts = {
-        name: build_node(node, **accepted_arguments(locate(str(node["_target_"])), available))
-        for name, node in embedding.items()
-        if is_part(node)
-    }
+    parts = {}
+    for name, node in embedding.items():
+        if is_part(node):  # the vectors go to the part that declares them (its config names the file)
+            available = {"spec": spec, "pretrained": vectors if "pretrained" in node else None}
+            parts[name] = build_node(node, **accepted_arguments(locate(str(node["_target_"])), available))
     settings = {name: value for name, value in embedding.items() if name not in parts and value is not None}
     embedder = build_node(settings, parts=parts)
     if not isinstance(embedder, TokenEmbedder):

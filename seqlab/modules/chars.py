@@ -21,10 +21,12 @@ class _CharPart(EmbeddingPart):
 
     inputs = ("char_ids",)
 
-    def __init__(self, spec: DataSpec) -> None:
+    def __init__(self, spec: DataSpec, max_chars: int | None = None) -> None:
         super().__init__()
         self.tokenizer = spec.char_tokenizer
-        self.max_chars = spec.max_chars
+        # The spec records the max_chars the part was trained with (a checkpoint from before
+        # embedding.char.max_chars has it there only).
+        self.max_chars = spec.max_chars if max_chars is None else max_chars
 
     def featurizers(self) -> dict[str, Featurizer]:
         return {"char_ids": CharIds(self.tokenizer, self.max_chars)}
@@ -36,6 +38,7 @@ class CharCNNEmbedding(_CharPart):
     Args:
         spec: the data's vocabularies (the character vocabulary) and ``max_chars``.
         embedding_dim: size of each character embedding.
+        max_chars: characters kept per token (``None``: the spec's, as a checkpoint recorded it).
         num_filters: number of convolution filters, the output size.
         kernel_size: convolution window in characters (odd, so the output keeps the word's length).
         dropout: dropout on the character embeddings before the convolution (Ma & Hovy: 0.5).
@@ -48,8 +51,9 @@ class CharCNNEmbedding(_CharPart):
         num_filters: Annotated[int, POSITIVE] = 50,
         kernel_size: Annotated[int, POSITIVE] = 3,
         dropout: Annotated[float, PROBABILITY] = 0.0,
+        max_chars: Annotated[int, POSITIVE] | None = None,
     ) -> None:
-        super().__init__(spec)
+        super().__init__(spec, max_chars)
         if kernel_size < 1 or kernel_size % 2 == 0:
             raise ConfigError(f"embedding.char.kernel_size must be a positive odd number, got {kernel_size}")
         self.embedding = nn.Embedding(spec.char_vocab_size, embedding_dim, padding_idx=PAD_ID)
@@ -111,12 +115,17 @@ class CharLSTMEmbedding(_CharPart):
         spec: the data's vocabularies (the character vocabulary) and ``max_chars``.
         embedding_dim: size of each character embedding.
         hidden_size: LSTM size per direction; the output is ``2 * hidden_size``.
+        max_chars: characters kept per token (``None``: the spec's, as a checkpoint recorded it).
     """
 
     def __init__(
-        self, spec: DataSpec, embedding_dim: Annotated[int, POSITIVE] = 30, hidden_size: Annotated[int, POSITIVE] = 25
+        self,
+        spec: DataSpec,
+        embedding_dim: Annotated[int, POSITIVE] = 30,
+        hidden_size: Annotated[int, POSITIVE] = 25,
+        max_chars: Annotated[int, POSITIVE] | None = None,
     ) -> None:
-        super().__init__(spec)
+        super().__init__(spec, max_chars)
         self.embedding = nn.Embedding(spec.char_vocab_size, embedding_dim, padding_idx=PAD_ID)
         self.lstm = nn.LSTM(embedding_dim, hidden_size, batch_first=True, bidirectional=True)
         self.output_dim = 2 * hidden_size

@@ -22,8 +22,9 @@ class WordEmbedding(EmbeddingPart):
     Args:
         spec: the data's vocabularies (the word vocabulary sets the rows).
         dim: size of each word vector.
-        pretrained: initial vectors ``(word_vocab_size, dim)``; the data module reads the file
-            named in config (``embedding.word.pretrained``) and the builder passes the rows here.
+        pretrained: initial vectors ``(word_vocab_size, dim)``; the config names a file
+            (``embedding.word.pretrained``), which the data side reads (its words of the data join the
+            vocabulary), and the builder passes the rows here.
         freeze: keep the vectors fixed during training.
         word_dropout: during training, the probability that a word id is replaced by the unknown
             id, so the unknown vector learns to stand for words never seen in training.
@@ -32,6 +33,8 @@ class WordEmbedding(EmbeddingPart):
             ``all`` (every word of the vectors) or a count (that many of the most frequent). Rows
             beyond the data's words stay fixed, stored in float16, and serve text the data never
             showed (looked up exactly, then in lowercase).
+        lowercase: lowercase words before the vocabulary lookup (characters keep their case); the
+            data side builds the word vocabulary with it, and the spec's word tokenizer applies it.
     """
 
     inputs = ("word_ids",)
@@ -44,11 +47,12 @@ class WordEmbedding(EmbeddingPart):
         freeze: bool = False,
         word_dropout: Annotated[float, PROBABILITY] = 0.0,
         keep: Literal["dataset", "all"] | int = "dataset",
+        lowercase: bool = False,
     ) -> None:
         super().__init__()
         if not 0.0 <= word_dropout < 1.0:
             raise ConfigError(f"word_dropout must be in [0, 1), got {word_dropout}")
-        del keep  # the data module reads it (with the vectors); the spec records what it kept
+        del keep, lowercase  # the data side builds the vocabulary with them; the spec records the outcome
         self.tokenizer = spec.word_tokenizer
         self.lowercase_fallback = spec.lowercase_fallback
         rows = spec.word_vocab_size if spec.kept_vectors_start is None else spec.kept_vectors_start

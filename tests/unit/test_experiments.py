@@ -58,9 +58,9 @@ def test_accuracy_tables_of_parallel_seeds_merge_by_seed(tmp_path) -> None:
 
 def test_conll_glove_recipes() -> None:
     sgd = composed("experiment=conll2003_glove")
-    assert (sgd.data.lowercase, sgd.trainer.max_epochs, sgd.optimizer._target_) == (False, 100, "torch.optim.SGD")
+    assert (sgd.embedding.word.lowercase, sgd.trainer.max_epochs, sgd.optimizer._target_) == (False, 100, "torch.optim.SGD")
     deep = composed("experiment=conll2003_glove_2layers")
-    assert (deep.encoder.num_layers, deep.encoder.hidden_size, deep.data.lowercase) == (2, 200, False)
+    assert (deep.encoder.num_layers, deep.encoder.hidden_size, deep.embedding.word.lowercase) == (2, 200, False)
     assert deep.scheduler._target_.endswith("ReduceLROnPlateau") and deep.embedding.word.dim == 50
     drift = composed("experiment=conll2003_glove_drift")
     assert drift == composed("experiment=conll2003_glove_2layers", "callbacks=drift",

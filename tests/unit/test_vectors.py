@@ -10,6 +10,7 @@ import torch
 
 from seqlab.data.datamodules import ConllDataModule
 from seqlab.data.readers import ReaderError
+from seqlab.data.vocabulary import PartSettings, WordVocabulary
 from seqlab.modules.word import WordEmbedding
 from seqlab.spec import DataSpec
 from seqlab.tokenization.vectors import embedding_matrix, load_word_vectors
@@ -86,7 +87,8 @@ def test_dev_and_test_words_get_their_pretrained_vector(tmp_path):
     write(data / "dev.txt", "the O\nBerlin B-LOC\n")
     write(data / "test.txt", "Rome B-LOC\n")
     vectors = write(tmp_path / "v.txt", GLOVE)
-    module = ConllDataModule(str(data), file_scheme="IOB2", pretrained=str(vectors), cache_dir=str(tmp_path / "c"))
+    settings = PartSettings(word=WordVocabulary(vectors=str(vectors)))
+    module = ConllDataModule(str(data), file_scheme="IOB2", part_settings=settings, cache_dir=str(tmp_path / "c"))
     module.setup()
     spec = module.spec
     assert spec.train_word_vocab_size == 4 and spec.word_vocab_size == 5  # <pad> <unk> the Paris | berlin
