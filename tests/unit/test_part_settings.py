@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from seqlab.build import build_datamodule, build_task
-from seqlab.checkpoint import upgraded_config
 from seqlab.cli.train import check_moved_overrides
 from seqlab.config_check import check_config
 from seqlab.data.vocabulary import PartSettings, WordVocabulary
@@ -69,9 +68,8 @@ def test_a_checkpoint_with_the_old_data_keys_evaluates(make_config, tmp_path):
     del config["embedding"]["char"]["max_chars"], config["embedding"]["word"]["lowercase"]
     config["data"].update(max_chars=4, lowercase=False, pretrained=None, keep_vectors="dataset")
     torch.save(checkpoint, path)
-    assert set(upgraded_config(config)["data"]) == set(config["data"]) - {
-        "max_chars", "lowercase", "pretrained", "keep_vectors"}
     restored = restore(read_checkpoint(path))
+    assert set(restored.config.data) == set(config["data"]) - {"max_chars", "lowercase", "pretrained", "keep_vectors"}
     assert restored.task.featurizers()["char_ids"].max_chars == 4  # from the spec
     tested = evaluate(path, tmp_path / "eval")
     assert tested["test/f1"] == pytest.approx(results["test/f1"])
