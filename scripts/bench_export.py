@@ -47,10 +47,10 @@ started = time.perf_counter()
 if kind == "torch":
     import torch
     torch.set_num_threads(threads)
-    from seqlab.predictor import Predictor
+    from seqlab.predict.predictor import Predictor
     predictor = Predictor.from_checkpoint(model, splitter="whitespace")
 else:
-    from seqlab.predictor import Predictor
+    from seqlab.predict.predictor import Predictor
     predictor = Predictor.from_pretrained(model, splitter="whitespace", threads=threads)
 loaded = time.perf_counter()
 predictor.predict(texts[:256])  # warm-up
@@ -67,10 +67,10 @@ print(json.dumps({"load_s": loaded - started, "predict_s": best, "sentences_per_
 COLD = {
     "import torch": "import torch",
     "onnx folder: load + predict one line": (
-        "from seqlab.predictor import Predictor; Predictor.from_pretrained({model!r}).predict(['EU rejects German call .'])"
+        "from seqlab.predict.predictor import Predictor; Predictor.from_pretrained({model!r}).predict(['EU rejects German call .'])"
     ),
     "torch checkpoint: load + predict one line": (
-        "from seqlab.predictor import Predictor; Predictor.from_checkpoint({ckpt!r}).predict(['EU rejects German call .'])"
+        "from seqlab.predict.predictor import Predictor; Predictor.from_checkpoint({ckpt!r}).predict(['EU rejects German call .'])"
     ),
 }
 
@@ -93,8 +93,8 @@ def test_split(ckpt: str, data_dir: str | None) -> tuple[list[list[str]], list]:
     """The checkpoint's own test split (tokens, and gold in the model's scheme)."""
     from omegaconf import OmegaConf
 
-    from seqlab.build import build_datamodule
-    from seqlab.checkpoint import read_checkpoint, restore
+    from seqlab.train.build import build_datamodule
+    from seqlab.train.checkpoint import read_checkpoint, restore
 
     model = restore(read_checkpoint(ckpt))
     config = model.config
@@ -120,7 +120,7 @@ def score(predicted: list, gold: list, scheme: str | None) -> float:
 
 
 def bench_model(name: str, ckpt: str, data_dir: str | None, work: Path, threads: list[int], repeats: int) -> dict:
-    from seqlab.export import export_checkpoint
+    from seqlab.predict.export import export_checkpoint
 
     tokens, gold = test_split(ckpt, data_dir)
     texts_file = work / f"{name}_texts.json"
@@ -138,7 +138,7 @@ def bench_model(name: str, ckpt: str, data_dir: str | None, work: Path, threads:
         for t in threads:
             for variant, path in models.items():
                 runs[variant][t].append(child("torch" if variant == "torch" else "onnx", path, t, texts_file))
-    from seqlab.checkpoint import read_checkpoint
+    from seqlab.train.checkpoint import read_checkpoint
 
     scheme = read_checkpoint(ckpt)["seqlab"]["spec"]["tag_scheme"]
     predictions = {v: runs[v][threads[0]][0]["predictions"] for v in models}

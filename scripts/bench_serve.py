@@ -32,7 +32,7 @@ from pathlib import Path
 
 IN_PROCESS = r"""
 import json, sys, time
-from seqlab.predictor import Predictor
+from seqlab.predict.predictor import Predictor
 source, threads, texts = sys.argv[1], int(sys.argv[2]), json.load(open(sys.argv[3]))
 if source.endswith(".ckpt"):
     import torch

@@ -1,6 +1,6 @@
 """How pre-split words become model inputs: word ids, character ids, casing classes.
 
-Torch-free (NumPy and ``tokenizers`` only), so training, the torch :class:`~seqlab.predictor.Predictor`
+Torch-free (NumPy and ``tokenizers`` only), so training, the torch :class:`~seqlab.predict.predictor.Predictor`
 and the ONNX predictor compute inputs with the same code. Each featurizer is a frozen dataclass:
 equal settings compare equal (two parts may share an input they compute alike), and
 :func:`featurizer_to_dict` / :func:`featurizer_from_dict` carry it into a model folder.

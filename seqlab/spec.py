@@ -2,7 +2,7 @@
 
 One :class:`DataSpec` is built from the training data, given to every part that needs the data
 (the word and character parts read its vocabularies), saved once in the checkpoint and read back
-by :class:`~seqlab.predictor.Predictor`.
+by :class:`~seqlab.predict.predictor.Predictor`.
 """
 
 from __future__ import annotations

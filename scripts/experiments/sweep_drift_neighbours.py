@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytorch_lightning as pl
 
-from seqlab.build import build_datamodule
-from seqlab.checkpoint import read_checkpoint, restore
+from seqlab.train.build import build_datamodule
+from seqlab.train.checkpoint import read_checkpoint, restore
 from seqlab.modules.drift import UnseenWordDrift
 
 

@@ -1,1 +1,1 @@
-"""Command-line entry points (thin ``@hydra.main`` wrappers around :mod:`seqlab.pipeline`)."""
+"""Command-line entry points (thin ``@hydra.main`` wrappers around :mod:`seqlab.train.pipeline`)."""

@@ -18,8 +18,8 @@ def main(cfg: DictConfig) -> None:
     with reported_errors("seqlab-export", bool(HydraConfig.get().verbose)):
         if cfg.format != "onnx":
             raise ConfigError(f"format must be onnx, got {cfg.format!r}")
-        from seqlab.export import export_model
-        from seqlab.predictor import Predictor
+        from seqlab.predict.export import export_model
+        from seqlab.predict.predictor import Predictor
 
         predictor = Predictor.open(ckpt_path=cfg.ckpt_path, backend="torch")
         folder = export_model(predictor.backend, cfg.output, quantize=cfg.quantize)  # type: ignore[arg-type]

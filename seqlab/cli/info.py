@@ -18,14 +18,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with reported_errors("seqlab-info"):
         card = read_card(Path(args.path))
-        from seqlab.model_card import card_summary
+        from seqlab.predict.model_card import card_summary
 
         print(json.dumps(card, indent=2, ensure_ascii=False) if args.json else card_summary(card))
 
 
 def read_card(path: Path) -> dict:
     """The card of a model folder or a checkpoint, opened as every command opens one (:meth:`Predictor.open`)."""
-    from seqlab.predictor import Predictor
+    from seqlab.predict.predictor import Predictor
 
     predictor = Predictor.open(model=path) if path.is_dir() else Predictor.open(ckpt_path=path)
     output = predictor.output

@@ -55,7 +55,7 @@ def main(cfg: DictConfig) -> None:
 def predict(cfg: DictConfig) -> None:
     """Check every argument and input, then predict into a temporary file renamed into place at
     the end, so an existing output is never truncated or half-written."""
-    from seqlab.predictor import Predictor
+    from seqlab.predict.predictor import Predictor
 
     if cfg.format not in ("jsonl", "conll"):
         raise ConfigError(f"format must be jsonl or conll, got {cfg.format!r}")

@@ -51,11 +51,11 @@ def check_model_files(source: ModelSource) -> None:
     """Read and check the model's files before the server binds its port, so a refused or broken
     model ends the command with one line (the server then loads it in the background, checked again)."""
     if source.ckpt_path is not None:
-        from seqlab.checkpoint_file import NETWORK_SECTIONS, read_checkpoint
+        from seqlab.predict.checkpoint_file import NETWORK_SECTIONS, read_checkpoint
 
         read_checkpoint(source.ckpt_path, builds=NETWORK_SECTIONS)  # the other sections by package name
     else:
-        from seqlab.model_folder import ModelFolder
+        from seqlab.predict.model_folder import ModelFolder
 
         ModelFolder.read(str(source.model))
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import torch
 from torchmetrics import Metric
 
-from seqlab.outputs import SEQEVAL_SCHEMES, seqeval_scheme, strict_spans
+from seqlab.spans import SEQEVAL_SCHEMES, seqeval_scheme, strict_spans
 
 __all__ = ["SEQEVAL_SCHEMES", "SpanF1", "seqeval_scheme", "strict_spans"]
 

@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from seqlab.errors import SeqlabError
-from seqlab.predictor import Predictor
+from seqlab.predict.predictor import Predictor
 from seqlab.serving.batcher import DynamicBatcher
 from seqlab.serving.settings import Batching, Limits
 from seqlab.version import __version__

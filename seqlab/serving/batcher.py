@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Predicts texts with an n-best size: the :meth:`seqlab.predictor.Predictor.predict` signature.
+#: Predicts texts with an n-best size: the :meth:`seqlab.predict.predictor.Predictor.predict` signature.
 PredictFunction = Callable[[list[str], int], list[dict[str, Any]]]
 
 

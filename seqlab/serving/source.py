@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from seqlab.predictor import Predictor, check_source
+from seqlab.predict.predictor import Predictor, check_source
 
 
 @dataclass(frozen=True)

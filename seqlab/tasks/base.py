@@ -16,7 +16,6 @@ from seqlab.data.collate import Batch
 from seqlab.errors import ConfigError
 from seqlab.model.network import Network
 from seqlab.modules.embedder import TokenEmbedder
-from seqlab.outputs import Output
 from seqlab.spec import DataSpec, Featurizer
 from seqlab.version import CHECKPOINT_FORMAT, __version__
 
@@ -34,7 +33,7 @@ class Task(pl.LightningModule):
     """A network trained with optimisers from factories, with metadata in every checkpoint.
 
     Subclasses define the steps, :meth:`head_arguments` (the data-dependent arguments their
-    head needs), :attr:`output_class` (what the network predicts, for predictors and export) and
+    head needs), :attr:`output_name` (what the network predicts, for predictors and export) and
     :meth:`write_test_report`; after ``trainer.test`` they hold :attr:`test_predictions`, one
     entry per test row.
 
@@ -50,9 +49,10 @@ class Task(pl.LightningModule):
             rate; each prefix must name trainable parameters, and the longest matching prefix wins.
     """
 
-    #: What the network predicts (:mod:`seqlab.outputs`): a predictor and ``seqlab-export`` run it;
-    #: ``None``: this task's models cannot be run by a predictor or exported.
-    output_class: type[Output] | None = None
+    #: What the network predicts: the registry name of an output (:mod:`seqlab.predict.outputs`;
+    #: ``"tags"``, ``"label"``, or one a plug-in registers), recorded in checkpoints, which a
+    #: predictor and ``seqlab-export`` run; ``None``: this task's models cannot be predicted or exported.
+    output_name: str | None = None
 
     def __init__(
         self,
@@ -88,15 +88,6 @@ class Task(pl.LightningModule):
     def head(self) -> Any:
         """The network's head (a :class:`~seqlab.model.heads.Head`; the kind this task's steps call)."""
         return self.network.head
-
-    @property
-    def output(self) -> Output:
-        """What the network predicts, for this task's labels (see :attr:`output_class`)."""
-        if self.output_class is None:
-            raise ConfigError(
-                f"{type(self).__name__} names no output_class: its models cannot be predicted or exported"
-            )
-        return self.output_class(self.spec.labels, self.spec.tag_scheme)
 
     def features(self, batch: Batch) -> torch.Tensor:
         """Encoder output ``(B, T, encoder.output_dim)``."""
@@ -231,7 +222,7 @@ class Task(pl.LightningModule):
             "best_val_score": self.best_val_score,
             "selection_metric": self.selection_metric,
             "head_arguments": self.head_arguments(self.spec),
-            "output": self.output_class.name if self.output_class is not None else None,
+            "output": self.output_name,
             **self.checkpoint_extras,
         }
 

@@ -12,7 +12,7 @@ from seqlab.data.collate import Batch
 from seqlab.data.tag_schemes import allowed_transitions, convert, from_spans, split_tag
 from seqlab.metrics.reports import write_span_report
 from seqlab.metrics.span_f1 import SpanF1
-from seqlab.outputs import TagOutput, strict_spans
+from seqlab.spans import strict_spans
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 
@@ -20,7 +20,7 @@ from seqlab.tasks.base import Task
 class SequenceLabelingTask(Task):
     """Tags every token; scores spans with :class:`SpanF1` (seqeval strict); see :class:`Task`."""
 
-    output_class = TagOutput
+    output_name = "tags"  # TagOutput
 
     def __init__(self, spec: DataSpec, *args: Any, **kwargs: Any) -> None:
         super().__init__(spec, *args, **kwargs)

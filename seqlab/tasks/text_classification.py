@@ -11,7 +11,6 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
 from seqlab.data.collate import Batch
 from seqlab.metrics.reports import write_classification_report
-from seqlab.outputs import LabelOutput
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 
@@ -19,7 +18,7 @@ from seqlab.tasks.base import Task
 class TextClassificationTask(Task):
     """One label per text; accuracy and macro-F1 (logged as ``f1``); see :class:`Task`."""
 
-    output_class = LabelOutput
+    output_name = "label"  # LabelOutput
 
     def __init__(self, spec: DataSpec, *args: Any, **kwargs: Any) -> None:
         super().__init__(spec, *args, **kwargs)

@@ -15,10 +15,10 @@ from torch import nn
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
-from seqlab.build import build_datamodule, build_task  # noqa: E402
-from seqlab.export import export_model  # noqa: E402
-from seqlab.model_folder import ModelFolderError  # noqa: E402
-from seqlab.predictor import Predictor  # noqa: E402
+from seqlab.train.build import build_datamodule, build_task  # noqa: E402
+from seqlab.predict.export import export_model  # noqa: E402
+from seqlab.predict.model_folder import ModelFolderError  # noqa: E402
+from seqlab.predict.predictor import Predictor  # noqa: E402
 from seqlab.resources import sample_path  # noqa: E402
 
 EDGE_TEXTS = ["", "   ", "Zzqxv unseen ¤¤ characters in 1,234 places", "a", " ".join(["Berlin"] * 300),
@@ -129,7 +129,7 @@ class Block(importlib.abc.MetaPathFinder):
         if name.split(".")[0] in BLOCKED:
             raise ImportError("blocked: " + name)
 sys.meta_path.insert(0, Block())
-from seqlab.predictor import Predictor
+from seqlab.predict.predictor import Predictor
 print(json.dumps(Predictor.from_pretrained({str(folder)!r}).predict(json.loads(sys.stdin.read()))))
 """
     result = subprocess.run([sys.executable, "-c", script], input=json.dumps(texts), capture_output=True, text=True,
@@ -177,7 +177,7 @@ def test_bad_folders_are_errors_naming_the_file(make_config, tmp_path):
 
 
 def test_export_never_leaves_a_half_written_folder(make_config, tmp_path, monkeypatch):
-    from seqlab import export
+    from seqlab.predict import export
     from seqlab.errors import ConfigError
 
     task = random_task(make_config)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqlab.build import build_datamodule, build_task
+from seqlab.train.build import build_datamodule, build_task
 from seqlab.data.collate import collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.data.readers import ReaderError, read_conll
 from seqlab.errors import ConfigError
-from seqlab.pipeline import train
-from seqlab.predictor import Predictor
+from seqlab.train.pipeline import train
+from seqlab.predict.predictor import Predictor
 from seqlab.resources import sample_path
 
 FEATURES = ["data.feature_columns=[1,2]", "+embedding/features=default", "embedding.features.dim=7"]
@@ -44,7 +44,7 @@ def test_feature_columns_change_the_model_and_travel_with_the_checkpoint(make_co
     assert not torch.equal(encoded(features), encoded([[["NN", "O"] for _ in s] for s in sentences]))
     with pytest.raises(ConfigError, match="reads the sentences' 'features'"):
         predictor.predict(["Peter lives in Berlin ."])
-    from seqlab.export import export_checkpoint
+    from seqlab.predict.export import export_checkpoint
 
     with pytest.raises(ConfigError, match="reads features from the data .* predict with the checkpoint"):
         export_checkpoint(results["best_checkpoint"], tmp_path / "folder")

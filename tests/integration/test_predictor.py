@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from seqlab.pipeline import train
-from seqlab.checkpoint import CheckpointError, read_checkpoint
-from seqlab.predictor import Predictor
+from seqlab.train.pipeline import train
+from seqlab.train.checkpoint import CheckpointError, read_checkpoint
+from seqlab.predict.predictor import Predictor
 
 TEXTS = [
     "Peter Blackburn visited Paris on Monday with the European Commission .",
@@ -40,7 +40,7 @@ def ner_checkpoint(tmp_path_factory) -> Path:
 def test_fresh_process_gives_identical_predictions(ner_checkpoint: Path, tmp_path: Path) -> None:
     here = Predictor.from_checkpoint(ner_checkpoint).predict(TEXTS)
     script = (
-        "import json, sys\nfrom seqlab.predictor import Predictor\n"
+        "import json, sys\nfrom seqlab.predict.predictor import Predictor\n"
         f"texts = json.loads(sys.stdin.read())\n"
         f"print(json.dumps(Predictor.from_checkpoint({str(ner_checkpoint)!r}).predict(texts)))\n"
     )
@@ -145,7 +145,7 @@ def test_a_checkpoint_carrying_a_pickle_payload_is_refused_without_running_it(ne
 
 @pytest.mark.parametrize("section, node", [
     ("scheduler", {"_target_": "shutil.copy"}),  # called at once: no _partial_
-    ("encoder", {"_target_": "seqlab.pipeline.train"}),  # seqlab's, but not a module class
+    ("encoder", {"_target_": "seqlab.train.pipeline.train"}),  # seqlab's, but not a module class
     ("task", {"_target_": "seqlab.modules.encoder.BiLSTMEncoder"}),  # a component, but not a task
     ("embedding", {"_target_": "seqlab.modules.embedder.TokenEmbedder", "word": {"_target_": "os.remove"}}),
 ])

@@ -20,8 +20,8 @@ pytest.importorskip("uvicorn")
 pytest.importorskip("onnxruntime")
 httpx = pytest.importorskip("httpx")
 
-from seqlab.export import export_checkpoint  # noqa: E402
-from seqlab.predictor import Predictor  # noqa: E402
+from seqlab.predict.export import export_checkpoint  # noqa: E402
+from seqlab.predict.predictor import Predictor  # noqa: E402
 from tests.integration.test_export import sample_texts  # noqa: E402
 from tests.integration.test_torch_predictor import random_checkpoint  # noqa: E402
 

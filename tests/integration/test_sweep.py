@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from seqlab.sweep import summary_table
+from seqlab.train.sweep import summary_table
 
 
 def test_ddp_sweep_survives_a_failing_trial_and_writes_a_summary(tmp_path: Path) -> None:

@@ -11,10 +11,10 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from seqlab.backends.torch_model import TorchBackend
-from seqlab.build import build_datamodule, build_task
-from seqlab.checkpoint import CheckpointError
-from seqlab.predictor import Predictor
+from seqlab.predict.torch_backend import TorchBackend
+from seqlab.train.build import build_datamodule, build_task
+from seqlab.train.checkpoint import CheckpointError
+from seqlab.predict.predictor import Predictor
 from tests.integration.test_export import CONFIGS, randomize, sample_texts
 
 BLOCKED = ("pytorch_lightning", "lightning", "lightning_fabric", "hydra", "omegaconf", "datasets", "torchmetrics")
@@ -55,7 +55,7 @@ class Block(importlib.abc.MetaPathFinder):
         if name.split(".")[0] in {BLOCKED!r}:
             raise ImportError("blocked: " + name)
 sys.meta_path.insert(0, Block())
-from seqlab.predictor import Predictor
+from seqlab.predict.predictor import Predictor
 print(json.dumps(Predictor.from_checkpoint({str(tmp_path / "model.ckpt")!r}, nbest=2).predict(json.loads(sys.stdin.read()))))
 """
     result = subprocess.run([sys.executable, "-c", script], input=json.dumps(texts), capture_output=True, text=True,
@@ -79,7 +79,7 @@ def test_a_checkpoint_in_the_0_2_layout_predicts_the_same(make_config, tmp_path)
 def test_a_checkpoint_whose_task_names_no_output_is_refused_in_one_line(make_config, tmp_path):
     random_checkpoint(make_config, tmp_path / "model.ckpt")
     checkpoint = torch.load(tmp_path / "model.ckpt", weights_only=True)
-    checkpoint["seqlab"]["output"] = None  # as a plug-in task without an output_class writes it
+    checkpoint["seqlab"]["output"] = None  # as a plug-in task without an output_name writes it
     torch.save(checkpoint, tmp_path / "plugin.ckpt")
     with pytest.raises(CheckpointError, match=r"plugin.ckpt: seqlab.tasks.sequence_labeling.SequenceLabelingTask "
                                               r"names no output"):
@@ -105,8 +105,8 @@ def test_declared_sizes_are_compared_before_any_tensor_is_allocated(make_config,
     torch.save(checkpoint, tmp_path / "huge.ckpt")
     script = f"""
 import resource, sys
-from seqlab.checkpoint_file import CheckpointError
-from seqlab.predictor import Predictor
+from seqlab.predict.checkpoint_file import CheckpointError
+from seqlab.predict.predictor import Predictor
 try:
     Predictor.from_checkpoint({str(tmp_path / "huge.ckpt")!r})
 except CheckpointError as err:
@@ -121,7 +121,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 
 def test_a_truncating_classifier_predicts_long_texts_as_trained(make_config, tmp_path):
-    from seqlab.export import export_model
+    from seqlab.predict.export import export_model
 
     task = random_checkpoint(make_config, tmp_path / "model.ckpt", "task=sentiment", "data.max_tokens=4",
                              "data.truncation=head+tail")

@@ -8,10 +8,10 @@ import torch
 
 pytest.importorskip("transformers")
 
-from seqlab.build import build_datamodule, build_task  # noqa: E402
-from seqlab.export import export_model  # noqa: E402
-from seqlab.pipeline import checkpoint_config, train  # noqa: E402
-from seqlab.predictor import Predictor  # noqa: E402
+from seqlab.train.build import build_datamodule, build_task  # noqa: E402
+from seqlab.predict.export import export_model  # noqa: E402
+from seqlab.train.pipeline import checkpoint_config, train  # noqa: E402
+from seqlab.predict.predictor import Predictor  # noqa: E402
 from tests.integration.test_export import assert_same_predictions, randomize, sample_texts  # noqa: E402
 
 LONG = " ".join(["Peter", "Blackburn", "visited", "Zürich"] * 40)  # ~200 subwords: windows of 32
@@ -67,7 +67,7 @@ def test_frozen_training_runs_with_the_cache_and_a_bilstm(make_config, tiny_bert
 
 
 def test_a_second_run_reads_the_first_runs_vectors_from_disk(make_config, tiny_bert, tmp_path):
-    from seqlab.checkpoint_file import read_checkpoint
+    from seqlab.predict.checkpoint_file import read_checkpoint
 
     disk = ("embedding/transformer/cache=disk", f"embedding.transformer.cache.directory={tmp_path / 'vectors'}")
     first = train(make_config(*transformer(tiny_bert), *disk, "trainer.max_epochs=1"))
@@ -83,8 +83,8 @@ def test_a_second_run_reads_the_first_runs_vectors_from_disk(make_config, tiny_b
 def test_a_trained_checkpoint_rebuilds_without_the_model_it_came_from(make_config, tiny_bert, tmp_path):
     import shutil
 
-    from seqlab.checkpoint import restore
-    from seqlab.checkpoint_file import read_checkpoint
+    from seqlab.train.checkpoint import restore
+    from seqlab.predict.checkpoint_file import read_checkpoint
 
     source = shutil.copytree(tiny_bert, tmp_path / "bert")
     results = train(make_config(*transformer(source), "trainer.max_epochs=1"))

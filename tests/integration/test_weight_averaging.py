@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from seqlab.pipeline import evaluate, train
+from seqlab.train.pipeline import evaluate, train
 
 EMA = ["callbacks=ema", "callbacks.weight_averaging.decay=0.8", "trainer.max_epochs=6", "seed=5"]
 

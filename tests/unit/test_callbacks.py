@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from seqlab.callbacks import FiniteLossGuard, NonFiniteLossError
+from seqlab.train.callbacks import FiniteLossGuard, NonFiniteLossError
 
 
 def trainer(last: str = "") -> SimpleNamespace:
@@ -24,7 +24,7 @@ def test_finite_loss_passes() -> None:
 
 
 def test_linear_warmup_raises_each_group_to_its_own_rate():
-    from seqlab.callbacks import LinearWarmup
+    from seqlab.train.callbacks import LinearWarmup
 
     weights = [torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))]
     optimizer = torch.optim.Adam([{"params": [weights[0]], "lr": 1e-3}, {"params": [weights[1]], "lr": 1e-4}])

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqlab.build import build_datamodule, build_task
+from seqlab.train.build import build_datamodule, build_task
 from seqlab.data.collate import collate_examples
-from seqlab.pipeline import count_parameters
+from seqlab.train.pipeline import count_parameters
 
 
 def task_for(make_config, ner_datamodule, *overrides):

@@ -10,8 +10,9 @@ import pytest
 from tokenizers import Tokenizer
 from tokenizers.models import WordLevel
 
-from seqlab import featurizers, model_folder
-from seqlab.model_folder import CARD, GRAPH, MANIFEST, MAX_JSON_DEPTH, ModelFolder, ModelFolderError
+from seqlab import featurizers
+from seqlab.predict import model_folder
+from seqlab.predict.model_folder import CARD, GRAPH, MANIFEST, MAX_JSON_DEPTH, ModelFolder, ModelFolderError
 
 
 def write_tokenizer(path: Path) -> None:

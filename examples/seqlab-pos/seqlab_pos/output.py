@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from seqlab.outputs import Output
+from seqlab.predict.outputs import Output
 
 
 class PosOutput(Output):

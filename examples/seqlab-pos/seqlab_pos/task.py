@@ -12,7 +12,6 @@ from seqlab.data.collate import Batch
 from seqlab.spec import DataSpec
 from seqlab.metrics.reports import write_classification_report
 from seqlab.tasks.base import Task
-from seqlab_pos.output import PosOutput
 
 
 class PosTaggingTask(Task):
@@ -23,7 +22,7 @@ class PosTaggingTask(Task):
     """
 
     selection_metric = "accuracy"
-    output_class = PosOutput  # what predictors and seqlab-export run (registered as "pos" in pyproject.toml)
+    output_name = "pos"  # seqlab_pos.output.PosOutput, registered under that name in pyproject.toml
 
     def __init__(self, spec: DataSpec, *args: Any, **kwargs: Any) -> None:
         super().__init__(spec, *args, **kwargs)

@@ -2,7 +2,7 @@
 
 :func:`read_checkpoint` is the one loader of every road that opens a checkpoint (prediction,
 evaluation, export, ``seqlab-info``, serving, and resuming training: Lightning loads through
-:class:`seqlab.checkpoint.AtomicCheckpointIO`, which calls it). A checkpoint is unpickled with
+:class:`seqlab.train.checkpoint.AtomicCheckpointIO`, which calls it). A checkpoint is unpickled with
 ``torch.load(weights_only=True)`` (tensors and plain types only); its stored config holds no
 interpolation anywhere; and every ``_target_`` anywhere in it names a class of seqlab or of a
 registered plug-in (:func:`seqlab.registry.component_packages`), or of the one outside package
@@ -132,9 +132,30 @@ def read_checkpoint(
     config = meta.get("config")
     if not isinstance(config, dict):
         raise CheckpointError(f"{path}: the 'seqlab' entry holds no config")
-    for key, problem in unsafe_targets(config, builds):
+    for key, problem in unsafe_targets(with_moved_targets(config), builds):
         raise CheckpointError(f"{path}: config {key} {problem}")
     return upgraded(checkpoint)
+
+
+#: Modules of seqlab 0.2 whose classes a stored config may name, by where they are now.
+MOVED_MODULES = {
+    "seqlab.callbacks": "seqlab.train.callbacks",
+    "seqlab.checkpoint": "seqlab.train.checkpoint",
+    "seqlab.distributed": "seqlab.train.distributed",
+    "seqlab.optim": "seqlab.train.optim",
+    "seqlab.sweep": "seqlab.train.sweep",
+}
+
+
+def with_moved_targets(node: Any) -> Any:
+    """``node`` (a stored config, changed in place) with each ``_target_`` in a module that moved
+    since it was written (:data:`MOVED_MODULES`) naming the class where it is now."""
+    for _, target_node in target_nodes(node):
+        target = target_node["_target_"]
+        module, _, name = target.rpartition(".") if isinstance(target, str) else ("", "", "")
+        if module in MOVED_MODULES:
+            target_node["_target_"] = f"{MOVED_MODULES[module]}.{name}"
+    return node
 
 
 #: Where a task keeps its network's weights (``Task.network``).

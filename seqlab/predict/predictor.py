@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 from seqlab.data.long_documents import truncate
 from seqlab.errors import ConfigError
-from seqlab.model_folder import ModelFolderError
-from seqlab.outputs import Output
+from seqlab.predict.model_folder import ModelFolderError
+from seqlab.predict.outputs import Output
 from seqlab.tokenization.vocab import text_splitter
 
 #: How :meth:`Predictor.open` may run a model: ``auto`` (a folder with ONNX Runtime, a checkpoint
@@ -46,8 +46,8 @@ def check_source(model: str | Path | None, ckpt_path: str | Path | None, backend
 
 
 class Backend(Protocol):
-    """What a :class:`Predictor` runs (:class:`~seqlab.backends.torch_model.TorchBackend`,
-    :class:`~seqlab.backends.onnx_model.OnnxBackend`)."""
+    """What a :class:`Predictor` runs (:class:`~seqlab.predict.torch_backend.TorchBackend`,
+    :class:`~seqlab.predict.onnx_backend.OnnxBackend`)."""
 
     splitter: str
     #: A text longer than ``max_tokens`` words is cut to its ``truncation`` part (``head``, ``tail``,
@@ -81,9 +81,9 @@ class Predictor:
 
     def __init__(self, backend: Any, splitter: str | None = None, batch_size: int = 256, nbest: int = 1) -> None:
         if not hasattr(backend, "predict_words"):  # a Task: its network, spec and output
-            from seqlab.backends.torch_model import TorchBackend
+            from seqlab.predict.torch_backend import TorchBackend
 
-            backend = TorchBackend(backend.network, backend.spec, backend.output)
+            backend = TorchBackend.of_task(backend)
         self.backend: Backend = backend
         self.splitter = text_splitter(splitter or backend.splitter)
         self.batch_size = batch_size
@@ -111,15 +111,15 @@ class Predictor:
         """
         found = check_source(model, ckpt_path, backend, nbest)
         if model is None and backend == "onnx":
-            from seqlab.export import export_checkpoint
+            from seqlab.predict.export import export_checkpoint
 
             model = export_checkpoint(found, Path(tempfile.mkdtemp(prefix="seqlab-onnx-")) / "model")
         if model is not None:
-            from seqlab.backends.onnx_model import OnnxBackend
+            from seqlab.predict.onnx_backend import OnnxBackend
 
             onnx = OnnxBackend.from_folder(model, threads=threads)
             return cls(onnx, splitter=splitter, batch_size=batch_size)
-        from seqlab.backends.torch_model import TorchBackend
+        from seqlab.predict.torch_backend import TorchBackend
 
         if threads is not None:
             import torch

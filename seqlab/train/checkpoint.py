@@ -1,6 +1,6 @@
 """Restoring a checkpoint into its task and config, and writing checkpoints atomically.
 
-Reading and checking the file is :mod:`seqlab.checkpoint_file` (data, never code); this module
+Reading and checking the file is :mod:`seqlab.predict.checkpoint_file` (data, never code); this module
 rebuilds the whole task, so it imports the training stack.
 """
 
@@ -15,10 +15,10 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.plugins.io import TorchCheckpointIO
 
-from seqlab.build import task_around, task_class_of
-from seqlab.checkpoint_file import CheckpointError, network_of, read_checkpoint
+from seqlab.predict.checkpoint_file import CheckpointError, network_of, read_checkpoint
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
+from seqlab.train.build import task_around, task_class_of
 
 __all__ = [
     "AtomicCheckpointIO",
@@ -41,7 +41,7 @@ class RestoredModel:
 
 def restore(checkpoint: dict[str, Any], path: str | Path = "checkpoint") -> RestoredModel:
     """Rebuild the task from the checkpoint's own config and spec around its network
-    (:func:`~seqlab.checkpoint_file.network_of`), and load its weights."""
+    (:func:`~seqlab.predict.checkpoint_file.network_of`), and load its weights."""
     meta = checkpoint["seqlab"]
     config = OmegaConf.create(meta["config"])
     spec = DataSpec.from_dict(meta["spec"])

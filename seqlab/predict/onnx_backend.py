@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from seqlab.errors import ConfigError
-from seqlab.model_folder import MANIFEST, ModelFolder, ModelFolderError
-from seqlab.outputs import Output, UnknownOutputError, output_class
+from seqlab.predict.model_folder import MANIFEST, ModelFolder, ModelFolderError
+from seqlab.predict.outputs import Output, UnknownOutputError, output_class
 from seqlab.tokenization.vocab import PAD_ID
 
 
@@ -32,7 +32,7 @@ class OnnxBackend:
     """A model folder's graph in an ONNX Runtime session.
 
     Args:
-        folder: the model folder (see :mod:`seqlab.model_folder`).
+        folder: the model folder (see :mod:`seqlab.predict.model_folder`).
         threads: intra-op threads (``None``: ONNX Runtime's default, one per core).
     """
 

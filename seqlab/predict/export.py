@@ -1,4 +1,4 @@
-"""``seqlab-export``: a checkpoint to a self-contained ONNX model folder (see :mod:`seqlab.model_folder`).
+"""``seqlab-export``: a checkpoint to a self-contained ONNX model folder (see :mod:`seqlab.predict.model_folder`).
 
 The graph holds the whole network: the embedding parts (character encoder included), the
 encoder, and what the model's output computes from the head (for taggers the CRF's Viterbi and
@@ -17,13 +17,13 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from seqlab.backends.torch_model import TorchBackend
 from seqlab.data.collate import collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.errors import ConfigError
 from seqlab.model.network import Network
-from seqlab.model_folder import write_model_folder
-from seqlab.outputs import Output
+from seqlab.predict.model_folder import write_model_folder
+from seqlab.predict.outputs import Output
+from seqlab.predict.torch_backend import TorchBackend
 from seqlab.version import __version__
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ QUANTIZATIONS = ("int8",)
 
 class InferenceGraph(nn.Module):
     """A network's prediction as a function of plain tensors: ``mask`` then each input in order,
-    to the output's :attr:`~seqlab.outputs.Output.graph_outputs`."""
+    to the output's :attr:`~seqlab.predict.outputs.Output.graph_outputs`."""
 
     def __init__(self, network: Network, output: Output, input_names: list[str]) -> None:
         super().__init__()

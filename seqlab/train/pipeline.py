@@ -1,5 +1,5 @@
 """``train(cfg)`` and ``evaluate(...)``: whole jobs as plain functions (the CLI only wraps them;
-tests call them directly). Objects come from :mod:`seqlab.build`."""
+tests call them directly). Objects come from :mod:`seqlab.train.build`."""
 
 from __future__ import annotations
 
@@ -18,17 +18,17 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import ModelCheckpoint
 
-from seqlab.build import build_datamodule, build_task, build_trainer
-from seqlab.checkpoint import loads_checked, read_checkpoint, record_test_metrics, restore
-from seqlab.config_check import check_config
 from seqlab.console import quiet_libraries
 from seqlab.data.datamodules import TokenDataModule
-from seqlab.distributed import gather_dict, prepare_workers, release_workers
 from seqlab.errors import ConfigError
 from seqlab.registry import task_owner
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 from seqlab.threads import choose_threads
+from seqlab.train.build import build_datamodule, build_task, build_trainer
+from seqlab.train.checkpoint import loads_checked, read_checkpoint, record_test_metrics, restore
+from seqlab.train.config_check import check_config
+from seqlab.train.distributed import gather_dict, prepare_workers, release_workers
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     if resume_from is not None and not loads_checked(trainer.strategy.checkpoint_io):
         raise ConfigError(
             f"ckpt_path={resume_from}: resuming reads the checkpoint with seqlab's checks, through the "
-            "checkpoint plugin seqlab.checkpoint.AtomicCheckpointIO (or another seqlab.checkpoint."
+            "checkpoint plugin seqlab.train.checkpoint.AtomicCheckpointIO (or another seqlab.train.checkpoint."
             "CheckedCheckpointIO); keep it in trainer.plugins"
         )
     log_config(trainer, cfg)
@@ -100,7 +100,7 @@ def check_resume_file(ckpt_path: str | None) -> None:
     """Read and check a checkpoint to resume from as every road does (:func:`read_checkpoint`),
     so a refused one stops the run before anything is built. A name Lightning resolves
     (:data:`LIGHTNING_CHECKPOINT_NAMES`) is checked when Lightning loads it, by the same reader
-    (:class:`~seqlab.checkpoint.CheckedCheckpointIO`)."""
+    (:class:`~seqlab.train.checkpoint.CheckedCheckpointIO`)."""
     if ckpt_path is not None and str(ckpt_path) not in LIGHTNING_CHECKPOINT_NAMES:
         read_checkpoint(ckpt_path)
 

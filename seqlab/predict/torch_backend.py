@@ -1,8 +1,8 @@
 """A checkpoint's network run with torch alone: no Lightning, Hydra or ``datasets`` is imported.
 
 The network is rebuilt by the one builder (:func:`seqlab.model.build.build_network`) from the
-checkpoint's checked config (:func:`seqlab.checkpoint_file.network_of`), and its outputs become
-predictions with the output the checkpoint names (:mod:`seqlab.outputs`).
+checkpoint's checked config (:func:`seqlab.predict.checkpoint_file.network_of`), and its outputs become
+predictions with the output the checkpoint names (:mod:`seqlab.predict.outputs`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from typing import Any
 
 import torch
 
-from seqlab.checkpoint_file import NETWORK_SECTIONS, CheckpointError, network_of, read_checkpoint
 from seqlab.data.collate import collate_examples
 from seqlab.data.encoding import encode_examples
+from seqlab.errors import ConfigError
 from seqlab.model.network import Network
-from seqlab.model_card import checkpoint_card
-from seqlab.outputs import Output, UnknownOutputError, output_class
+from seqlab.predict.checkpoint_file import NETWORK_SECTIONS, CheckpointError, network_of, read_checkpoint
+from seqlab.predict.model_card import checkpoint_card
+from seqlab.predict.outputs import Output, UnknownOutputError, output_class
 from seqlab.spec import DataSpec
 
 
@@ -33,8 +34,15 @@ class TorchBackend:
         self.featurizers = network.embedder.featurizers()
         self.splitter = spec.splitter
         self.max_tokens, self.truncation = spec.max_tokens, spec.truncation
-        #: Provenance and metrics (see :func:`seqlab.model_card.checkpoint_card`).
+        #: Provenance and metrics (see :func:`seqlab.predict.model_card.checkpoint_card`).
         self.card = card or {}
+
+    @classmethod
+    def of_task(cls, task: Any) -> TorchBackend:
+        """A trained :class:`~seqlab.tasks.base.Task`'s network, spec and output."""
+        if task.output_name is None:
+            raise ConfigError(f"{type(task).__name__} names no output_name: its models cannot be predicted or exported")
+        return cls(task.network, task.spec, output_class(task.output_name)(task.spec.labels, task.spec.tag_scheme))
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> TorchBackend:
@@ -44,7 +52,7 @@ class TorchBackend:
         if not meta.get("output"):
             task = meta["config"].get("task", {}).get("_target_", "its task")
             raise CheckpointError(
-                f"{path}: {task} names no output (Task.output_class), so its models cannot be predicted; "
+                f"{path}: {task} names no output (Task.output_name), so its models cannot be predicted; "
                 "evaluate it with seqlab-eval"
             )
         try:

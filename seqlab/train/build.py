@@ -18,13 +18,13 @@ from pytorch_lightning.callbacks import ProgressBar
 from seqlab.console import progress_bar_wanted
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.data.vocabulary import PartSettings, moved_setting_message
-from seqlab.distributed import DDPStrategy
 from seqlab.errors import ConfigError, SeqlabError
 from seqlab.model.build import build_network, is_part
 from seqlab.model.network import Network
 from seqlab.registry import available_tasks, task_owner
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
+from seqlab.train.distributed import DDPStrategy
 
 
 def build(node: DictConfig, **kwargs: Any) -> Any:
@@ -105,7 +105,7 @@ def build_trainer(cfg: DictConfig) -> pl.Trainer:
 
     ``trainer.enable_progress_bar: null`` shows the progress bar only when the console is a terminal.
 
-    ``strategy: ddp`` becomes seqlab's :class:`~seqlab.distributed.DDPStrategy` (safe under Hydra
+    ``strategy: ddp`` becomes seqlab's :class:`~seqlab.train.distributed.DDPStrategy` (safe under Hydra
     sweeps); any other strategy name or ``_target_`` goes to Lightning as given.
     """
     callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c is not None]
