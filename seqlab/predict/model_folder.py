@@ -171,8 +171,8 @@ def card_text(card: dict[str, Any]) -> str:
     lines = [f"# {card.get('name', 'seqlab model')}", ""]
     lines.append(f"A {card.get('task', 'seqlab')} model trained with seqlab {card.get('seqlab_version', '?')}.")
     lines.append("")
-    lines.append("```python\nfrom seqlab.predict.predictor import Predictor\n")
-    lines.append('predictor = Predictor.from_pretrained("<this folder>")')
+    lines.append("```python\nfrom seqlab import Predictor\n")
+    lines.append('predictor = Predictor.open(model="<this folder>")')
     lines.append('predictor.predict(["EU rejects German call to boycott British lamb ."])\n```')
     lines.append("")
     rows = [
