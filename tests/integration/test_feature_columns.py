@@ -35,7 +35,7 @@ def test_feature_columns_change_the_model_and_travel_with_the_checkpoint(make_co
     tagged = predictor.predict_tokens(sentences, features)
     assert [p["tokens"] for p in tagged] == sentences
     # The features reach the network: other values give other encoder outputs.
-    model = predictor.model
+    model = predictor.backend
 
     def encoded(values):
         batch = collate_examples(encode_examples(model.featurizers, sentences, given={"features": values}))

@@ -57,7 +57,7 @@ def test_fine_tuning_trains_the_transformer_with_its_own_rate(make_config, tiny_
     before = {k: v.clone() for k, v in task.embedder.parts["transformer"].model.state_dict().items()}
     results = train(cfg)
     tuned = torch.load(results["best_checkpoint"], weights_only=True)["state_dict"]
-    changed = [k for k, v in before.items() if not torch.equal(tuned[f"embedder.parts.transformer.model.{k}"], v)]
+    changed = [k for k, v in before.items() if not torch.equal(tuned[f"network.embedder.parts.transformer.model.{k}"], v)]
     assert changed  # the transformer's weights moved
 
 
