@@ -19,7 +19,7 @@ def target_nodes(node: Any, key: str = "") -> Iterator[tuple[str, dict]]:
             yield key, node
         for name, child in node.items():
             yield from target_nodes(child, f"{key}.{name}" if key else str(name))
-    elif isinstance(node, list):
+    elif isinstance(node, (list, tuple)):
         for i, child in enumerate(node):
             yield from target_nodes(child, f"{key}[{i}]")
 

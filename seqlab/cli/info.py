@@ -26,8 +26,15 @@ def main(argv: list[str] | None = None) -> None:
 def read_card(path: Path) -> dict:
     """The card of a model folder or a checkpoint, opened as every command opens one (:meth:`Predictor.open`)."""
     from seqlab.predict.predictor import Predictor
+    from seqlab.predict.torch_backend import NoOutputError
 
-    predictor = Predictor.open(model=path) if path.is_dir() else Predictor.open(ckpt_path=path)
+    try:
+        predictor = Predictor.open(model=path) if path.is_dir() else Predictor.open(ckpt_path=path)
+    except NoOutputError:  # a task that can only be evaluated: its card, read as data by the same reader
+        from seqlab.predict.checkpoint_file import read_checkpoint
+        from seqlab.predict.model_card import checkpoint_card
+
+        return checkpoint_card(read_checkpoint(path, builds=())["seqlab"], path)
     output = predictor.output
     return {**predictor.card, "kind": output.name, "labels": output.labels}
 

@@ -66,6 +66,13 @@ def load_network(
     ``weights``, so a config that declares sizes its weights do not have is a ``ValueError``
     naming the first tensor that differs, before anything is allocated.
     """
+    for name, node in config["embedding"].items():
+        part = locate(str(node["_target_"])) if is_part(node) else None
+        missing = [key for key in getattr(part, "recorded_keys", ()) if node.get(key) is None]
+        if missing:
+            raise ValueError(
+                f"embedding.{name} records no {missing[0]!r}, so it would be read from outside the checkpoint"
+            )
     with torch.device("meta"):
         probe = build_network(config, spec, head_arguments)
     expected = {name: tuple(t.shape) for name, t in probe.state_dict().items()}

@@ -29,6 +29,9 @@ class EmbeddingPart(nn.Module):
 
     output_dim: int
     inputs: tuple[str, ...] = ()
+    #: Config keys a checkpoint must hold for the part to rebuild from it alone (what
+    #: :meth:`recorded_arguments` writes): without them it would read its source from elsewhere.
+    recorded_keys: tuple[str, ...] = ()
 
     def featurizers(self) -> dict[str, Featurizer]:
         """How to compute each of :attr:`inputs` from pre-split sentences."""

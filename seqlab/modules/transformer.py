@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from seqlab.constraints import POSITIVE
 from seqlab.errors import ConfigError
-from seqlab.featurizers import SubwordWindows, WordPieces
+from seqlab.featurizers import MAX_TOKENIZER_BYTES, SubwordWindows, WordPieces
 from seqlab.modules.embedder import EmbeddingPart
 from seqlab.modules.vector_cache import VectorCache, cache_root
 from seqlab.spec import Featurizer
@@ -94,6 +94,7 @@ class TransformerEmbedding(EmbeddingPart):
     """
 
     inputs = ("subword_windows", "word_pieces")
+    recorded_keys = ("recorded",)
 
     def __init__(
         self,
@@ -133,7 +134,7 @@ class TransformerEmbedding(EmbeddingPart):
             config = transformers.AutoConfig.for_model(**architecture)
             self.model = transformers.AutoModel.from_config(config)
             specials = {
-                "tokenizer": Tokenizer.from_str(zlib.decompress(base64.b64decode(recorded["tokenizer"])).decode()),
+                "tokenizer": Tokenizer.from_str(_inflated(recorded["tokenizer"]).decode()),
                 **{key: recorded[key] for key in ("prefix", "suffix", "unk_id", "pad_id")},
             }
         count = int(self.model.config.num_hidden_layers) + 1  # the embeddings, then each layer
@@ -321,3 +322,12 @@ def _subword_settings(specials: dict[str, Any], max_length: int, overlap: int | 
         "max_length": max_length,
         "overlap": overlap,
     }
+
+
+def _inflated(text: str) -> bytes:
+    """The recorded tokenizer's JSON, unpacked up to the size a model folder's tokenizer may have."""
+    unpacker = zlib.decompressobj()
+    data = unpacker.decompress(base64.b64decode(text), MAX_TOKENIZER_BYTES)
+    if unpacker.unconsumed_tail:
+        raise ValueError(f"the recorded tokenizer unpacks to more than {MAX_TOKENIZER_BYTES} bytes")
+    return data

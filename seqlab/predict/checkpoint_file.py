@@ -33,7 +33,7 @@ from seqlab.model.network import Network
 from seqlab.registry import available_tasks, component_packages
 from seqlab.spec import DataSpec
 from seqlab.targets import locate, target_nodes
-from seqlab.version import CHECKPOINT_FORMAT, __version__
+from seqlab.version import CHECKPOINT_FORMAT, READABLE_FORMATS, __version__
 
 #: The seqlab versions that wrote each older checkpoint format.
 _WRITTEN_BY = {1: "seqlab 0.1"}
@@ -121,7 +121,7 @@ def read_checkpoint(
     if meta is None:
         raise CheckpointError(f"{path}: not a seqlab checkpoint (no 'seqlab' entry)")
     found = meta.get("format")
-    if found != CHECKPOINT_FORMAT:
+    if found not in READABLE_FORMATS:
         writer = f"seqlab {meta['version']}" if meta.get("version") else _WRITTEN_BY.get(found, "another seqlab")
         newer = isinstance(found, int) and found > CHECKPOINT_FORMAT
         remedy = "upgrade seqlab" if newer else f"retrain, or evaluate and predict with {writer}"
@@ -132,6 +132,8 @@ def read_checkpoint(
     config = meta.get("config")
     if not isinstance(config, dict):
         raise CheckpointError(f"{path}: the 'seqlab' entry holds no config")
+    for key, problem in not_plain(config, "config"):
+        raise CheckpointError(f"{path}: {key} {problem}")
     for key, problem in unsafe_targets(with_moved_targets(config), builds):
         raise CheckpointError(f"{path}: config {key} {problem}")
     return upgraded(checkpoint)
@@ -162,18 +164,47 @@ def with_moved_targets(node: Any) -> Any:
 NETWORK_PREFIX = "network."
 
 
+def not_plain(node: Any, key: str) -> Iterator[tuple[str, str]]:
+    """``(key, problem)`` for each value of a stored config that is not JSON-like (a dict with string
+    or integer keys, a list, a string, a number, a boolean or null): a resolved config holds nothing else, and
+    the checks of :func:`unsafe_targets` walk only those (a tuple would hide a ``_target_``)."""
+    if isinstance(node, dict):
+        for name, child in node.items():
+            if not isinstance(name, (str, int)):  # numbered keys occur (a transformer's id2label)
+                yield f"{key} (a key)", f"is a {type(name).__name__}, not a string"
+            else:
+                yield from not_plain(child, f"{key}.{name}")
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            yield from not_plain(child, f"{key}[{i}]")
+    elif not (node is None or isinstance(node, (str, bool, int, float))):
+        yield key, f"is a {type(node).__name__}; a stored config holds only mappings, lists, strings, numbers and null"
+
+
 def upgraded(checkpoint: dict[str, Any]) -> dict[str, Any]:
-    """``checkpoint`` in this seqlab's layout: weights under ``network.`` (0.2 tasks held the
-    embedder, encoder and head themselves), the output named under ``output`` (0.2 called it
-    ``prediction_kind``), and no ``data`` copies of the parts' settings (the word part's config
-    holds the vectors, the spec ``max_chars``). The one place where stored names are mapped."""
-    state = checkpoint.get("state_dict")
-    if isinstance(state, dict) and state and not any(k.startswith(NETWORK_PREFIX) for k in state):
-        parts = ("embedder.", "encoder.", "head.")
-        checkpoint["state_dict"] = {(NETWORK_PREFIX + k if k.startswith(parts) else k): v for k, v in state.items()}
+    """``checkpoint`` in this seqlab's layout. Format 2 (seqlab 0.2) is mapped: weights under
+    ``network.`` (0.2 tasks held the embedder, encoder and head themselves, in the weights and in a
+    weight-averaging callback's copy), the output named under ``output`` (0.2 called it
+    ``prediction_kind``; a task that recorded none names its registered class's), and no ``data``
+    copies of the parts' settings (the word part's config holds the vectors, the spec
+    ``max_chars``). The one place where stored names are mapped."""
     meta = checkpoint["seqlab"]
+    if meta.get("format") == CHECKPOINT_FORMAT:
+        return checkpoint
+    for entry in ("state_dict", "current_model_state"):
+        state = checkpoint.get(entry)
+        if isinstance(state, dict):
+            parts = ("embedder.", "encoder.", "head.")
+            checkpoint[entry] = {(NETWORK_PREFIX + k if k.startswith(parts) else k): v for k, v in state.items()}
     if "output" not in meta:
         meta["output"] = meta.pop("prediction_kind", None)
+    if meta["output"] is None or "head_arguments" not in meta:  # a 0.2 plug-in task: its class says
+        task = (meta["config"].get("task") or {}).get("_target_")
+        if task in {entry.target for entry in available_tasks().values()}:
+            task_class = locate(task)  # registered, so its package may be imported
+            meta["output"] = meta["output"] or getattr(task_class, "output_name", None)
+            meta.setdefault("head_arguments", task_class.head_arguments(DataSpec.from_dict(meta["spec"])))
+    meta["format"] = CHECKPOINT_FORMAT
     config = meta["config"]
     if isinstance(config.get("data"), dict):  # 0.2 kept copies of the word and character settings there
         config["data"] = without_moved_settings(config["data"])
@@ -188,7 +219,10 @@ def network_of(checkpoint: dict[str, Any], path: str | Path, head_arguments: dic
     arguments = meta.get("head_arguments") if head_arguments is None else head_arguments
     if not isinstance(arguments, dict):
         raise CheckpointError(f"{path}: records no head arguments, so its network cannot be rebuilt alone")
-    weights = {k[len(NETWORK_PREFIX) :]: v for k, v in checkpoint["state_dict"].items() if k.startswith(NETWORK_PREFIX)}
+    state = checkpoint.get("state_dict")
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise CheckpointError(f"{path}: its 'state_dict' is not a mapping of names to tensors")
+    weights = {k[len(NETWORK_PREFIX) :]: v for k, v in state.items() if k.startswith(NETWORK_PREFIX)}
     try:
         return load_network(meta["config"], DataSpec.from_dict(meta["spec"]), arguments, weights)
     except (TypeError, ValueError, KeyError, RuntimeError) as err:
@@ -251,7 +285,7 @@ def _strings(node: Any, key: str) -> Iterator[tuple[str, str]]:
             dotted = f"{key}.{name}" if key else str(name)
             yield from _strings(str(name), f"{dotted} (a key)")
             yield from _strings(child, dotted)
-    elif isinstance(node, list):
+    elif isinstance(node, (list, tuple)):
         for i, child in enumerate(node):
             yield from _strings(child, f"{key}[{i}]")
 

@@ -11,7 +11,9 @@ predictor.predict(["EU rejects German call to boycott British lamb ."])
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,6 +45,11 @@ def check_source(model: str | Path | None, ckpt_path: str | Path | None, backend
     if model is None and not found.is_file():
         raise FileNotFoundError(f"{found}: no such checkpoint")
     return found
+
+
+def backend_name(model: str | Path | None, backend: str = "auto") -> str:
+    """Which backend :meth:`Predictor.open` runs: ``onnx`` for a model folder or ``backend=onnx``, else ``torch``."""
+    return "onnx" if model is not None or backend == "onnx" else "torch"
 
 
 class Backend(Protocol):
@@ -110,15 +117,19 @@ class Predictor:
             threads: intra-op threads (``None``: the backend's default).
         """
         found = check_source(model, ckpt_path, backend, nbest)
+        exported = None
         if model is None and backend == "onnx":
             from seqlab.predict.export import export_checkpoint
 
-            model = export_checkpoint(found, Path(tempfile.mkdtemp(prefix="seqlab-onnx-")) / "model")
+            exported = tempfile.mkdtemp(prefix="seqlab-onnx-")
+            model = export_checkpoint(found, Path(exported) / "model")
         if model is not None:
             from seqlab.predict.onnx_backend import OnnxBackend
 
-            onnx = OnnxBackend.from_folder(model, threads=threads)
-            return cls(onnx, splitter=splitter, batch_size=batch_size)
+            predictor = cls(OnnxBackend.from_folder(model, threads=threads), splitter=splitter, batch_size=batch_size)
+            if exported is not None:  # the folder exported for this predictor goes with it
+                weakref.finalize(predictor, shutil.rmtree, exported, ignore_errors=True)
+            return predictor
         from seqlab.predict.torch_backend import TorchBackend
 
         if threads is not None:

@@ -23,6 +23,10 @@ from seqlab.predict.outputs import Output, UnknownOutputError, output_class
 from seqlab.spec import DataSpec
 
 
+class NoOutputError(CheckpointError):
+    """A checkpoint whose task names no output: it can be evaluated, not predicted or exported."""
+
+
 class TorchBackend:
     """A network in eval mode with the spec it was trained on and the output it predicts."""
 
@@ -51,7 +55,7 @@ class TorchBackend:
         meta = checkpoint["seqlab"]
         if not meta.get("output"):
             task = meta["config"].get("task", {}).get("_target_", "its task")
-            raise CheckpointError(
+            raise NoOutputError(
                 f"{path}: {task} names no output (Task.output_name), so its models cannot be predicted; "
                 "evaluate it with seqlab-eval"
             )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from seqlab.predict.predictor import Predictor, check_source
+from seqlab.predict.predictor import Predictor, backend_name, check_source
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class ModelSource:
 
     @property
     def runs_onnx(self) -> bool:
-        return self.model is not None or self.backend == "onnx"
+        return backend_name(self.model, self.backend) == "onnx"
 
     def load(self) -> Predictor:
         """The predictor (errors name the file, as ``seqlab-predict``'s do)."""

@@ -57,7 +57,7 @@ def record_test_metrics(path: str | Path, metrics: dict[str, float]) -> None:
     """Write the test metrics into the checkpoint's ``seqlab`` entry (its model card), atomically:
     the file is rewritten beside itself and renamed into place."""
     path = Path(path)
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    checkpoint = read_checkpoint(path, builds=())  # the one reader (this run wrote the file)
     checkpoint["seqlab"]["test_metrics"] = {k: float(v) for k, v in metrics.items()}
     partial = path.with_name(f".{path.name}.partial")
     torch.save(checkpoint, partial)

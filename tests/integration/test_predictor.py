@@ -82,7 +82,7 @@ def test_corrupt_and_foreign_checkpoints_are_clear_errors(ner_checkpoint: Path, 
     checkpoint = torch.load(ner_checkpoint, weights_only=False)
     checkpoint["seqlab"]["format"] = 999
     torch.save(checkpoint, future)
-    with pytest.raises(CheckpointError, match=r"written by seqlab .* in checkpoint format 999; .* reads format 2: "
+    with pytest.raises(CheckpointError, match=r"written by seqlab .* in checkpoint format 999; .* reads format 3: "
                                               r"upgrade seqlab"):
         read_checkpoint(future)
     old = tmp_path / "old.ckpt"  # as seqlab 0.1 wrote them: format 1, no version
@@ -90,7 +90,7 @@ def test_corrupt_and_foreign_checkpoints_are_clear_errors(ner_checkpoint: Path, 
     del checkpoint["seqlab"]["version"]
     torch.save(checkpoint, old)
     with pytest.raises(CheckpointError, match=r"written by seqlab 0.1 in checkpoint format 1; this is seqlab \S+, which "
-                                              r"reads format 2: retrain, or evaluate and predict with seqlab 0.1"):
+                                              r"reads format 3: retrain, or evaluate and predict with seqlab 0.1"):
         read_checkpoint(old)
     with pytest.raises(FileNotFoundError, match="no such checkpoint"):
         read_checkpoint(tmp_path / "missing.ckpt")

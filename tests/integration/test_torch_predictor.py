@@ -13,6 +13,7 @@ from omegaconf import OmegaConf
 
 from seqlab.predict.torch_backend import TorchBackend
 from seqlab.train.build import build_datamodule, build_task
+from seqlab.predict.checkpoint_file import read_checkpoint
 from seqlab.train.checkpoint import CheckpointError
 from seqlab.predict.predictor import Predictor
 from tests.integration.test_export import CONFIGS, randomize, sample_texts
@@ -71,9 +72,36 @@ def test_a_checkpoint_in_the_0_2_layout_predicts_the_same(make_config, tmp_path)
     # 0.2 tasks held the embedder, encoder and head themselves and called the output prediction_kind
     checkpoint["state_dict"] = {k.removeprefix("network."): v for k, v in checkpoint["state_dict"].items()}
     checkpoint["seqlab"]["prediction_kind"] = checkpoint["seqlab"].pop("output")
+    checkpoint["seqlab"]["format"] = 2
     torch.save(checkpoint, tmp_path / "old.ckpt")
     texts = sample_texts("ner")[:4]
     assert Predictor.from_checkpoint(tmp_path / "old.ckpt").predict(texts) == Predictor(task).predict(texts)
+
+
+def test_a_0_2_plug_in_checkpoint_takes_its_output_and_head_arguments_from_its_task_class(make_config, tmp_path):
+    task = random_checkpoint(make_config, tmp_path / "model.ckpt")
+    checkpoint = torch.load(tmp_path / "model.ckpt", weights_only=True)
+    meta = checkpoint["seqlab"]
+    del meta["output"], meta["head_arguments"]  # as 0.2 wrote a task without a prediction kind
+    meta["format"] = 2
+    checkpoint["current_model_state"] = {k.removeprefix("network."): v for k, v in checkpoint["state_dict"].items()}
+    checkpoint["state_dict"] = dict(checkpoint["current_model_state"])
+    torch.save(checkpoint, tmp_path / "old.ckpt")
+    read = read_checkpoint(tmp_path / "old.ckpt")
+    assert read["seqlab"]["output"] == "tags" and read["seqlab"]["format"] == 3
+    assert set(read["current_model_state"]) == set(read["state_dict"]) == set(task.state_dict())
+    texts = sample_texts("ner")[:4]
+    assert Predictor.from_checkpoint(tmp_path / "old.ckpt").predict(texts) == Predictor(task).predict(texts)
+
+
+def test_a_tuple_in_a_stored_config_is_refused_before_anything_is_built(make_config, tmp_path):
+    """weights_only loads tuples, which the target checks would not walk into."""
+    random_checkpoint(make_config, tmp_path / "model.ckpt")
+    checkpoint = torch.load(tmp_path / "model.ckpt", weights_only=True)
+    checkpoint["seqlab"]["config"]["optimizer"]["foo"] = ({"_target_": "os.system", "_args_": ["true"]},)
+    torch.save(checkpoint, tmp_path / "tuple.ckpt")
+    with pytest.raises(CheckpointError, match=r"tuple.ckpt: config.optimizer.foo is a tuple; a stored config holds only"):
+        read_checkpoint(tmp_path / "tuple.ckpt")
 
 
 def test_a_checkpoint_whose_task_names_no_output_is_refused_in_one_line(make_config, tmp_path):

@@ -94,3 +94,22 @@ def test_a_trained_checkpoint_rebuilds_without_the_model_it_came_from(make_confi
     assert Predictor.from_checkpoint(results["best_checkpoint"]).predict(texts) == before
     task = restore(read_checkpoint(results["best_checkpoint"])).task
     assert Predictor(task).predict(texts) == before
+
+
+def test_a_checkpoint_whose_transformer_records_nothing_is_refused_before_it_reads_elsewhere(make_config, tmp_path,
+                                                                                              tiny_bert):
+    """Without its recorded architecture and tokenizer the part would load model= from the disk or the hub."""
+    from seqlab.predict.checkpoint_file import CheckpointError
+
+    cfg = make_config(*transformer(tiny_bert))
+    datamodule = build_datamodule(cfg)
+    datamodule.setup("fit")
+    task = build_task(cfg, datamodule.spec).eval()
+    task.checkpoint_extras = {"config": checkpoint_config(cfg, task)}
+    checkpoint = {"state_dict": task.state_dict()}
+    task.on_save_checkpoint(checkpoint)
+    del checkpoint["seqlab"]["config"]["embedding"]["transformer"]["recorded"]
+    torch.save(checkpoint, tmp_path / "model.ckpt")
+    with pytest.raises(CheckpointError, match=r"model.ckpt: .*embedding.transformer records no 'recorded', so it would "
+                                              r"be read from outside the checkpoint"):
+        Predictor.from_checkpoint(tmp_path / "model.ckpt")
