@@ -74,6 +74,7 @@ def test_a_closed_output_pipe_ends_prediction_quietly(sentiment_checkpoint: Path
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
 
 
+@pytest.mark.slow
 def test_evaluating_with_data_settings_of_another_task_names_the_checkpoints_task(sentiment_checkpoint: Path,
                                                                                   tmp_path: Path) -> None:
     result = run("evaluate", f"ckpt_path={sentiment_checkpoint}", "data.label_column=3",

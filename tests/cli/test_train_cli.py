@@ -60,6 +60,7 @@ def test_experiment_conll2003_composes_with_a_data_dir_override(tmp_path: Path) 
     assert "dir: /my/conll" in result.stdout and "tag_scheme: IOBES" in result.stdout
 
 
+@pytest.mark.slow
 def test_missing_data_dir_is_a_clear_error(tmp_path: Path) -> None:
     result = run(f"data.dir={tmp_path / 'nowhere'}", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert result.returncode != 0

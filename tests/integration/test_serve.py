@@ -198,6 +198,7 @@ def test_workers_each_serve_the_model(models):
         assert server.stop() == 0
 
 
+@pytest.mark.slow
 def test_bad_arguments_are_one_line_errors(models, tmp_path):
     for args, message in [
         ([], "give either model=FOLDER"),
