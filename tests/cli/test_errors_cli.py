@@ -17,6 +17,7 @@ def run(module: str, *args: str, cwd: Path, stdin: str | None = None, env: dict 
                           text=True, input=stdin, timeout=600, env={**os.environ, **(env or {})})
 
 
+@pytest.mark.slow
 def test_a_malformed_training_file_is_one_line_naming_file_and_line(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()

@@ -69,10 +69,9 @@ def test_missing_data_dir_is_a_clear_error(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_default_run_learns_the_sample(tmp_path: Path) -> None:
-    # One thread: threads=auto follows the machine's load, and the thread count changes float sums.
-    result = run("threads=1", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    result = run(f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert json.loads((tmp_path / "run" / "results.json").read_text())["test/f1"] > 0.8
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["test/f1"] > 0.85
 
 
 @pytest.mark.slow

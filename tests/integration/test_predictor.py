@@ -31,7 +31,7 @@ def ner_checkpoint(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("ner")
     # Ten epochs (a few seconds): enough for the model to tag the sample's entities, so that the
     # span tests below see spans (after two epochs it tags everything O).
-    overrides = ["trainer.max_epochs=10", "data.batch_size=16", "~callbacks.early_stopping", "threads=1",
+    overrides = ["trainer.max_epochs=10", "data.batch_size=16", "~callbacks.early_stopping",
                  "trainer.enable_progress_bar=false", f"paths.output_dir={out}", f"data.cache_dir={out / 'cache'}"]
     with initialize_config_dir(str(config_dir()), version_base="1.3"):
         cfg = compose("train", overrides=overrides)
