@@ -20,6 +20,7 @@ CHECKS = {
 }
 
 
+@pytest.mark.slow
 def test_documentation_site_builds_strictly(tmp_path: Path) -> None:
     """``mkdocs build --strict``: broken links, missing snippets or API docstrings fail the suite."""
     pytest.importorskip("mkdocs")
@@ -37,7 +38,10 @@ def test_every_config_file_is_documented() -> None:
             assert f'"{path.relative_to(ROOT)}"' in documented, f"{path} is not in docs/configuration.md"
 
 
-@pytest.mark.parametrize("name", CHECKS)
+SLOW = {"mypy"}  # minutes on two cores without a cache
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in CHECKS])
 def test_static_check_finds_nothing(name: str) -> None:
     command = CHECKS[name]
     if command[0] == "lint-imports":

@@ -2,6 +2,7 @@
 not a model with one line."""
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,12 @@ def test_seqlab_info_refuses_what_is_not_a_model(tmp_path: Path) -> None:
 
 
 def test_the_package_ships_its_license_and_type_marker() -> None:
+    """The installed distribution's metadata (what pip and PyPI show) names the licence and carries its text."""
     root = Path(__file__).resolve().parents[2]
-    assert "Apache License" in (root / "LICENSE").read_text() and (root / "seqlab" / "py.typed").is_file()
-    assert 'license = { text = "Apache-2.0" }' in (root / "pyproject.toml").read_text()
+    assert (root / "seqlab" / "py.typed").is_file()
+    distribution = importlib.metadata.distribution("seqlab")
+    assert distribution.metadata["License"] == "Apache-2.0"
+    assert "LICENSE" in (distribution.metadata.get_all("License-File") or [])
+    shipped = distribution.read_text("licenses/LICENSE") or distribution.read_text("LICENSE")
+    assert shipped is not None and shipped.startswith((root / "LICENSE").read_text()[:200])
+    assert "Apache License" in shipped and "Version 2.0" in shipped

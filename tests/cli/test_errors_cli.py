@@ -17,6 +17,7 @@ def run(module: str, *args: str, cwd: Path, stdin: str | None = None, env: dict 
                           text=True, input=stdin, timeout=600, env={**os.environ, **(env or {})})
 
 
+@pytest.mark.slow
 def test_a_malformed_training_file_is_one_line_naming_file_and_line(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
@@ -74,6 +75,7 @@ def test_a_closed_output_pipe_ends_prediction_quietly(sentiment_checkpoint: Path
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
 
 
+@pytest.mark.slow
 def test_evaluating_with_data_settings_of_another_task_names_the_checkpoints_task(sentiment_checkpoint: Path,
                                                                                   tmp_path: Path) -> None:
     result = run("evaluate", f"ckpt_path={sentiment_checkpoint}", "data.label_column=3",

@@ -66,6 +66,7 @@ def test_entity_confusion_counts_by_boundaries() -> None:
     assert counts == {("PER", "PER"): 1, ("LOC", "ORG"): 1, ("ORG", "(none)"): 1, ("(none)", "LOC"): 1}
 
 
+@pytest.mark.slow
 def test_eval_rejects_a_corrupt_checkpoint(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ckpt"
     bad.write_bytes(b"not a checkpoint")

@@ -60,6 +60,7 @@ def test_experiment_conll2003_composes_with_a_data_dir_override(tmp_path: Path) 
     assert "dir: /my/conll" in result.stdout and "tag_scheme: IOBES" in result.stdout
 
 
+@pytest.mark.slow
 def test_missing_data_dir_is_a_clear_error(tmp_path: Path) -> None:
     result = run(f"data.dir={tmp_path / 'nowhere'}", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert result.returncode != 0
@@ -73,6 +74,7 @@ def test_default_run_learns_the_sample(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "run" / "results.json").read_text())["test/f1"] > 0.85
 
 
+@pytest.mark.slow
 def test_sentiment_run_writes_classification_report(tmp_path: Path) -> None:
     result = run("task=sentiment", "trainer.max_epochs=2", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]

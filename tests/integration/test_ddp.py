@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # two CLI trainings of 15 epochs, one of them two DDP processes
+
 TRAIN = [sys.executable, "-m", "seqlab.cli.train"]
 # Deterministic settings: no dropout, so the ranks' random streams do not matter.
 COMMON = ["trainer.accelerator=cpu", "trainer.max_epochs=15", "trainer.enable_progress_bar=false", "seed=7",

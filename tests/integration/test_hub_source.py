@@ -56,6 +56,7 @@ def test_a_saved_ner_dataset_trains_with_class_label_names(saved, tmp_path: Path
     assert "PER" in (tmp_path / "run" / "reports" / "test_report.txt").read_text()
 
 
+@pytest.mark.slow
 def test_a_saved_sentiment_dataset_without_test_split(saved, tmp_path: Path) -> None:
     result = train(tmp_path, "task=sentiment", "+data/source=hub", f"data.source.name={saved['sentiment']}",
                    "data.source.columns.text=sentence")
@@ -72,11 +73,13 @@ def test_a_saved_sentiment_dataset_without_test_split(saved, tmp_path: Path) -> 
     (["data.source.splits.train=training"], "no split 'training'; it has train, validation, test"),
     (["data.dir=/tmp"], "data.dir=/tmp and data.source"),
 ])
+@pytest.mark.slow
 def test_mapping_mistakes_are_one_line(saved, tmp_path: Path, overrides: list[str], message: str) -> None:
     result = train(tmp_path, "+data/source=hub", f"data.source.name={saved['ner']}", *overrides)
     assert result.returncode == 2 and message in result.stderr.strip().splitlines()[-1], result.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_an_unreachable_hub_name_says_so_and_suggests_the_local_route(tmp_path: Path) -> None:
     result = train(tmp_path, "+data/source=hub", "data.source.name=no-such-org/no-such-dataset",
                    env={"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"})

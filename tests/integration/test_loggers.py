@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a CLI training per logger (metrics.csv is covered by the fast resume test)
+
 
 def train(tmp_path: Path, *overrides: str) -> Path:
     out = tmp_path / "run"

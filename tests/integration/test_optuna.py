@@ -10,6 +10,8 @@ import pytest
 
 pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
 
+pytestmark = pytest.mark.slow  # an Optuna study: several trainings
+
 
 def test_a_small_study_records_failed_trials_and_names_the_best(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # pip-installs the example plug-in and runs CLI trainings with it
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "seqlab-pos"
 
 

@@ -29,8 +29,10 @@ def ner_checkpoint(tmp_path_factory) -> Path:
     from seqlab.config import config_dir
 
     out = tmp_path_factory.mktemp("ner")
-    overrides = ["trainer.max_epochs=2", "trainer.enable_progress_bar=false", f"paths.output_dir={out}",
-                 f"data.cache_dir={out / 'cache'}"]
+    # Ten epochs (a few seconds): enough for the model to tag the sample's entities, so that the
+    # span tests below see spans (after two epochs it tags everything O).
+    overrides = ["trainer.max_epochs=10", "data.batch_size=16", "~callbacks.early_stopping",
+                 "trainer.enable_progress_bar=false", f"paths.output_dir={out}", f"data.cache_dir={out / 'cache'}"]
     with initialize_config_dir(str(config_dir()), version_base="1.3"):
         cfg = compose("train", overrides=overrides)
     train(cfg)
@@ -55,13 +57,45 @@ def test_raw_text_edge_cases(ner_checkpoint: Path) -> None:
     predictions = Predictor.from_checkpoint(ner_checkpoint, batch_size=2).predict(TEXTS)
     assert len(predictions) == len(TEXTS)
     assert predictions[1] == {"text": "", "tokens": [], "tags": [], "spans": []}
-    assert predictions[2]["tokens"] == []
-    assert len(predictions[3]["tags"]) == len(predictions[3]["tokens"]) > 0
+    assert predictions[2] == {"text": "   ", "tokens": [], "tags": [], "spans": []}
+    assert predictions[3]["tokens"] == ["Zzqxv", "unseen", "¤¤", "characters", "in", "1", ",", "234", "places"]
+    assert len(predictions[3]["tags"]) == 9
     assert len(predictions[4]["tokens"]) == 600 == len(predictions[4]["tags"])
-    first = predictions[0]
-    for span in first["spans"]:
-        assert first["text"][span["char_start"]:span["char_end"]] == span["text"]
-        assert span["text"].split() == first["tokens"][span["start"]:span["end"]]
+
+
+@pytest.mark.parametrize("text, words, offsets", [
+    ("", [], []),
+    (" \t\n ", [], []),
+    ("  Peter   Weber\tflew ", ["Peter", "Weber", "flew"], [(2, 7), (10, 15), (16, 20)]),
+    ("Zürich ¤¤  naïve\t1,234", ["Zürich", "¤¤", "naïve", "1", ",", "234"],
+     [(0, 6), (7, 9), (11, 16), (17, 18), (18, 19), (19, 22)]),
+    ("a\u00a0b\u3000c", ["a", "b", "c"], [(0, 1), (2, 3), (4, 5)]),  # no-break and ideographic spaces
+    ("🙂 日本語 e\u0301te", ["🙂", "日本語", "e\u0301te"], [(0, 1), (2, 5), (6, 10)]),  # offsets count characters
+])
+def test_raw_text_is_split_into_words_with_character_offsets(ner_checkpoint: Path, text: str, words: list[str],
+                                                              offsets: list[tuple[int, int]]) -> None:
+    got_words, got_offsets = Predictor.from_checkpoint(ner_checkpoint).split(text)
+    assert (got_words, [tuple(o) for o in got_offsets]) == (words, offsets)
+    assert [text[a:b] for a, b in offsets] == words
+
+
+# The sample's second training sentence, and the same words with odd spacing and Unicode spaces.
+SENTENCE = "Prime Minister Peter Weber of France flew to Sydney on Wednesday ."
+SPACED = "\u00a0 Prime   Minister Peter\tWeber of  France flew to\u3000Sydney on Wednesday .\n"
+
+
+def test_spans_are_found_and_point_into_the_raw_text_whatever_its_spacing(ner_checkpoint: Path) -> None:
+    plain, spaced = Predictor.from_checkpoint(ner_checkpoint).predict([SENTENCE, SPACED])
+    assert spaced["tokens"] == plain["tokens"] == SENTENCE.split()
+    found = [(span["type"], span["start"], span["end"]) for span in plain["spans"]]
+    assert ("PER", 2, 4) in found, plain  # Peter Weber: the model must find the person
+    assert [(span["type"], span["start"], span["end"]) for span in spaced["spans"]] == found
+    for prediction in (plain, spaced):
+        for span in prediction["spans"]:
+            assert prediction["text"][span["char_start"]:span["char_end"]] == span["text"]
+            assert span["text"].split() == prediction["tokens"][span["start"]:span["end"]]
+    person = next(span for span in spaced["spans"] if span["type"] == "PER")
+    assert (person["text"], person["char_start"], person["char_end"]) == ("Peter\tWeber", 19, 30)
 
 
 def test_batched_stream_equals_one_at_a_time(ner_checkpoint: Path) -> None:

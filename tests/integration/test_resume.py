@@ -17,8 +17,13 @@ def final_weights(out) -> dict:
 
 @pytest.mark.parametrize(
     "schedule",
-    [[], ["scheduler=inverse_time", "optimizer=sgd", "optimizer.lr=0.05"], ["scheduler.patience=0", "scheduler.threshold=0.5"]],
-    ids=["default", "inverse-time", "plateau-halving-every-epoch"],
+    [
+        pytest.param([], id="default"),
+        pytest.param(["scheduler=inverse_time", "optimizer=sgd", "optimizer.lr=0.05"], id="inverse-time",
+                     marks=pytest.mark.slow),
+        pytest.param(["scheduler.patience=0", "scheduler.threshold=0.5"], id="plateau-halving-every-epoch",
+                     marks=pytest.mark.slow),
+    ],
 )
 def test_resumed_run_equals_uninterrupted(make_config, tmp_path, schedule) -> None:
     """Epoch schedules step before last.ckpt is written, so the resumed schedule is where it was."""
@@ -37,6 +42,7 @@ def test_resumed_run_equals_uninterrupted(make_config, tmp_path, schedule) -> No
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
+@pytest.mark.slow
 def test_sigkill_mid_training_then_resume_equals_uninterrupted(tmp_path) -> None:
     """A real SIGKILL at an arbitrary moment: last.ckpt stays whole and the resumed run ends the same."""
     import json

@@ -186,6 +186,7 @@ def test_a_request_waiting_past_its_timeout_gets_504(models):
         assert server.stop() == 0
 
 
+@pytest.mark.slow
 def test_workers_each_serve_the_model(models):
     server = Server(f"model={models / 'folder'}", "workers=2", cwd=models)
     try:
@@ -197,6 +198,7 @@ def test_workers_each_serve_the_model(models):
         assert server.stop() == 0
 
 
+@pytest.mark.slow
 def test_bad_arguments_are_one_line_errors(models, tmp_path):
     for args, message in [
         ([], "give either model=FOLDER"),

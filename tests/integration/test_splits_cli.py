@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 TRAIN = [sys.executable, "-m", "seqlab.cli.train", "trainer.max_epochs=2", "trainer.enable_progress_bar=false"]
 
 
+@pytest.mark.slow
 def test_holdout_dev_for_a_corpus_without_one(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = subprocess.run([*TRAIN, "task=sentiment", "+data/split=holdout", "data.dev_file=null",
@@ -21,6 +24,7 @@ def test_holdout_dev_for_a_corpus_without_one(tmp_path: Path) -> None:
     assert "val/f1_best" in json.loads((out / "results.json").read_text())
 
 
+@pytest.mark.slow
 def test_a_dev_file_and_a_dev_fraction_together_are_an_error(tmp_path: Path) -> None:
     result = subprocess.run([*TRAIN, "+data/split=holdout", f"hydra.run.dir={tmp_path / 'run'}"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=600)
@@ -28,6 +32,7 @@ def test_a_dev_file_and_a_dev_fraction_together_are_an_error(tmp_path: Path) -> 
     assert "data.split carves a dev set out of train, but data.dev_file=dev.txt is set too" in result.stderr
 
 
+@pytest.mark.slow
 def test_cross_validation_folds_in_one_multirun(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
     result = subprocess.run([*TRAIN[:3], "-m", *TRAIN[3:], "task=sentiment", "+data/split=kfold", "data.dev_file=null",

@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from seqlab.train.sweep import summary_table
 
 
+@pytest.mark.slow
 def test_ddp_sweep_survives_a_failing_trial_and_writes_a_summary(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
     command = [sys.executable, "-m", "seqlab.cli.train", "-m", "trainer=ddp", "trainer.accelerator=cpu",

@@ -1,6 +1,7 @@
 """callbacks=ema: dev, the saved checkpoints, the final test and seqlab-eval all use the averaged weights."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from seqlab.train.pipeline import evaluate, train
@@ -20,6 +21,7 @@ def test_checkpoint_holds_the_average_and_test_scores_it(make_config, tmp_path) 
     assert again["test/f1"] == results["test/f1"]
 
 
+@pytest.mark.slow
 def test_resumed_ema_run_equals_uninterrupted(make_config, tmp_path) -> None:
     straight = train(make_config(*EMA, "~callbacks.early_stopping", f"paths.output_dir={tmp_path / 'a'}"))
     resumed_dir = f"paths.output_dir={tmp_path / 'b'}"

@@ -2,6 +2,7 @@
 from types import SimpleNamespace
 
 import pytest
+import pytorch_lightning as pl
 import torch
 
 from seqlab.train.callbacks import FiniteLossGuard, NonFiniteLossError
@@ -18,9 +19,51 @@ def test_non_finite_loss_stops_with_the_last_checkpoint_named(value: float) -> N
         FiniteLossGuard().on_train_batch_end(trainer("runs/last.ckpt"), None, {"loss": torch.tensor(value)}, None, 0)
 
 
-def test_finite_loss_passes() -> None:
-    FiniteLossGuard().on_train_batch_end(trainer(), None, torch.tensor(1.5), None, 0)
-    FiniteLossGuard().on_train_batch_end(trainer(), None, None, None, 0)
+class ScriptedLoss(pl.LightningModule):
+    """Returns the scripted loss values, one per training step (kept differentiable)."""
+
+    def __init__(self, losses: list[float]) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.ones(1))
+        self.losses = losses
+        self.steps_run = 0
+
+    def training_step(self, batch, batch_idx):
+        self.steps_run += 1
+        return self.weight.sum() * 0.0 + self.losses[batch_idx]
+
+    def train_dataloader(self):
+        return torch.utils.data.DataLoader(torch.zeros(len(self.losses), 1), batch_size=1)
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+def fit(losses: list[float]) -> tuple[pl.Trainer, ScriptedLoss]:
+    module = ScriptedLoss(losses)
+    trainer = pl.Trainer(accelerator="cpu", max_epochs=1, callbacks=[FiniteLossGuard()], logger=False,
+                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer.fit(module)
+    return trainer, module
+
+
+def test_a_real_run_with_finite_losses_trains_to_the_end() -> None:
+    trainer, module = fit([1.5, 0.5, 2.0, 1e30])
+    assert module.steps_run == 4 and trainer.global_step == 4 and not trainer.interrupted
+
+
+def test_a_real_run_stops_at_the_first_nan_loss() -> None:
+    with pytest.raises(NonFiniteLossError, match=r"train/loss is nan at epoch 0, step 3; .*none written yet"):
+        fit([1.5, 0.5, float("nan"), 1.0, 1.0])
+
+
+def test_the_guard_reads_the_loss_in_either_form_and_skips_steps_without_one() -> None:
+    guard, finite, nan = FiniteLossGuard(), torch.tensor(1.5), torch.tensor(float("nan"))
+    for outputs in (finite, {"loss": finite}, None):
+        assert guard.on_train_batch_end(trainer(), None, outputs, None, 0) is None
+    for outputs in (nan, {"loss": nan}):  # the same calls with a NaN loss do raise
+        with pytest.raises(NonFiniteLossError, match="train/loss is nan"):
+            guard.on_train_batch_end(trainer(), None, outputs, None, 0)
 
 
 def test_linear_warmup_raises_each_group_to_its_own_rate():

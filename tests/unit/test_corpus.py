@@ -40,6 +40,7 @@ def test_unusual_file_reads_losslessly(case: dict) -> None:
     assert [row["tokens"] if case["reader"] == "conll" else row["text"] for row in rows] == case["expected"]
 
 
+@pytest.mark.slow
 def test_the_command_line_reports_a_malformed_file_in_one_line(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "seqlab.cli.train", f"data.dir={CORPUS / 'bad'}",
                              "data.train_file=latin1.txt", "data.dev_file=null", "data.test_file=null",

@@ -25,11 +25,13 @@ def test_experiment_composes(name: str) -> None:
     assert composed(f"experiment={name}").trainer.max_epochs > 0
 
 
+@pytest.mark.slow
 def test_benchmark_suites_compose() -> None:
     done = subprocess.run([sys.executable, str(SCRIPT), "--check-suites"], check=False, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_accuracy_tables_of_parallel_seeds_merge_by_seed(tmp_path) -> None:
     def entry(*seeds_tests):
         runs = [{"seed": s, "dev_f1": 94.0, "test": t, "epochs": 30, "wall_s": 10.0} for s, t in seeds_tests]

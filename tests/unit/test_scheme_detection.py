@@ -27,6 +27,7 @@ def test_plain_labels_and_ambiguous_files_say_so() -> None:
     assert found is TagScheme.IOB1 and evidence.startswith("ambiguous") and "assuming IOB1" in evidence
 
 
+@pytest.mark.slow
 def test_predictions_are_written_in_the_files_scheme(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = subprocess.run([sys.executable, "-m", "seqlab.cli.train", "trainer.max_epochs=2",
