@@ -141,11 +141,11 @@ def read_checkpoint(
 
 #: Modules of seqlab 0.2 whose classes a stored config may name, by where they are now.
 MOVED_MODULES = {
-    "seqlab.train.callbacks": "seqlab.train.callbacks",
-    "seqlab.train.checkpoint": "seqlab.train.checkpoint",
-    "seqlab.train.distributed": "seqlab.train.distributed",
-    "seqlab.train.optim": "seqlab.train.optim",
-    "seqlab.train.sweep": "seqlab.train.sweep",
+    "seqlab.callbacks": "seqlab.train.callbacks",
+    "seqlab.checkpoint": "seqlab.train.checkpoint",
+    "seqlab.distributed": "seqlab.train.distributed",
+    "seqlab.optim": "seqlab.train.optim",
+    "seqlab.sweep": "seqlab.train.sweep",
 }
 
 

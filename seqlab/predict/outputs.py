@@ -191,7 +191,7 @@ class LabelOutput(Output):
 #: seqlab's own outputs by registry name; plug-ins register theirs in the ``seqlab.predict.outputs``
 #: entry-point group (``pos = "seqlab_pos.output:PosOutput"``).
 OUTPUTS: dict[str, type[Output]] = {TagOutput.name: TagOutput, LabelOutput.name: LabelOutput}
-OUTPUTS_GROUP = "seqlab.predict.outputs"
+OUTPUTS_GROUP = "seqlab.outputs"
 
 
 def output_class(name: str) -> type[Output]:
