@@ -51,6 +51,23 @@ def test_installed_plugin_runs_from_the_cli_with_its_own_metric(site: Path, tmp_
     assert (tmp_path / "run" / "reports" / "test_confusion.png").is_file()
 
 
+def test_a_plugin_checkpoint_predicts_and_exports_with_the_plugins_own_output(site: Path, tmp_path: Path) -> None:
+    """The checkpoint names the output "pos", found in the plug-in's seqlab.outputs entry point."""
+    trained = run(["-m", "seqlab.cli.train", "task=pos", "trainer.max_epochs=1", "trainer.enable_progress_bar=false",
+                   f"hydra.run.dir={tmp_path / 'run'}"], site, tmp_path)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    checkpoint = json.loads((tmp_path / "run" / "results.json").read_text())["best_checkpoint"]
+    (tmp_path / "in.txt").write_text("EU rejects German call .\n\n")
+    for source in ([f"ckpt_path={checkpoint}"], [f"ckpt_path={checkpoint}", "backend=onnx"]):
+        predicted = run(["-m", "seqlab.cli.predict", *source, f"input={tmp_path / 'in.txt'}", "output=-",
+                         f"hydra.run.dir={tmp_path / 'predict'}"], site, tmp_path)
+        assert predicted.returncode == 0, predicted.stderr[-3000:]
+        first, empty = [json.loads(line) for line in predicted.stdout.splitlines()]
+        assert first["tokens"] == ["EU", "rejects", "German", "call", "."] and len(first["tags"]) == 5
+        assert set(first) == {"text", "tokens", "tags"}  # PosOutput's description: no spans
+        assert empty == {"text": "", "tokens": [], "tags": []}
+
+
 def test_misspelt_task_suggests_the_closest(site: Path, tmp_path: Path) -> None:
     result = run(["-m", "seqlab.cli.train", "task=poss"], site, tmp_path)
     assert result.returncode == 2

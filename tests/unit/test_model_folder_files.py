@@ -129,3 +129,17 @@ def test_json_nesting_is_bounded(tmp_path: Path, name: str) -> None:
     (folder / name).write_text("[" * 100_000 + "]" * 100_000)  # deeper than Python's parser goes
     with pytest.raises(ModelFolderError, match=rf"{name}: JSON nested too deep to parse"):
         ModelFolder.read(folder)
+
+
+def test_a_stored_config_naming_a_module_of_0_2_reads_as_the_module_it_moved_to() -> None:
+    from seqlab.predict.checkpoint_file import MOVED_MODULES, unsafe_targets, with_moved_targets
+
+    config = {"callbacks": {"finite": {"_target_": "seqlab.callbacks.FiniteLossGuard"}},
+              "trainer": {"_target_": "pytorch_lightning.Trainer",
+                          "plugins": [{"_target_": "seqlab.checkpoint.AtomicCheckpointIO"}]}}
+    assert list(unsafe_targets(config, ("callbacks", "trainer")))  # 0.2's paths exist no more
+    moved = with_moved_targets(config)
+    assert moved["callbacks"]["finite"]["_target_"] == "seqlab.train.callbacks.FiniteLossGuard"
+    assert moved["trainer"]["plugins"][0]["_target_"] == "seqlab.train.checkpoint.AtomicCheckpointIO"
+    assert list(unsafe_targets(moved, ("callbacks", "trainer"))) == []
+    assert all(old.count(".") == 1 and new.startswith("seqlab.train.") for old, new in MOVED_MODULES.items())
