@@ -129,6 +129,7 @@ def _fit_and_test(
             if best:
                 record_test_metrics(best, {k: v for k, v in results.items() if k.startswith("test/")})
             log.info("test report\n%s", _write_report(task, datamodule.dataset("test"), out_dir / "reports"))
+    task.eval()  # parts settle on a mode switch: a vector cache writes what testing computed now, not at exit
     return results
 
 
