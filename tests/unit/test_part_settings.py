@@ -67,6 +67,7 @@ def test_a_checkpoint_with_the_old_data_keys_evaluates(make_config, tmp_path):
     config = checkpoint["seqlab"]["config"]  # as the code before the move wrote it
     del config["embedding"]["char"]["max_chars"], config["embedding"]["word"]["lowercase"]
     config["data"].update(max_chars=4, lowercase=False, pretrained=None, keep_vectors="dataset")
+    checkpoint["seqlab"]["format"] = 2
     torch.save(checkpoint, path)
     restored = restore(read_checkpoint(path))
     assert set(restored.config.data) == set(config["data"]) - {"max_chars", "lowercase", "pretrained", "keep_vectors"}
