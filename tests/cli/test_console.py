@@ -20,6 +20,7 @@ def train(tmp_path: Path, *overrides: str) -> tuple[subprocess.CompletedProcess,
     return result, out
 
 
+@pytest.mark.slow
 def test_a_run_prints_epoch_lines_and_the_report_without_noise(tmp_path: Path) -> None:
     result, out = train(tmp_path)
     console = result.stdout + result.stderr

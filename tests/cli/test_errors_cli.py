@@ -49,6 +49,7 @@ def sentiment_checkpoint(tmp_path_factory) -> Path:
     return out / "checkpoints" / "last.ckpt"
 
 
+@pytest.mark.slow
 def test_bad_arguments_leave_an_existing_output_untouched(sentiment_checkpoint: Path, tmp_path: Path) -> None:
     keep = tmp_path / "keep_me.jsonl"
     keep.write_text("precious\n")

@@ -48,6 +48,7 @@ def train(tmp_path: Path, *overrides: str, env: dict | None = None) -> subproces
                           env={**os.environ, **(env or {})})
 
 
+@pytest.mark.slow
 def test_a_saved_ner_dataset_trains_with_class_label_names(saved, tmp_path: Path) -> None:
     result = train(tmp_path, "+data/source=hub", f"data.source.name={saved['ner']}", "data.dir=null")
     assert result.returncode == 0, result.stderr[-3000:]
