@@ -20,9 +20,11 @@ def main(cfg: DictConfig) -> None:
             raise ConfigError(f"format must be onnx, got {cfg.format!r}")
         from seqlab.predict.export import export_model
         from seqlab.predict.predictor import Predictor
+        from seqlab.predict.torch_backend import TorchBackend
 
-        predictor = Predictor.open(ckpt_path=cfg.ckpt_path, backend="torch")
-        folder = export_model(predictor.backend, cfg.output, quantize=cfg.quantize)  # type: ignore[arg-type]
+        backend = Predictor.open(ckpt_path=cfg.ckpt_path, backend="torch").backend
+        assert isinstance(backend, TorchBackend)  # backend="torch" opens one
+        folder = export_model(backend, cfg.output, quantize=cfg.quantize)
         print(folder)
 
 

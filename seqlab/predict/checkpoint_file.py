@@ -211,10 +211,12 @@ def upgraded(checkpoint: dict[str, Any]) -> dict[str, Any]:
     return checkpoint
 
 
-def network_of(checkpoint: dict[str, Any], path: str | Path, head_arguments: dict[str, Any] | None = None) -> Network:
-    """The checkpoint's network with its weights, built from its checked config and spec and the
-    head arguments it recorded (or ``head_arguments``); sizes are compared before any allocation
-    (:func:`seqlab.model.build.load_network`)."""
+def network_of(
+    checkpoint: dict[str, Any], path: str | Path, spec: DataSpec, head_arguments: dict[str, Any] | None = None
+) -> Network:
+    """The checkpoint's network with its weights, built from its checked config, its ``spec`` (read
+    once by the caller) and the head arguments it recorded (or ``head_arguments``); sizes are
+    compared before any allocation (:func:`seqlab.model.build.load_network`)."""
     meta = checkpoint["seqlab"]
     arguments = meta.get("head_arguments") if head_arguments is None else head_arguments
     if not isinstance(arguments, dict):
@@ -224,7 +226,7 @@ def network_of(checkpoint: dict[str, Any], path: str | Path, head_arguments: dic
         raise CheckpointError(f"{path}: its 'state_dict' is not a mapping of names to tensors")
     weights = {k[len(NETWORK_PREFIX) :]: v for k, v in state.items() if k.startswith(NETWORK_PREFIX)}
     try:
-        return load_network(meta["config"], DataSpec.from_dict(meta["spec"]), arguments, weights)
+        return load_network(meta["config"], spec, arguments, weights)
     except (TypeError, ValueError, KeyError, RuntimeError) as err:
         first = " ".join(str(err).strip().splitlines()[:2])
         raise CheckpointError(f"{path}: its network cannot be rebuilt from its config ({first})") from None

@@ -63,9 +63,8 @@ class TorchBackend:
             output = output_class(str(meta["output"]))(meta["spec"]["labels"], meta["spec"]["tag_scheme"])
         except (UnknownOutputError, ValueError) as err:
             raise CheckpointError(f"{path}: {err}") from None
-        network = network_of(checkpoint, path)
         spec = DataSpec.from_dict(meta["spec"])
-        return cls(network.to(device), spec, output, checkpoint_card(meta, path))
+        return cls(network_of(checkpoint, path, spec).to(device), spec, output, checkpoint_card(meta, path))
 
     @torch.inference_mode()
     def predict_words(
