@@ -47,8 +47,9 @@ _UNSUPPORTED = ("_args_", "_partial_")
 
 def build_node(node: Mapping[str, Any], **kwargs: Any) -> Any:
     """Call ``node``'s ``_target_`` with its settings, nested ``_target_`` nodes built first, and
-    ``kwargs`` (which win over settings of the same name), as ``hydra.utils.instantiate`` does for
-    a plain keyword-argument node. Check the targets first: this calls what they name."""
+    ``kwargs`` (which win over settings of the same name, whose nodes are then never built), as
+    ``hydra.utils.instantiate`` does for a plain keyword-argument node. Check the targets first:
+    this calls what they name."""
     for key in _UNSUPPORTED:
         if key in node:
             raise ValueError(f"{node['_target_']}: {key} is not supported here")
@@ -58,6 +59,6 @@ def build_node(node: Mapping[str, Any], **kwargs: Any) -> Any:
     settings = {
         name: build_node(value) if isinstance(value, dict) and "_target_" in value else value
         for name, value in node.items()
-        if not name.startswith("_")
+        if not name.startswith("_") and name not in kwargs
     }
     return factory(**{**settings, **kwargs})

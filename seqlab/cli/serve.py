@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
@@ -12,9 +10,6 @@ from seqlab.cli.errors import reported_errors
 from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
 from seqlab.errors import ConfigError
-
-if TYPE_CHECKING:
-    from seqlab.serving.source import ModelSource
 
 
 @answers_version("seqlab-serve")
@@ -43,21 +38,7 @@ def main(cfg: DictConfig) -> None:
             device=cfg.device,
             batch_size=cfg.batch_size,
         )
-        check_model_files(source)
         serve(source, limits, batching, cfg.host, cfg.port, cfg.workers, cfg.drain_s, cfg.log_level)
-
-
-def check_model_files(source: ModelSource) -> None:
-    """Read and check the model's files before the server binds its port, so a refused or broken
-    model ends the command with one line (the server then loads it in the background, checked again)."""
-    if source.ckpt_path is not None:
-        from seqlab.predict.checkpoint_file import NETWORK_SECTIONS, read_checkpoint
-
-        read_checkpoint(source.ckpt_path, builds=NETWORK_SECTIONS)  # the other sections by package name
-    else:
-        from seqlab.predict.model_folder import ModelFolder
-
-        ModelFolder.read(str(source.model))
 
 
 if __name__ == "__main__":

@@ -27,21 +27,30 @@ def is_part(node: Any) -> bool:
 
 
 def build_network(
-    config: Mapping[str, Any], spec: DataSpec, head_arguments: Mapping[str, Any], vectors: Tensor | None = None
+    config: Mapping[str, Any],
+    spec: DataSpec,
+    head_arguments: Mapping[str, Any],
+    vectors: Tensor | None = None,
+    records: Mapping[str, Any] | None = None,
 ) -> Network:
     """Embedder -> encoder -> head from a plain, checked config.
 
     Each embedding part gets ``spec`` if its constructor takes it, as AllenNLP passes ``vocab``
     to the parts that ask for it, and the part whose config declares ``pretrained`` (the file the
     data side read) gets ``vectors`` in its place; without ``vectors`` (a checkpoint is being
-    restored) it gets ``None``, and its weights come from the checkpoint.
+    restored) it gets ``None``, and its weights come from the checkpoint. ``records`` are given
+    when a checkpoint is restored: what its parts recorded of their sources, by part name; each
+    part is then built with its :meth:`~seqlab.modules.embedder.EmbeddingPart.restore_arguments`
+    in place of the config's.
     """
     embedding = config["embedding"]
     parts = {}
     for name, node in embedding.items():
         if is_part(node):  # the vectors go to the part that declares them (its config names the file)
+            part = locate(str(node["_target_"]))
             available = {"spec": spec, "pretrained": vectors if "pretrained" in node else None}
-            parts[name] = build_node(node, **accepted_arguments(locate(str(node["_target_"])), available))
+            restored = {} if records is None else _restore_arguments(name, part, records.get(name))
+            parts[name] = build_node(node, **accepted_arguments(part, available), **restored)
     settings = {name: value for name, value in embedding.items() if name not in parts and value is not None}
     embedder = build_node(settings, parts=parts)
     if not isinstance(embedder, TokenEmbedder):
@@ -58,23 +67,21 @@ def build_network(
 
 
 def load_network(
-    config: Mapping[str, Any], spec: DataSpec, head_arguments: Mapping[str, Any], weights: Mapping[str, Tensor]
+    config: Mapping[str, Any],
+    spec: DataSpec,
+    head_arguments: Mapping[str, Any],
+    weights: Mapping[str, Tensor],
+    records: Mapping[str, Any],
 ) -> Network:
-    """The network of ``config`` with ``weights`` loaded.
+    """The network of ``config`` with ``weights`` loaded, its parts rebuilt from ``records``
+    (what a checkpoint kept of their sources: :func:`build_network`).
 
     It is first built on the meta device (no memory) and its tensor shapes compared with
     ``weights``, so a config that declares sizes its weights do not have is a ``ValueError``
     naming the first tensor that differs, before anything is allocated.
     """
-    for name, node in config["embedding"].items():
-        part = locate(str(node["_target_"])) if is_part(node) else None
-        missing = [key for key in getattr(part, "recorded_keys", ()) if node.get(key) is None]
-        if missing:
-            raise ValueError(
-                f"embedding.{name} records no {missing[0]!r}, so it would be read from outside the checkpoint"
-            )
-    with torch.device("meta"):
-        probe = build_network(config, spec, head_arguments)
+    with torch.device("meta"):  # a part that needs a record and has none fails here, before reading elsewhere
+        probe = build_network(config, spec, head_arguments, records=records)
     expected = {name: tuple(t.shape) for name, t in probe.state_dict().items()}
     found = {name: tuple(t.shape) for name, t in weights.items()}
     missing = sorted(expected.keys() - found.keys())
@@ -86,6 +93,19 @@ def load_network(
     for name, shape in expected.items():
         if found[name] != shape:
             raise ValueError(f"the config declares {name} of shape {list(shape)}, the weights hold {list(found[name])}")
-    network = build_network(config, spec, head_arguments)
+    network = build_network(config, spec, head_arguments, records=records)
     network.load_state_dict(dict(weights))
     return network
+
+
+def _restore_arguments(name: str, part: Any, record: Any) -> dict[str, Any]:
+    """The constructor arguments of part ``name`` rebuilt from a checkpoint that kept ``record``."""
+    if record is not None and not isinstance(record, dict):
+        raise ValueError(f"embedding.{name}: its recorded source is a {type(record).__name__}, not a mapping")
+    restore = getattr(part, "restore_arguments", None)
+    if restore is None:
+        return {}
+    try:
+        return dict(restore(record))
+    except ValueError as err:
+        raise ValueError(f"embedding.{name} {err}") from None

@@ -29,9 +29,6 @@ class EmbeddingPart(nn.Module):
 
     output_dim: int
     inputs: tuple[str, ...] = ()
-    #: Config keys a checkpoint must hold for the part to rebuild from it alone (what
-    #: :meth:`recorded_arguments` writes): without them it would read its source from elsewhere.
-    recorded_keys: tuple[str, ...] = ()
 
     def featurizers(self) -> dict[str, Featurizer]:
         """How to compute each of :attr:`inputs` from pre-split sentences."""
@@ -40,9 +37,18 @@ class EmbeddingPart(nn.Module):
     def for_prediction(self) -> None:
         """Settle for serving unseen text: drop whatever is kept only to speed up training (caches)."""
 
-    def recorded_arguments(self) -> dict[str, Any]:
-        """Constructor arguments (plain data) to record in the checkpoint's config so the part
-        rebuilds from the checkpoint alone, without the files or hub names it was built from."""
+    def source_record(self) -> dict[str, Any] | None:
+        """What the part read from outside its config (a pretrained model's architecture and
+        tokenizer), as plain data a checkpoint keeps beside the config so that the part rebuilds
+        from the checkpoint alone; ``None``: nothing (its config and weights are enough)."""
+        return None
+
+    @classmethod
+    def restore_arguments(cls, record: dict[str, Any] | None) -> dict[str, Any]:
+        """Constructor arguments that replace the config's when the part is rebuilt from a
+        checkpoint that kept ``record`` (its :meth:`source_record`): the source the record holds,
+        and none of what only training uses (caches). A ``ValueError`` if the part needs a record
+        and there is none: it would read its source from outside the checkpoint."""
         return {}
 
 
@@ -78,10 +84,10 @@ class TokenEmbedder(nn.Module):
             # ModuleDict is untyped (values are Module); __init__ only accepts EmbeddingParts.
             yield name, cast(EmbeddingPart, part)
 
-    def recorded_arguments(self) -> dict[str, dict[str, Any]]:
-        """Each part's :meth:`EmbeddingPart.recorded_arguments`, by name (parts with none left out)."""
-        recorded = {name: part.recorded_arguments() for name, part in self.named_parts()}
-        return {name: arguments for name, arguments in recorded.items() if arguments}
+    def source_records(self) -> dict[str, dict[str, Any]]:
+        """Each part's :meth:`EmbeddingPart.source_record`, by name (parts with none left out)."""
+        records = {name: part.source_record() for name, part in self.named_parts()}
+        return {name: record for name, record in records.items() if record is not None}
 
     def for_prediction(self) -> None:
         """Every part settled for serving unseen text (:meth:`EmbeddingPart.for_prediction`)."""

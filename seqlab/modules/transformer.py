@@ -71,12 +71,65 @@ class ScalarMix(nn.Module):
         return self.scale * (weights * layers).sum(0)
 
 
+class TransformerSource:
+    """A transformer and its tokenizer: read from a hub name or folder with their weights
+    (:meth:`pretrained`), or rebuilt offline from what a checkpoint recorded (:meth:`from_record`),
+    its weights to follow from the checkpoint."""
+
+    def __init__(self, model: Any, specials: dict[str, Any]) -> None:
+        #: The Hugging Face model (a ``transformers.PreTrainedModel``).
+        self.model = model
+        #: The Rust tokenizer, the special ids around a sentence, and the unknown and padding ids.
+        self.specials = specials
+
+    @classmethod
+    def pretrained(cls, name: str) -> TransformerSource:
+        """``name``'s model and fast tokenizer, with their pretrained weights."""
+        transformers = _transformers()
+        location = model_location(name)
+        try:
+            model = transformers.AutoModel.from_pretrained(location)
+            tokenizer = transformers.AutoTokenizer.from_pretrained(location)
+        except (OSError, ValueError) as err:  # unknown name, unreachable hub, incomplete folder
+            raise ConfigError(
+                f"embedding.transformer.model={name}: cannot be loaded ({str(err).splitlines()[0][:200]}); "
+                f"give a hub name (online), a folder with config.json, weights and tokenizer.json, or one of "
+                f"{', '.join(PACKAGED)}"
+            ) from None
+        if not getattr(tokenizer, "is_fast", False):
+            raise ConfigError(f"embedding.transformer.model={name}: needs a fast tokenizer (tokenizer.json)")
+        return cls(model, _special_ids(tokenizer))
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> TransformerSource:
+        """The architecture and tokenizer of :meth:`record`, with untrained weights."""
+        config = _transformers().AutoConfig.for_model(**dict(record["architecture"]))
+        specials = {
+            "tokenizer": Tokenizer.from_str(_inflated(record["tokenizer"]).decode()),
+            **{key: record[key] for key in ("prefix", "suffix", "unk_id", "pad_id")},
+        }
+        return cls(_transformers().AutoModel.from_config(config), specials)
+
+    def record(self) -> dict[str, Any]:
+        """The architecture, tokenizer and special ids as plain data (the tokenizer compressed)."""
+        tokenizer = self.specials["tokenizer"].to_str()
+        return {
+            "architecture": self.model.config.to_dict(),
+            "tokenizer": base64.b64encode(zlib.compress(tokenizer.encode(), 9)).decode("ascii"),
+            "prefix": list(self.specials["prefix"]),
+            "suffix": list(self.specials["suffix"]),
+            "unk_id": self.specials["unk_id"],
+            "pad_id": self.specials["pad_id"],
+        }
+
+
 class TransformerEmbedding(EmbeddingPart):
     """Contextual word vectors from a pretrained transformer.
 
     Args:
         model: a hub name (``bert-base-cased``), a local folder with ``config.json``, weights and
-            ``tokenizer.json``, or a packaged name (:data:`PACKAGED`).
+            ``tokenizer.json``, a packaged name (:data:`PACKAGED`), or a :class:`TransformerSource`
+            (what a checkpoint rebuilds the part from).
         pooling: a word's vector from its subwords: ``first``, ``last`` or ``mean``.
         layers: the mean of the last ``layers`` hidden layers (1: the last).
         scalar_mix: instead, a learned weighted sum of every layer (embeddings included).
@@ -89,16 +142,13 @@ class TransformerEmbedding(EmbeddingPart):
         max_length: the longest window of subwords, special tokens included (default: the model's
             limit); longer sentences are read in overlapping windows.
         window_overlap: subwords neighbouring windows share (default: a quarter of a window).
-        recorded: the architecture and tokenizer a checkpoint recorded (:meth:`recorded_arguments`);
-            given, ``model`` is not read and the weights come from the checkpoint.
     """
 
     inputs = ("subword_windows", "word_pieces")
-    recorded_keys = ("recorded",)
 
     def __init__(
         self,
-        model: str,
+        model: str | TransformerSource,
         pooling: Literal["first", "last", "mean"] = "first",
         layers: Annotated[int, POSITIVE] = 1,
         scalar_mix: bool = False,
@@ -106,40 +156,17 @@ class TransformerEmbedding(EmbeddingPart):
         cache: VectorCache | bool | None = None,
         max_length: int | None = None,
         window_overlap: int | None = None,
-        recorded: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
-        try:
-            import transformers
-        except ImportError:
-            raise ConfigError("embedding/transformer needs transformers: pip install 'seqlab[transformers]'") from None
         if pooling not in ("first", "last", "mean"):
             raise ConfigError(f"embedding.transformer.pooling must be first, last or mean, got {pooling!r}")
-        if recorded is None:
-            location = model_location(model)
-            try:
-                self.model = transformers.AutoModel.from_pretrained(location)
-                tokenizer = transformers.AutoTokenizer.from_pretrained(location)
-            except (OSError, ValueError) as err:  # unknown name, unreachable hub, incomplete folder
-                raise ConfigError(
-                    f"embedding.transformer.model={model}: cannot be loaded ({str(err).splitlines()[0][:200]}); "
-                    f"give a hub name (online), a folder with config.json, weights and tokenizer.json, or one of "
-                    f"{', '.join(PACKAGED)}"
-                ) from None
-            if not getattr(tokenizer, "is_fast", False):
-                raise ConfigError(f"embedding.transformer.model={model}: needs a fast tokenizer (tokenizer.json)")
-            specials = _special_ids(tokenizer)
-        else:  # rebuilt from a checkpoint: the architecture and tokenizer it recorded; weights follow
-            architecture = dict(recorded["architecture"])
-            config = transformers.AutoConfig.for_model(**architecture)
-            self.model = transformers.AutoModel.from_config(config)
-            specials = {
-                "tokenizer": Tokenizer.from_str(_inflated(recorded["tokenizer"]).decode()),
-                **{key: recorded[key] for key in ("prefix", "suffix", "unk_id", "pad_id")},
-            }
+        source = model if isinstance(model, TransformerSource) else TransformerSource.pretrained(model)
+        self.model = source.model
+        specials = dict(source.specials)
         count = int(self.model.config.num_hidden_layers) + 1  # the embeddings, then each layer
         if not 1 <= layers <= count:
-            raise ConfigError(f"embedding.transformer.layers must be in [1, {count}] for {model}, got {layers}")
+            name = model if isinstance(model, str) else self.model.config.model_type
+            raise ConfigError(f"embedding.transformer.layers must be in [1, {count}] for {name}, got {layers}")
         limit = int(getattr(self.model.config, "max_position_embeddings", 512))
         if getattr(self.model.config, "model_type", "") in ("roberta", "xlm-roberta", "camembert"):
             limit -= 2  # their positions start after the padding index
@@ -167,20 +194,17 @@ class TransformerEmbedding(EmbeddingPart):
             self.cache.flush()  # between training and evaluation: what this epoch computed is kept
         return self
 
-    def recorded_arguments(self) -> dict[str, Any]:
+    def source_record(self) -> dict[str, Any]:
         """The architecture, tokenizer and special ids, so a checkpoint rebuilds this part offline."""
-        tokenizer = self.subwords["tokenizer"].to_str()
-        return {
-            "recorded": {
-                "architecture": self.model.config.to_dict(),
-                "tokenizer": base64.b64encode(zlib.compress(tokenizer.encode(), 9)).decode("ascii"),
-                "prefix": list(self.subwords["prefix"]),
-                "suffix": list(self.subwords["suffix"]),
-                "unk_id": self.subwords["unk_id"],
-                "pad_id": self.pad_id,
-            },
-            "cache": None,  # a checkpoint predicts: it never caches
-        }
+        source = TransformerSource(self.model, {**self.subwords, "pad_id": self.pad_id})
+        return source.record()
+
+    @classmethod
+    def restore_arguments(cls, record: dict[str, Any] | None) -> dict[str, Any]:
+        """The recorded transformer in place of ``model``, and no cache: a checkpoint predicts."""
+        if record is None:
+            raise ValueError("records no architecture and tokenizer, so it would be read from outside the checkpoint")
+        return {"model": TransformerSource.from_record(record), "cache": None}
 
     def for_prediction(self) -> None:
         """No cache while serving: unseen texts would only grow it."""
@@ -287,6 +311,15 @@ def _key(windows: Tensor, word_pieces: Tensor) -> bytes:
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part.numpy().tobytes())
     return digest.digest()
+
+
+def _transformers() -> Any:
+    """The ``transformers`` package, or a one-line error naming the extra to install."""
+    try:
+        import transformers
+    except ImportError:
+        raise ConfigError("embedding/transformer needs transformers: pip install 'seqlab[transformers]'") from None
+    return transformers
 
 
 def _special_ids(tokenizer: Any) -> dict[str, Any]:

@@ -64,7 +64,8 @@ SECTIONS: dict[str, Section] = {
     "data": Section(
         ("seqlab.data.datamodules.TokenDataModule", "seqlab.data.splits.SplitPlan", "seqlab.data.hub.HubSource")
     ),
-    "embedding": Section(("torch.nn.Module",)),
+    # The parts, and a transformer's vector cache (never built from a checkpoint: restore_arguments).
+    "embedding": Section(("torch.nn.Module", "seqlab.modules.vector_cache.VectorCache")),
     "encoder": Section(("torch.nn.Module",)),
     "head": Section(("torch.nn.Module",)),
     "task": Section(("seqlab.tasks.base.Task",)),
@@ -134,6 +135,8 @@ def read_checkpoint(
         raise CheckpointError(f"{path}: the 'seqlab' entry holds no config")
     for key, problem in not_plain(config, "config"):
         raise CheckpointError(f"{path}: {key} {problem}")
+    for key, problem in not_plain(meta.get(PART_RECORDS, {}), PART_RECORDS):
+        raise CheckpointError(f"{path}: {key} {problem}")
     for key, problem in unsafe_targets(with_moved_targets(config), builds):
         raise CheckpointError(f"{path}: config {key} {problem}")
     return upgraded(checkpoint)
@@ -163,6 +166,10 @@ def with_moved_targets(node: Any) -> Any:
 #: Where a task keeps its network's weights (``Task.network``).
 NETWORK_PREFIX = "network."
 
+#: The entry of a checkpoint's ``seqlab`` section that keeps what embedding parts read from outside
+#: their config, by part name (:meth:`seqlab.modules.embedder.EmbeddingPart.source_record`).
+PART_RECORDS = "part_records"
+
 
 def not_plain(node: Any, key: str) -> Iterator[tuple[str, str]]:
     """``(key, problem)`` for each value of a stored config that is not JSON-like (a dict with string
@@ -187,7 +194,9 @@ def upgraded(checkpoint: dict[str, Any]) -> dict[str, Any]:
     weight-averaging callback's copy), the output named under ``output`` (0.2 called it
     ``prediction_kind``; a task that recorded none names its registered class's), and no ``data``
     copies of the parts' settings (the word part's config holds the vectors, the spec
-    ``max_chars``). The one place where stored names are mapped."""
+    ``max_chars``), and what parts recorded of their sources (0.2 wrote a transformer's
+    architecture and tokenizer into its config, as ``recorded``) under :data:`PART_RECORDS`. The
+    one place where stored names are mapped."""
     meta = checkpoint["seqlab"]
     if meta.get("format") == CHECKPOINT_FORMAT:
         return checkpoint
@@ -208,6 +217,11 @@ def upgraded(checkpoint: dict[str, Any]) -> dict[str, Any]:
     config = meta["config"]
     if isinstance(config.get("data"), dict):  # 0.2 kept copies of the word and character settings there
         config["data"] = without_moved_settings(config["data"])
+    embedding = config.get("embedding")
+    if isinstance(embedding, dict):  # 0.2 parts wrote their sources into their config, as `recorded`
+        moved = [name for name, node in embedding.items() if isinstance(node, dict) and "recorded" in node]
+        records = {name: embedding[name].pop("recorded") for name in moved}
+        meta[PART_RECORDS] = {**records, **meta.get(PART_RECORDS, {})}
     return checkpoint
 
 
@@ -225,8 +239,11 @@ def network_of(
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise CheckpointError(f"{path}: its 'state_dict' is not a mapping of names to tensors")
     weights = {k[len(NETWORK_PREFIX) :]: v for k, v in state.items() if k.startswith(NETWORK_PREFIX)}
+    records = meta.get(PART_RECORDS, {})
+    if not isinstance(records, dict):
+        raise CheckpointError(f"{path}: its {PART_RECORDS!r} entry is not a mapping of part names")
     try:
-        return load_network(meta["config"], spec, arguments, weights)
+        return load_network(meta["config"], spec, arguments, weights, records)
     except (TypeError, ValueError, KeyError, RuntimeError) as err:
         first = " ".join(str(err).strip().splitlines()[:2])
         raise CheckpointError(f"{path}: its network cannot be rebuilt from its config ({first})") from None

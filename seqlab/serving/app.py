@@ -13,10 +13,9 @@ import contextlib
 import json
 import logging
 import re
-import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -58,58 +57,28 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def create_app(
-    load: Predictor | Callable[[], Predictor],
+    predictor: Predictor,
     limits: Limits | None = None,
     batching: Batching | None = None,
     backend: str = "?",
-    on_load_failure: Callable[[BaseException], None] | None = None,
 ) -> FastAPI:
-    """The app, serving a loaded predictor, or one that ``load`` builds on a background thread at
-    startup (``/health`` says ``loading`` until it is done, then ``ready``; ``failed`` and
-    ``on_load_failure`` if it raises)."""
+    """The app serving a loaded ``predictor`` (loaded before the server binds its port, so a
+    model that cannot load ends the command in one line and never takes a request)."""
     limits = limits or Limits()
     batching = batching or Batching()
-    state: dict[str, Any] = {"status": "loading", "predictor": None, "batcher": None, "error": None}
+    state: dict[str, Any] = {"status": "starting", "predictor": predictor, "batcher": None}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loop = asyncio.get_running_loop()
-
-        def load_in_background(loader: Callable[[], Predictor], loaded: asyncio.Future) -> None:
-            try:
-                predictor = loader()
-            except BaseException as err:  # reported through /health and the log, not a traceback
-                loop.call_soon_threadsafe(loaded.set_exception, err)
-            else:
-                loop.call_soon_threadsafe(loaded.set_result, predictor)
-
-        def ready(predictor: Predictor) -> None:
-            batcher = DynamicBatcher(
-                lambda texts, nbest: predictor.predict(texts, nbest), batching.max_batch_size, batching.max_wait_ms
-            )
-            batcher.start()
-            state.update(status="ready", predictor=predictor, batcher=batcher)
-            log.info("ready", extra={"fields": {"backend": backend}})
-
-        def on_loaded(future: asyncio.Future) -> None:
-            err = future.exception()
-            if err is not None:
-                state.update(status="failed", error=f"{type(err).__name__}: {err}")
-                log.error("load_failed", extra={"fields": {"error": state["error"]}})
-                if on_load_failure is not None:
-                    on_load_failure(err)
-                return
-            ready(future.result())
-
-        if isinstance(load, Predictor):
-            ready(load)
-        else:
-            loaded = loop.create_future()
-            loaded.add_done_callback(on_loaded)
-            threading.Thread(target=load_in_background, args=(load, loaded), name="seqlab-load", daemon=True).start()
+        batcher = DynamicBatcher(
+            lambda texts, nbest: predictor.predict(texts, nbest), batching.max_batch_size, batching.max_wait_ms
+        )
+        batcher.start()
+        state.update(status="ready", batcher=batcher)
+        log.info("ready", extra={"fields": {"backend": backend}})
         yield
-        if state["batcher"] is not None:
-            await state["batcher"].stop()
+        state["status"] = "stopping"
+        await batcher.stop()
 
     app = FastAPI(title="seqlab", version=__version__, lifespan=lifespan)
 
@@ -131,11 +100,8 @@ def create_app(
 
     @app.get("/health")
     async def health() -> JSONResponse:
-        """``ready`` (200) once the model is loaded; ``loading`` or ``failed`` (503) before."""
-        body = {"status": state["status"]}
-        if state["error"]:
-            body["error"] = state["error"]
-        return JSONResponse(body, status_code=200 if state["status"] == "ready" else 503)
+        """``ready`` (200) while the server takes requests; ``starting`` or ``stopping`` (503) otherwise."""
+        return JSONResponse({"status": state["status"]}, status_code=200 if state["status"] == "ready" else 503)
 
     @app.get("/metadata")
     async def metadata() -> JSONResponse:

@@ -36,7 +36,10 @@ def serve(
     drain_s: float = 30.0,
     log_level: str = "info",
 ) -> None:
-    """Serve until SIGTERM; a model that fails to load stops the server and its error is raised."""
+    """Serve until SIGTERM. The model is read once per serving process, before the port is bound:
+    one server loads it here (its error is raised: one line from the command); each worker of a
+    multi-worker server loads its own, after this process has checked the files once, so a refused
+    model is one line here rather than the death of every worker."""
     configure(log_level)
     common: dict[str, Any] = {
         "host": host,
@@ -51,6 +54,7 @@ def serve(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _after_drain)
     if workers > 1:
+        source.check()
         settings = {
             "source": dataclasses.asdict(source),
             "limits": dataclasses.asdict(limits),
@@ -60,18 +64,8 @@ def serve(
         os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
         uvicorn.run("seqlab.serving.server:app_from_environment", factory=True, workers=workers, **common)
         return
-    failed: list[BaseException] = []
-    server: uvicorn.Server
-
-    def stop(err: BaseException) -> None:
-        failed.append(err)
-        server.should_exit = True
-
-    app = create_app(source.load, limits, batching, backend=_backend(source), on_load_failure=stop)
-    server = uvicorn.Server(uvicorn.Config(app, **common))
-    server.run()
-    if failed:
-        raise failed[0]
+    app = create_app(source.load(), limits, batching, backend=_backend(source))
+    uvicorn.Server(uvicorn.Config(app, **common)).run()
 
 
 def app_from_environment() -> Any:

@@ -37,6 +37,18 @@ class ModelSource:
     def runs_onnx(self) -> bool:
         return backend_name(self.model, self.backend) == "onnx"
 
+    def check(self) -> None:
+        """Read and check the model's files as loading does, building nothing (a refused or broken
+        model is the same one-line error)."""
+        if self.ckpt_path is not None:
+            from seqlab.predict.checkpoint_file import NETWORK_SECTIONS, read_checkpoint
+
+            read_checkpoint(self.ckpt_path, builds=NETWORK_SECTIONS)
+        else:
+            from seqlab.predict.model_folder import ModelFolder
+
+            ModelFolder.read(str(self.model))
+
     def load(self) -> Predictor:
         """The predictor (errors name the file, as ``seqlab-predict``'s do)."""
         return Predictor.open(**dataclasses.asdict(self))

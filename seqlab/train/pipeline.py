@@ -21,6 +21,7 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from seqlab.console import quiet_libraries
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.errors import ConfigError
+from seqlab.predict.checkpoint_file import PART_RECORDS
 from seqlab.registry import task_owner
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
@@ -62,7 +63,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     task = build_task(cfg, spec, datamodule.pretrained_vectors)
     datamodule.use_featurizers(task.featurizers())
     task.checkpoint_extras = {
-        "config": checkpoint_config(cfg, task),
+        **model_entries(cfg, task),
         "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "data_files": datamodule.file_digests(),
     }
@@ -168,13 +169,14 @@ def peak_memory_mb() -> dict[str, float]:
     return peak
 
 
-def checkpoint_config(cfg: DictConfig, task: Task) -> dict[str, Any]:
-    """The resolved config a checkpoint keeps, with what the embedding parts recorded so it rebuilds
-    them without their sources (and without a cache)."""
-    config = cast(dict, OmegaConf.to_container(cfg, resolve=True))
-    for name, arguments in task.embedder.recorded_arguments().items():
-        config["embedding"][name].update(arguments)
-    return config
+def model_entries(cfg: DictConfig, task: Task) -> dict[str, Any]:
+    """What a checkpoint keeps to rebuild the model: the config as composed (resolved, nothing
+    added), and what the embedding parts read from outside it (a transformer's architecture and
+    tokenizer), so it rebuilds without their sources."""
+    return {
+        "config": cast(dict, OmegaConf.to_container(cfg, resolve=True)),
+        PART_RECORDS: task.network.embedder.source_records(),
+    }
 
 
 def count_parameters(module: pl.LightningModule) -> int:

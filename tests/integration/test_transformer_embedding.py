@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 import torch
+from omegaconf import OmegaConf
 
 pytest.importorskip("transformers")
 
 from seqlab.train.build import build_datamodule, build_task  # noqa: E402
 from seqlab.predict.export import export_model  # noqa: E402
-from seqlab.train.pipeline import checkpoint_config, train  # noqa: E402
+from seqlab.train.pipeline import model_entries, train  # noqa: E402
 from seqlab.predict.predictor import Predictor  # noqa: E402
 from tests.integration.test_export import assert_same_predictions, randomize, sample_texts  # noqa: E402
 
@@ -32,7 +33,7 @@ def test_checkpoint_and_model_folder_predict_what_the_task_predicts(make_config,
     datamodule = build_datamodule(cfg)
     datamodule.setup("fit")
     task = randomize(build_task(cfg, datamodule.spec).eval())
-    task.checkpoint_extras = {"config": checkpoint_config(cfg, task)}  # as training writes it
+    task.checkpoint_extras = model_entries(cfg, task)  # as training writes it
     checkpoint = {"state_dict": task.state_dict()}
     task.on_save_checkpoint(checkpoint)
     torch.save(checkpoint, tmp_path / "model.ckpt")
@@ -77,7 +78,9 @@ def test_a_second_run_reads_the_first_runs_vectors_from_disk(make_config, tiny_b
     assert sorted((tmp_path / "vectors").rglob("*.arrow")) == shards  # nothing new to compute
     assert second["test/f1"] == first["test/f1"]
     config = read_checkpoint(second["best_checkpoint"])["seqlab"]["config"]
-    assert config["embedding"]["transformer"]["cache"] is None  # a checkpoint predicts: it keeps no cache
+    assert config["embedding"]["transformer"]["cache"]["_target_"].endswith("ArrowVectorCache")  # as composed
+    predictor = Predictor.from_checkpoint(second["best_checkpoint"])
+    assert predictor.backend.network.embedder.parts["transformer"].cache is None  # a checkpoint predicts: no cache
 
 
 def test_a_trained_checkpoint_rebuilds_without_the_model_it_came_from(make_config, tiny_bert, tmp_path):
@@ -87,13 +90,37 @@ def test_a_trained_checkpoint_rebuilds_without_the_model_it_came_from(make_confi
     from seqlab.predict.checkpoint_file import read_checkpoint
 
     source = shutil.copytree(tiny_bert, tmp_path / "bert")
-    results = train(make_config(*transformer(source), "trainer.max_epochs=1"))
+    cfg = make_config(*transformer(source), "trainer.max_epochs=1")
+    results = train(cfg)
+    saved = read_checkpoint(results["best_checkpoint"])["seqlab"]
+    assert saved["config"] == OmegaConf.to_container(cfg, resolve=True)  # as composed: the model added nothing
+    assert set(saved["part_records"]) == {"transformer"}
     texts = sample_texts("ner")[:10] + [LONG]
     before = Predictor.from_checkpoint(results["best_checkpoint"]).predict(texts)
     shutil.rmtree(source)  # handed to someone without the model folder (or the hub)
     assert Predictor.from_checkpoint(results["best_checkpoint"]).predict(texts) == before
     task = restore(read_checkpoint(results["best_checkpoint"])).task
     assert Predictor(task).predict(texts) == before
+
+
+def test_a_0_2_checkpoint_with_the_record_in_its_config_predicts_the_same(make_config, tmp_path, tiny_bert):
+    """seqlab 0.2 wrote the architecture and tokenizer into the part's config as `recorded`."""
+    cfg = make_config(*transformer(tiny_bert))
+    datamodule = build_datamodule(cfg)
+    datamodule.setup("fit")
+    task = randomize(build_task(cfg, datamodule.spec).eval())
+    task.checkpoint_extras = model_entries(cfg, task)
+    checkpoint = {"state_dict": task.state_dict()}
+    task.on_save_checkpoint(checkpoint)
+    torch.save(checkpoint, tmp_path / "new.ckpt")
+    meta = checkpoint["seqlab"]
+    meta["config"]["embedding"]["transformer"].update(recorded=meta.pop("part_records")["transformer"], cache=None)
+    meta["format"], meta["prediction_kind"] = 2, meta.pop("output")
+    checkpoint["state_dict"] = {k.removeprefix("network."): v for k, v in checkpoint["state_dict"].items()}
+    torch.save(checkpoint, tmp_path / "old.ckpt")
+    texts = sample_texts("ner")[:10] + [LONG]
+    expected = Predictor.from_checkpoint(tmp_path / "new.ckpt").predict(texts)
+    assert Predictor.from_checkpoint(tmp_path / "old.ckpt").predict(texts) == expected
 
 
 def test_a_checkpoint_whose_transformer_records_nothing_is_refused_before_it_reads_elsewhere(make_config, tmp_path,
@@ -105,11 +132,11 @@ def test_a_checkpoint_whose_transformer_records_nothing_is_refused_before_it_rea
     datamodule = build_datamodule(cfg)
     datamodule.setup("fit")
     task = build_task(cfg, datamodule.spec).eval()
-    task.checkpoint_extras = {"config": checkpoint_config(cfg, task)}
+    task.checkpoint_extras = model_entries(cfg, task)
     checkpoint = {"state_dict": task.state_dict()}
     task.on_save_checkpoint(checkpoint)
-    del checkpoint["seqlab"]["config"]["embedding"]["transformer"]["recorded"]
+    del checkpoint["seqlab"]["part_records"]["transformer"]
     torch.save(checkpoint, tmp_path / "model.ckpt")
-    with pytest.raises(CheckpointError, match=r"model.ckpt: .*embedding.transformer records no 'recorded', so it would "
-                                              r"be read from outside the checkpoint"):
+    with pytest.raises(CheckpointError, match=r"model.ckpt: .*embedding.transformer records no architecture and "
+                                              r"tokenizer, so it would be read from outside the checkpoint"):
         Predictor.from_checkpoint(tmp_path / "model.ckpt")
