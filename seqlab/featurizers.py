@@ -4,21 +4,90 @@ Torch-free (NumPy and ``tokenizers`` only), so training, the torch :class:`~seql
 and the ONNX predictor compute inputs with the same code. Each featurizer is a frozen dataclass:
 equal settings compare equal (two parts may share an input they compute alike), and
 :func:`featurizer_to_dict` / :func:`featurizer_from_dict` carry it into a model folder.
+
+Called on sentences, a featurizer gives one array per sentence (what training caches); prediction
+asks for a whole padded batch at once (:func:`padded`), which the built-in featurizers compute
+with one ``tokenizers`` call and NumPy indexing, with no Python loop over tokens' characters.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tokenizers import Tokenizer
 
-from seqlab.tokenization.vocab import PAD_ID, encode_chars, encode_words
+from seqlab.errors import ConfigError
+from seqlab.tokenization.vocab import PAD_ID, UNK_ID, encode_chars, encode_words
 from seqlab.windowing import windows
+
+
+def pad_arrays(arrays: Sequence[np.ndarray], fill: int = PAD_ID) -> np.ndarray:
+    """Stack arrays of one rank and varying sizes, each padded with ``fill`` to the largest size."""
+    shape = [max(a.shape[d] for a in arrays) for d in range(arrays[0].ndim)]
+    out = np.full((len(arrays), *shape), fill, dtype=arrays[0].dtype)
+    for row, array in enumerate(arrays):
+        region: tuple[int | slice, ...] = (row, *(slice(0, n) for n in array.shape))
+        out[region] = array
+    return out
+
+
+def padded(featurizer: Callable[..., Any], sentences: Sequence[Any]) -> np.ndarray:
+    """``featurizer``'s input for a batch of sentences, ``(B, T, ...)``, 0 on padding: its own
+    :meth:`padded` where it has one, else its per-sentence arrays padded (:func:`pad_arrays`)."""
+    batched = getattr(featurizer, "padded", None)
+    return batched(sentences) if batched is not None else pad_arrays(featurizer(sentences))
+
+
+def scatter_tokens(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per-token ``values`` ``(N, ...)`` of sentences with ``lengths`` (in order, ``N`` their sum)
+    laid out as a padded batch ``(B, T, ...)``, 0 on padding."""
+    out = np.zeros((len(lengths), int(lengths.max(initial=0)), *values.shape[1:]), dtype=values.dtype)
+    out[np.arange(out.shape[1])[None, :] < lengths[:, None]] = values
+    return out
+
+
+def featurizer_source(
+    name: str, featurizer: Callable[..., Any], sentences: Sequence[Any], given: Mapping[str, Sequence[Any]]
+) -> Sequence[Any]:
+    """What ``featurizer`` (batch input ``name``) reads: the sentences' tokens, or the column of
+    ``given`` its ``reads`` attribute names (the ``features`` of ``data.feature_columns``), which
+    raw text does not carry (a ``ConfigError`` saying how to give it)."""
+    reads = getattr(featurizer, "reads", None)
+    if reads is None:
+        return sentences
+    if reads not in given:
+        raise ConfigError(
+            f"this model's batch input {name!r} reads the sentences' {reads!r} (data.feature_columns), which "
+            f"plain text does not carry; give them with Predictor.predict_tokens(tokens, {reads}=...) or predict "
+            "from a CoNLL file that has the columns (seqlab-eval)"
+        )
+    return given[reads]
+
+
+def batch_inputs(
+    featurizers: Mapping[str, Callable[..., Any]],
+    sentences: Sequence[Sequence[str]],
+    given: Mapping[str, Sequence[Any]] | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The mask ``(B, T)`` (True on real tokens) and every padded batch input of non-empty,
+    pre-split ``sentences``, as both prediction backends feed their network."""
+    lengths = _lengths(sentences)
+    if not lengths.all():
+        raise ValueError(f"sentence {int(np.argmin(lengths)) + 1} of the batch has no words")
+    mask = np.arange(int(lengths.max(initial=0)))[None, :] < lengths[:, None]
+    given = given or {}
+    inputs = {name: padded(f, featurizer_source(name, f, sentences, given)) for name, f in featurizers.items()}
+    return mask, inputs
+
+
+def _lengths(sentences: Sequence[Sequence[Any]]) -> np.ndarray:
+    return np.fromiter((len(s) for s in sentences), dtype=np.int64, count=len(sentences))
 
 
 @dataclass(frozen=True, eq=True)
@@ -32,6 +101,29 @@ class WordIds:
     def __call__(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
         ids = encode_words(self.tokenizer, sentences, self.lowercase_fallback)
         return [np.asarray(row, dtype=np.int64) for row in ids]
+
+    def padded(self, sentences: Sequence[Sequence[str]]) -> np.ndarray:
+        """``(B, T)`` word ids of a batch: each distinct token normalised once by the tokenizer's
+        normaliser and looked up in its vocabulary (one id per token, as :meth:`__call__` gives)."""
+        vocabulary = self._vocabulary
+        normalizer = self.tokenizer.normalizer
+        normalize = normalizer.normalize_str if normalizer is not None else str
+
+        def word_id(token: str) -> int:
+            found = vocabulary.get(normalize(token))
+            if found is None and self.lowercase_fallback:
+                found = vocabulary.get(normalize(token.lower()))
+            return UNK_ID if found is None else found
+
+        known: dict[str, int] = {}
+        flat = np.fromiter(
+            (known[t] if t in known else known.setdefault(t, word_id(t)) for s in sentences for t in s), dtype=np.int64
+        )
+        return scatter_tokens(flat, _lengths(sentences))
+
+    @cached_property
+    def _vocabulary(self) -> dict[str, int]:
+        return self.tokenizer.get_vocab()
 
 
 @dataclass(frozen=True, eq=True)
@@ -51,6 +143,34 @@ class CharIds:
                 row[i, : len(ids)] = ids
             out.append(row)
         return out
+
+    def padded(self, sentences: Sequence[Sequence[str]]) -> np.ndarray:
+        """``(B, T, L)`` character ids of a batch, ``L`` its longest token (kept characters): each
+        distinct token is encoded once, then the batch indexes that table."""
+        index: dict[str, int] = {}
+        positions = np.fromiter(
+            (index.setdefault(token, len(index)) for tokens in sentences for token in tokens), dtype=np.int64
+        )
+        rows = [self._char_ids(token) for token in index]
+        sizes = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+        table = np.zeros((len(rows), max(1, int(sizes.max(initial=1)))), dtype=np.int64)
+        table[np.arange(table.shape[1])[None, :] < sizes[:, None]] = np.fromiter(
+            (i for r in rows for i in r), dtype=np.int64, count=int(sizes.sum())
+        )
+        return scatter_tokens(table[positions], _lengths(sentences))
+
+    def _char_ids(self, token: str) -> list[int]:
+        """A token's first ``max_chars`` character ids: each character looked up in the
+        tokenizer's vocabulary (its pre-tokenizer isolates every character but a line feed; a token
+        holding one is encoded by the tokenizer itself)."""
+        if "\n" in token:
+            return self.tokenizer.encode(token, add_special_tokens=False).ids[: self.max_chars]
+        vocabulary = self._vocabulary
+        return [vocabulary.get(c, UNK_ID) for c in token[: self.max_chars]]
+
+    @cached_property
+    def _vocabulary(self) -> dict[str, int]:
+        return self.tokenizer.get_vocab()
 
 
 #: Casing class names by id; id 0 is padding.
@@ -92,6 +212,15 @@ class CasingIds:
     def __call__(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
         table = {token: casing_class(token) for token in {token for tokens in sentences for token in tokens}}
         return [np.asarray([table[token] for token in tokens], dtype=np.int64) for tokens in sentences]
+
+    def padded(self, sentences: Sequence[Sequence[str]]) -> np.ndarray:
+        """``(B, T)`` casing classes of a batch (each distinct token classified once)."""
+        table: dict[str, int] = {}
+        flat = np.fromiter(
+            (table[t] if t in table else table.setdefault(t, casing_class(t)) for s in sentences for t in s),
+            dtype=np.int64,
+        )
+        return scatter_tokens(flat, _lengths(sentences))
 
 
 @dataclass(frozen=True, eq=True)

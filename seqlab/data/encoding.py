@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from seqlab.data.collate import EncodedExample
-from seqlab.errors import ConfigError
+from seqlab.featurizers import featurizer_source
 from seqlab.spec import Featurizer
 
 
@@ -33,15 +33,7 @@ def encode_examples(
     given = given or {}
     columns = {}
     for name, featurize in featurizers.items():
-        reads = getattr(featurize, "reads", None)
-        if reads is not None and reads not in given:
-            raise ConfigError(
-                f"this model's batch input {name!r} reads the sentences' {reads!r} (data.feature_columns), which "
-                f"plain text does not carry; give them with Predictor.predict_tokens(tokens, {reads}=...) or predict "
-                "from a CoNLL file that has the columns (seqlab-eval)"
-            )
-        source = given[reads] if reads is not None else sentences
-        columns[name] = [torch.as_tensor(x) for x in featurize(source)]
+        columns[name] = [torch.as_tensor(x) for x in featurize(featurizer_source(name, featurize, sentences, given))]
     return [
         EncodedExample(
             first_index + i,

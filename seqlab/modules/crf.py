@@ -194,13 +194,46 @@ class CRF(nn.Module):
         if torch.onnx.is_in_onnx_export():
             return _graph_functions()[1](emissions.float(), mask, *self._scores())
         self._check(emissions, mask)
-        trans, start, end = self._scores()
-        emissions = emissions.float()
-        alphas = forward_scores(emissions, mask, trans, start)
-        betas = backward_scores(emissions, mask, trans, end)
-        log_z = torch.logsumexp(alphas[:, -1] + end, dim=1)  # (B,)
-        scores = alphas + betas - log_z.view(-1, 1, 1)
-        return scores.exp().masked_fill(~mask.unsqueeze(2), 0.0)
+        return scaled_marginals(emissions, mask, *self._scores())
+
+
+def scaled_marginals(emissions: Tensor, mask: Tensor, trans: Tensor, start: Tensor, end: Tensor) -> Tensor:
+    """Per-token tag probabilities ``(B, T, K)`` by forward-backward in probability space, each step
+    rescaled to sum to one (Rabiner's scaling), in float64: a matrix product per position where
+    the log-space recursion of :func:`forward_scores` takes a ``(B, K, K)`` logsumexp (0 on padding).
+
+    The marginal at a position is its alpha times its beta, renormalised, so the scale factors
+    cancel; emissions are shifted by their maximum per position before ``exp``.
+    """
+    emissions, trans, start, end = (x.double() for x in (emissions, trans, start, end))
+    steps = (trans - trans.max()).exp()  # (from, to)
+    factors = (emissions - emissions.amax(dim=2, keepdim=True)).exp()  # (B, T, K)
+    length = emissions.size(1)
+    alpha = _normalised((start + emissions[:, 0]) - (start + emissions[:, 0]).amax(dim=1, keepdim=True))
+    alphas = [alpha]
+    for t in range(1, length):
+        nxt = _scaled((alpha @ steps) * factors[:, t])
+        alpha = torch.where(mask[:, t : t + 1], nxt, alpha)
+        alphas.append(alpha)
+    beta = _normalised((end - end.max()).expand(emissions.size(0), -1))
+    betas = [beta]
+    for t in range(length - 2, -1, -1):
+        nxt = _scaled((factors[:, t + 1] * beta) @ steps.T)
+        beta = torch.where(mask[:, t + 1 : t + 2], nxt, beta)
+        betas.append(beta)
+    betas.reverse()
+    products = torch.stack(alphas, 1) * torch.stack(betas, 1)
+    marginals = products / products.sum(dim=2, keepdim=True)
+    return marginals.float().masked_fill(~mask.unsqueeze(2), 0.0)
+
+
+def _normalised(log_scores: Tensor) -> Tensor:
+    """``exp(log_scores)`` rescaled to sum to one along the last dimension."""
+    return _scaled(log_scores.exp())
+
+
+def _scaled(scores: Tensor) -> Tensor:
+    return scores / scores.sum(dim=-1, keepdim=True)
 
 
 def forward_scores(emissions: Tensor, mask: Tensor, trans: Tensor, start: Tensor) -> Tensor:

@@ -18,18 +18,7 @@ from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
 from seqlab.errors import SeqlabError
-from seqlab.spans import strict_spans
-
-
-def tag_predictions(
-    tags: Sequence[list[str]], confidence: Sequence[list[float]], tag_scheme: str
-) -> list[dict[str, Any]]:
-    """Per sentence: its tags, each tag's probability and its spans ``(type, start, end)`` in order."""
-    spans = strict_spans(tags, tag_scheme)  # one seqeval pass for the whole batch
-    return [
-        {"tags": t, "confidence": c, "spans": sorted(s, key=lambda span: span[1])}
-        for t, c, s in zip(tags, confidence, spans)
-    ]
+from seqlab.spans import SpanDecoder
 
 
 def describe_tags(
@@ -129,6 +118,7 @@ class TagOutput(Output):
             raise ValueError("a tagging model needs a tag_scheme (IOB1/IOB2/IOBES/BILOU)")
         super().__init__(labels, tag_scheme)
         self.scheme = tag_scheme
+        self.spans = SpanDecoder(self.labels, tag_scheme)
 
     def tensors(self, head: Any, features: Any, mask: Any, nbest: int = 1) -> dict[str, Any]:
         """Best tag ids ``tags (B, T)`` (0 on padding), each one's marginal probability
@@ -144,9 +134,11 @@ class TagOutput(Output):
         """Per text: its tags, each tag's probability, its spans ``(type, start, end)`` and, with
         n-best outputs, the best tag sequences with their probabilities (impossible ones dropped)."""
         labels = self.labels
-        tags = [[labels[i] for i in row[:n]] for row, n in zip(outputs["tags"], lengths)]
-        confidence = [row[:n] for row, n in zip(outputs["confidence"], lengths)]
-        predictions = tag_predictions(tags, confidence, self.scheme)
+        ids = [row[:n] for row, n in zip(outputs["tags"], lengths)]
+        predictions = [
+            {"tags": [labels[i] for i in row], "confidence": confidence[:n], "spans": self.spans.spans(row)}
+            for row, confidence, n in zip(ids, outputs["confidence"], lengths)
+        ]
         if "nbest_tags" in outputs:
             for item, paths, probabilities, n in zip(
                 predictions, outputs["nbest_tags"], outputs["nbest_probabilities"], lengths

@@ -13,9 +13,8 @@ from typing import Any
 
 import torch
 
-from seqlab.data.collate import collate_examples
-from seqlab.data.encoding import encode_examples
 from seqlab.errors import ConfigError
+from seqlab.featurizers import batch_inputs
 from seqlab.model.network import Network
 from seqlab.predict.checkpoint_file import NETWORK_SECTIONS, CheckpointError, network_of, read_checkpoint
 from seqlab.predict.model_card import checkpoint_card
@@ -72,7 +71,9 @@ class TorchBackend:
     ) -> list[Any]:
         """The prediction of each pre-split, non-empty sentence (``given``: columns such as ``features``)."""
         device = next(self.network.parameters()).device
-        batch = collate_examples(encode_examples(self.featurizers, sentences, given=given)).to(device)
-        features = self.network.features(batch.features, batch.mask)
-        outputs = self.output.tensors(self.network.head, features, batch.mask, nbest if self.output.has_nbest else 1)
-        return self.output.decode({k: v.tolist() for k, v in outputs.items()}, batch.mask.sum(1).tolist())
+        mask_array, arrays = batch_inputs(self.featurizers, sentences, given)
+        mask = torch.from_numpy(mask_array).to(device)
+        inputs = {name: torch.from_numpy(array).to(device) for name, array in arrays.items()}
+        features = self.network.features(inputs, mask)
+        outputs = self.output.tensors(self.network.head, features, mask, nbest if self.output.has_nbest else 1)
+        return self.output.decode({k: v.tolist() for k, v in outputs.items()}, mask_array.sum(1).tolist())
