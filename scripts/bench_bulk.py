@@ -170,7 +170,8 @@ def markdown(report: dict) -> str:
     lines += [
         "",
         f"Peak RSS of the largest process as the file grows {large['sentences'] // small['sentences']}x: "
-        + "; ".join(growth) + ".",
+        + "; ".join(growth) + ". \"All processes\" with 2 processes counts the two ranks and the "
+        "launching command (Python, Hydra, no model).",
         "",
     ]
     return "\n".join(lines)
