@@ -35,8 +35,7 @@ def reported_errors(program: str, verbose: bool = False) -> Iterator[None]:
     except USER_ERRORS as err:
         if debugging(verbose):
             raise
-        message = str(err) if not isinstance(err, OSError) or not err.filename else _os_message(err)
-        print(f"{program}: error: {message}", file=sys.stderr, flush=True)
+        print(f"{program}: error: {user_message(err)}", file=sys.stderr, flush=True)
         sys.exit(USAGE_ERROR)
     except BrokenPipeError:
         # The reader of standard output went away (`| head -1`): stop quietly, without a traceback
@@ -44,6 +43,11 @@ def reported_errors(program: str, verbose: bool = False) -> Iterator[None]:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
+
+
+def user_message(err: BaseException) -> str:
+    """The one line a user error is reported with (a file error names its file)."""
+    return str(err) if not isinstance(err, OSError) or not err.filename else _os_message(err)
 
 
 def _os_message(err: OSError) -> str:

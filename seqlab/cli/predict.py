@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -18,6 +18,9 @@ from seqlab.cli.errors import reported_errors
 from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
 from seqlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    from seqlab.predict.predictor import Predictor
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,15 @@ def format_prediction(prediction: dict, style: str) -> str:
     return "".join(f"{token}\t{tag}\n" for token, tag in zip(prediction["tokens"], prediction["tags"])) + "\n"
 
 
+def check_output_format(predictor: Predictor, style: str, source: str) -> None:
+    """``format=conll`` needs a model that tags tokens (one line naming ``source`` otherwise)."""
+    if style == "conll" and not predictor.output.per_word:
+        raise ConfigError(
+            f"format=conll needs a model that tags tokens; {source} predicts "
+            f"{predictor.output.name!r} per text: use format=jsonl"
+        )
+
+
 @answers_version("seqlab-predict")
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="predict")
 def main(cfg: DictConfig) -> None:
@@ -55,10 +67,17 @@ def main(cfg: DictConfig) -> None:
 def predict(cfg: DictConfig) -> None:
     """Check every argument and input, then predict into a temporary file renamed into place at
     the end, so an existing output is never truncated or half-written."""
+    from seqlab.cli.predict_bulk import check_processes, launched_world, predict_bulk
     from seqlab.predict.predictor import Predictor
 
     if cfg.format not in ("jsonl", "conll"):
         raise ConfigError(f"format must be jsonl or conll, got {cfg.format!r}")
+    processes = check_processes(cfg.get("processes", 1))
+    output = cfg.output or str(Path(HydraConfig.get().runtime.output_dir) / f"predictions.{cfg.format}")
+    world = launched_world()
+    if processes > 1 or world is not None:
+        predict_bulk(cfg, processes, world, output)
+        return
     predictor = Predictor.open(
         model=cfg.model,
         ckpt_path=cfg.ckpt_path,
@@ -69,12 +88,7 @@ def predict(cfg: DictConfig) -> None:
         batch_size=cfg.batch_size,
         nbest=cfg.nbest,
     )
-    if cfg.format == "conll" and not predictor.output.per_word:
-        raise ConfigError(
-            f"format=conll needs a model that tags tokens; {cfg.ckpt_path or cfg.model} predicts "
-            f"{predictor.output.name!r} per text: use format=jsonl"
-        )
-    output = cfg.output or str(Path(HydraConfig.get().runtime.output_dir) / f"predictions.{cfg.format}")
+    check_output_format(predictor, cfg.format, cfg.ckpt_path or cfg.model)
     source = sys.stdin.buffer if cfg.input == "-" else open(cfg.input, "rb")
     partial = None if output == "-" else Path(output).with_name(f".{Path(output).name}.partial")
     sink = sys.stdout if partial is None else open(partial, "w", encoding="utf-8")
