@@ -66,7 +66,11 @@ class OnnxBackend:
         except ImportError:
             raise ImportError("running a model folder needs onnxruntime: pip install 'seqlab[onnx]'") from None
         self.folder = folder
+        # Measured on CoNLL-2003 (docs/predicting.md): other optimisation levels, no arena, no memory
+        # pattern, parallel execution and no spinning were all within noise of these.
         options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         if threads is not None:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
@@ -80,11 +84,11 @@ class OnnxBackend:
         except (UnknownOutputError, ValueError) as err:
             raise ModelFolderError(f"{folder.path / MANIFEST}: {err}") from None
         self.graph_outputs = folder.graph_outputs or self.output.graph_outputs
+        self._check_graph()
         try:
             self.constants = self.output.load_constants(folder.decoding)
         except ValueError as err:
             raise ModelFolderError(f"{folder.path / str(folder.manifest.get('decoding'))}: {err}") from None
-        self._check_graph()
         self.splitter = str(folder.manifest["splitter"])
         self.max_tokens, self.truncation = folder.manifest.get("max_tokens"), folder.manifest.get("truncation")
         self.labels = folder.labels
