@@ -33,7 +33,8 @@ def _scatter_rows(parts: Sequence[np.ndarray], groups: Sequence[np.ndarray], row
     shape = [max(p.shape[d] for p in parts) for d in range(1, parts[0].ndim)]
     out = np.zeros((rows, *shape), dtype=parts[0].dtype)
     for part, group in zip(parts, groups):
-        out[(group, *(slice(0, n) for n in part.shape[1:]))] = part
+        region: tuple[Any, ...] = (group, *(slice(0, n) for n in part.shape[1:]))
+        out[region] = part
     return out
 
 
@@ -125,8 +126,13 @@ class OnnxBackend:
         # The graph runs on groups of equal lengths (ONNX Runtime's recurrences step every row to the
         # longest one, so padding costs as much as words); the output finishes the whole batch at once.
         groups = length_groups(lengths, self.SLACK, self.MIN_ROWS)
-        runs = [self._run(lengths[rows], {name: [f[r] for r in rows] for name, f in features.items()}) for rows in groups]
-        outputs = {name: _scatter_rows([run[i] for run in runs], groups, len(sentences)) for i, name in enumerate(self.graph_outputs)}
+        runs = [
+            self._run(lengths[rows], {name: [f[r] for r in rows] for name, f in features.items()}) for rows in groups
+        ]
+        outputs = {
+            name: _scatter_rows([run[i] for run in runs], groups, len(sentences))
+            for i, name in enumerate(self.graph_outputs)
+        }
         finished = self.output.finish(outputs, lengths, self.constants)
         return self.output.decode({k: v.tolist() for k, v in finished.items()}, lengths.tolist())
 
