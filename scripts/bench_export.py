@@ -173,6 +173,8 @@ def cold_start(folder: str, ckpt: str, times: int = 5) -> dict:
 def table(results: dict) -> str:
     lines = [f"Machine: {results['machine']}; {results['cpus']} CPUs; threads as listed. "
              f"Command: `{results['command']}`", ""]
+    if results.get("note"):
+        lines += [results["note"], ""]
     for name, e in results["models"].items():
         t = list(next(iter(e["speed"].values())))
         lines += [f"## {name} ({e['sentences']} test sentences; {e['metric']})", "",
@@ -201,9 +203,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("results"))
+    parser.add_argument("--note", default="", help="a line for the table's header (e.g. what else ran on the machine)")
     args = parser.parse_args()
     results = {"machine": platform.processor() or platform.machine(), "cpus": __import__("os").cpu_count(),
-               "command": " ".join(["python", *sys.argv]), "models": {}}
+               "command": " ".join(["python", *sys.argv]), "note": args.note, "models": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for i, spec in enumerate(args.model):
             name, _, ckpt = spec.partition("=")

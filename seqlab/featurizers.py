@@ -162,8 +162,8 @@ class CharIds:
     def _char_ids(self, token: str) -> list[int]:
         """A token's first ``max_chars`` character ids: each character looked up in the
         tokenizer's vocabulary (its pre-tokenizer isolates every character but a line feed; a token
-        holding one is encoded by the tokenizer itself)."""
-        if "\n" in token:
+        holding one, or a special token's text such as ``<unk>``, is encoded by the tokenizer itself)."""
+        if "\n" in token or self.tokenizer.normalizer is not None or any(sp in token for sp in self._specials):
             return self.tokenizer.encode(token, add_special_tokens=False).ids[: self.max_chars]
         vocabulary = self._vocabulary
         return [vocabulary.get(c, UNK_ID) for c in token[: self.max_chars]]
@@ -171,6 +171,10 @@ class CharIds:
     @cached_property
     def _vocabulary(self) -> dict[str, int]:
         return self.tokenizer.get_vocab()
+
+    @cached_property
+    def _specials(self) -> tuple[str, ...]:
+        return tuple(t.content for t in self.tokenizer.get_added_tokens_decoder().values())
 
 
 #: Casing class names by id; id 0 is padding.

@@ -54,6 +54,10 @@ class CRF(nn.Module):
     def extra_repr(self) -> str:
         return f"num_tags={self.num_tags}"
 
+    def scores(self) -> tuple[Tensor, Tensor, Tensor]:
+        """Transition ``(K, K)``, start and end ``(K,)`` scores with the constraints applied, as decoding uses them."""
+        return self._scores()
+
     def _scores(self) -> tuple[Tensor, Tensor, Tensor]:
         """Transition, start and end scores with the constraints applied."""
         k = self.num_tags

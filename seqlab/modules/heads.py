@@ -41,6 +41,10 @@ class CRFTagHead(nn.Module):
         """Negative log-likelihood of the gold ``tags``."""
         return -self.crf.log_likelihood(self.projection(features), tags, mask, reduction=self.loss_reduction)
 
+    def emissions(self, features: Tensor) -> Tensor:
+        """The CRF's unary tag scores ``(B, T, K)``."""
+        return self.projection(features)
+
     def decode(self, features: Tensor, mask: Tensor) -> Tensor:
         """Best tag ids ``(B, T)`` (0 on padding)."""
         return self.crf.decode(self.projection(features), mask)

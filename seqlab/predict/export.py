@@ -1,9 +1,11 @@
 """``seqlab-export``: a checkpoint to a self-contained ONNX model folder (see :mod:`seqlab.predict.model_folder`).
 
-The graph holds the whole network: the embedding parts (character encoder included), the
-encoder, and what the model's output computes from the head (for taggers the CRF's Viterbi and
-forward-backward as in-graph ``Loop`` nodes), so ONNX Runtime returns the output's tensors
-directly. Export reads the checkpoint as the torch predictor does (``Predictor.open``).
+The graph holds the network: the embedding parts (character encoder included), the encoder, and
+what the model's output exports from the head (:meth:`~seqlab.predict.outputs.Output.export_tensors`).
+For a CRF tagger that is the emissions: the folder keeps the CRF's scores (``decoding.json``) and
+the ONNX backend runs Viterbi and the marginals batched in NumPy, which profiling showed several
+times faster than the in-graph ``Loop`` nodes. Export reads the checkpoint as the torch predictor
+does (``Predictor.open``).
 """
 
 from __future__ import annotations
@@ -34,9 +36,13 @@ OPSET = 17
 QUANTIZATIONS = ("int8",)
 
 
+#: The sentences an exported graph is traced with.
+SAMPLE = [["EU", "rejects", "German", "call", "."], ["Peter", "Blackburn"]]
+
+
 class InferenceGraph(nn.Module):
     """A network's prediction as a function of plain tensors: ``mask`` then each input in order,
-    to the output's :attr:`~seqlab.predict.outputs.Output.graph_outputs`."""
+    to the output's :meth:`~seqlab.predict.outputs.Output.export_tensors` (in :meth:`output_names` order)."""
 
     def __init__(self, network: Network, output: Output, input_names: list[str]) -> None:
         super().__init__()
@@ -44,35 +50,50 @@ class InferenceGraph(nn.Module):
         self.output = output
         self.input_names = input_names
 
-    def forward(self, mask: Tensor, *inputs: Tensor) -> tuple[Tensor, ...]:
+    def tensors(self, mask: Tensor, *inputs: Tensor) -> dict[str, Tensor]:
         features = self.network.features(dict(zip(self.input_names, inputs)), mask)
-        outputs = self.output.tensors(self.network.head, features, mask)
-        return tuple(outputs[name] for name in self.output.graph_outputs)
+        return self.output.export_tensors(self.network.head, features, mask)
+
+    def forward(self, mask: Tensor, *inputs: Tensor) -> tuple[Tensor, ...]:
+        return tuple(self.tensors(mask, *inputs).values())
+
+    def output_names(self, mask: Tensor, *inputs: Tensor) -> list[str]:
+        """The graph's output names, in order (from one eager run)."""
+        with torch.no_grad():
+            return list(self.tensors(mask, *inputs))
 
 
-def export_onnx(
-    model: TorchBackend, path: Path, sample: list[list[str]] | None = None, quantize: str | None = None
-) -> None:
+def sample_inputs(model: TorchBackend) -> list[Tensor]:
+    """``mask`` then each input of the sample batch the graph is traced with."""
+    batch = collate_examples(encode_examples(model.featurizers, SAMPLE))
+    return [batch.mask, *(batch.features[name] for name in model.featurizers)]
+
+
+def graph_output_names(model: TorchBackend) -> list[str]:
+    """The names of the outputs ``model``'s exported graph has."""
+    return InferenceGraph(model.network.eval(), model.output, list(model.featurizers)).output_names(
+        *sample_inputs(model)
+    )
+
+
+def export_onnx(model: TorchBackend, path: Path, quantize: str | None = None) -> None:
     """Write ``model``'s :class:`InferenceGraph` to ``path`` as ONNX, with the labels in its metadata."""
     import onnx
 
-    featurizers = model.featurizers
-    names = list(featurizers)
-    sample = sample or [["EU", "rejects", "German", "call", "."], ["Peter", "Blackburn"]]
-    batch = collate_examples(encode_examples(featurizers, sample))
-    inputs = [batch.features[name] for name in names]
+    names = list(model.featurizers)
+    mask, *inputs = sample_inputs(model)
     axes: dict[str, dict[int, str]] = {"mask": {0: "batch", 1: "words"}}
     for name, tensor in zip(names, inputs):
         axes[name] = {0: "batch", 1: "words", **{d: f"{name}_dim{d}" for d in range(2, tensor.dim())}}
-    outputs = model.output.graph_outputs
+    graph = InferenceGraph(model.network.eval(), model.output, names)
+    outputs = graph.output_names(mask, *inputs)
     for output in outputs:
         axes[output] = {0: "batch", 1: "words"} if model.output.per_word else {0: "batch"}
-    graph = InferenceGraph(model.network.eval(), model.output, names)
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # tracer and TorchScript notices about shapes the graph keeps dynamic
         torch.onnx.export(
             graph,
-            (batch.mask, *inputs),
+            (mask, *inputs),
             str(path),
             input_names=["mask", *names],
             output_names=list(outputs),
@@ -145,7 +166,13 @@ def export_model(
         "max_tokens": spec.max_tokens,
         "truncation": spec.truncation,
         "quantized": quantize,
+        "graph_outputs": graph_output_names(model),
     }
     return write_model_folder(
-        output, lambda path: export_onnx(model, path, quantize=quantize), manifest, card, model.featurizers
+        output,
+        lambda path: export_onnx(model, path, quantize=quantize),
+        manifest,
+        card,
+        model.featurizers,
+        model.output.export_constants(model.network.head),
     )

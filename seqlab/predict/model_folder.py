@@ -4,10 +4,14 @@
 ``tokenizers`` and JSON only), checking every file it needs. The layout::
 
     DIR/
-      model.onnx             the whole network, decoding included
-      seqlab-model.json      manifest: format, output name (``kind``), labels, scheme, splitter, truncation, inputs
+      model.onnx             the network, to the output's exported tensors (for a CRF tagger its emissions)
+      seqlab-model.json      manifest: format, output name (``kind``), labels, scheme, splitter, truncation,
+                             inputs, the graph's outputs and the decoding file
+      decoding.json          what the output's NumPy step needs beside the graph (a CRF's scores); optional
       <input>.tokenizer.json the vocabularies the inputs are computed with
       model_card.json        provenance and metrics (also as README.md, for people)
+
+Format 1 folders (seqlab 0.3: the graph decodes, no ``graph_outputs`` or decoding file) are still read.
 """
 
 from __future__ import annotations
@@ -16,17 +20,19 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from seqlab.errors import ConfigError, SeqlabError
 from seqlab.featurizers import featurizer_from_dict, featurizer_to_dict, folder_file
 
-#: The manifest layout this seqlab writes and reads.
-MODEL_FOLDER_FORMAT = 1
+#: The manifest layout this seqlab writes; it also reads the earlier ones listed.
+MODEL_FOLDER_FORMAT = 2
+READ_FORMATS = (1, 2)
 MANIFEST = "seqlab-model.json"
 GRAPH = "model.onnx"
+DECODING = "decoding.json"
 CARD = "model_card.json"
 CARD_TEXT = "README.md"
 #: The largest manifest or model card read, in bytes (checked before the file is parsed).
@@ -41,12 +47,14 @@ class ModelFolderError(SeqlabError, ValueError):
 
 @dataclass(frozen=True)
 class ModelFolder:
-    """A model folder as read: its manifest, model card and input featurizers (in graph order)."""
+    """A model folder as read: its manifest, model card, input featurizers (in graph order) and the
+    constants of the output's decoding step (empty when it has none)."""
 
     path: Path
     manifest: dict[str, Any]
     card: dict[str, Any]
     featurizers: dict[str, Callable[[Sequence[Sequence[str]]], list[Any]]]
+    decoding: dict[str, Any] = field(default_factory=dict)
 
     @property
     def graph(self) -> Path:
@@ -60,6 +68,12 @@ class ModelFolder:
     def labels(self) -> list[str]:
         return list(self.manifest["labels"])
 
+    @property
+    def graph_outputs(self) -> tuple[str, ...] | None:
+        """The graph's outputs the manifest lists (``None`` in a format 1 folder: the output's own)."""
+        found = self.manifest.get("graph_outputs")
+        return None if found is None else tuple(found)
+
     @classmethod
     def read(cls, path: str | Path) -> ModelFolder:
         """Read and check the folder; any problem is a :class:`ModelFolderError` naming the file."""
@@ -68,10 +82,10 @@ class ModelFolder:
             raise ModelFolderError(f"{folder}: no such model folder (seqlab-export writes one)")
         manifest = _read_json(folder / MANIFEST)
         found = manifest.get("format")
-        if found != MODEL_FOLDER_FORMAT:
+        if found not in READ_FORMATS:
             raise ModelFolderError(
-                f"{folder / MANIFEST}: model folder format {found!r}; this seqlab reads format {MODEL_FOLDER_FORMAT} "
-                "(export the checkpoint again with this seqlab, or upgrade seqlab)"
+                f"{folder / MANIFEST}: model folder format {found!r}; this seqlab reads formats "
+                f"{', '.join(map(str, READ_FORMATS))} (export the checkpoint again with this seqlab, or upgrade seqlab)"
             )
         for key in ("kind", "labels", "splitter", "inputs"):
             if key not in manifest:
@@ -87,8 +101,15 @@ class ModelFolder:
             }
         except (FileNotFoundError, ValueError, TypeError) as err:
             raise ModelFolderError(f"{folder / MANIFEST}: input featurizers: {err}") from None
+        outputs = manifest.get("graph_outputs")
+        if found >= 2 and not (isinstance(outputs, list) and outputs and all(isinstance(o, str) for o in outputs)):
+            raise ModelFolderError(f"{folder / MANIFEST}: 'graph_outputs' must list the graph's output names")
+        decoding = manifest.get("decoding")
+        if decoding is not None and not isinstance(decoding, str):
+            raise ModelFolderError(f"{folder / MANIFEST}: 'decoding' must name the decoding file, got {decoding!r}")
+        constants = _read_json(_inside(folder, decoding, "decoding file", MAX_JSON_BYTES)) if decoding else {}
         card = _read_json(folder / CARD) if (folder / CARD).is_file() else {}
-        return cls(folder, manifest, card, featurizers)
+        return cls(folder, manifest, card, featurizers, constants)
 
 
 def _inside(folder: Path, name: str, what: str, max_bytes: int | None = None) -> Path:
@@ -140,10 +161,11 @@ def write_model_folder(
     manifest: dict[str, Any],
     card: dict[str, Any],
     featurizers: dict[str, Callable[..., Any]],
+    decoding: dict[str, Any] | None = None,
 ) -> Path:
-    """Write a model folder at ``output``: everything goes to a temporary folder beside it, renamed
-    into place at the end, so ``output`` is never left half-written. An existing non-empty
-    ``output`` is an error (nothing is overwritten)."""
+    """Write a model folder at ``output`` (with ``decoding`` as its decoding file, when given):
+    everything goes to a temporary folder beside it, renamed into place at the end, so ``output``
+    is never left half-written. An existing non-empty ``output`` is an error (nothing is overwritten)."""
     output = Path(output)
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise ConfigError(f"output={output}: already exists and is not an empty folder; choose a new folder")
@@ -155,6 +177,9 @@ def write_model_folder(
         write_graph(partial / GRAPH)
         inputs = {name: featurizer_to_dict(f, partial, name) for name, f in featurizers.items()}
         full = {"format": MODEL_FOLDER_FORMAT, **manifest, "inputs": inputs}
+        if decoding is not None:
+            (partial / DECODING).write_text(json.dumps(decoding) + "\n", encoding="utf-8")
+            full["decoding"] = DECODING
         (partial / MANIFEST).write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (partial / CARD).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (partial / CARD_TEXT).write_text(card_text(card), encoding="utf-8")

@@ -8,6 +8,12 @@ turns them into predictions (:meth:`Output.decode`), describes one prediction as
 The torch and the ONNX backends run the same output, so they give the same JSON. A checkpoint and
 a model folder name their output by its registry name (:func:`output_class`).
 
+An exported graph may stop short of :attr:`Output.graph_outputs`: it returns
+:meth:`Output.export_tensors` (by default the graph outputs themselves), and the ONNX backend
+finishes them in NumPy (:meth:`Output.finish`) with the constants the export saved
+(:meth:`Output.export_constants`). :class:`TagOutput` does so for a CRF head: the graph returns the
+emissions and the CRF's Viterbi and marginals run batched in NumPy (:mod:`seqlab.predict.crf_numpy`).
+
 Torch-free: :meth:`Output.tensors` only calls the head's methods and the tensors' own.
 """
 
@@ -17,7 +23,10 @@ from collections.abc import Mapping, Sequence
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
+import numpy as np
+
 from seqlab.errors import SeqlabError
+from seqlab.predict.crf_numpy import CrfScores, marginals, viterbi
 from seqlab.spans import SpanDecoder
 
 
@@ -96,6 +105,26 @@ class Output:
         """One prediction per text from the outputs as nested lists (``tensor.tolist()``)."""
         raise NotImplementedError
 
+    def export_tensors(self, head: Any, features: Any, mask: Any) -> dict[str, Any]:
+        """What an exported graph returns, by name; by default :attr:`graph_outputs` themselves."""
+        found = self.tensors(head, features, mask)
+        return {name: found[name] for name in self.graph_outputs}
+
+    def export_constants(self, head: Any) -> dict[str, Any] | None:
+        """JSON-ready values :meth:`finish` needs beside the graph's outputs (the model folder keeps
+        them), or ``None`` when it needs none."""
+        return None
+
+    def load_constants(self, constants: Mapping[str, Any]) -> Any:
+        """:meth:`export_constants` as read back from a model folder, checked and ready for
+        :meth:`finish` (a bad value is a ``ValueError``)."""
+        return constants
+
+    def finish(self, outputs: dict[str, np.ndarray], lengths: np.ndarray, constants: Any) -> dict[str, np.ndarray]:
+        """:attr:`graph_outputs` from an exported graph's outputs and each text's length (NumPy only;
+        ``constants`` from :meth:`load_constants`); by default the outputs are already those."""
+        return outputs
+
     def describe(self, prediction: Any, words: list[str], offsets: list[tuple[int, int]], text: str) -> dict[str, Any]:
         """One prediction as a JSON-ready dict, given the text's words and character offsets."""
         raise NotImplementedError
@@ -124,11 +153,47 @@ class TagOutput(Output):
         """Best tag ids ``tags (B, T)`` (0 on padding), each one's marginal probability
         ``confidence (B, T)`` and, with ``nbest > 1``, the best paths ``(B, n, T)`` and their
         probabilities ``(B, n)``."""
-        tags = head.decode(features, mask)
-        found = {"tags": tags, "confidence": head.marginals(features, mask).gather(2, tags.unsqueeze(2)).squeeze(2)}
+        crf = getattr(head, "crf", None)
+        if crf is not None:  # project once for both
+            emissions = head.emissions(features)
+            tags, probabilities = crf.decode(emissions, mask), crf.marginals(emissions, mask)
+        else:
+            tags, probabilities = head.decode(features, mask), head.marginals(features, mask)
+        found = {"tags": tags, "confidence": probabilities.gather(2, tags.unsqueeze(2)).squeeze(2)}
         if nbest > 1:
             found["nbest_tags"], found["nbest_probabilities"] = head.decode_nbest(features, mask, nbest)
         return found
+
+    def export_tensors(self, head: Any, features: Any, mask: Any) -> dict[str, Any]:
+        """A CRF head's emissions ``(B, T, K)`` (decoded in NumPy by :meth:`finish`); other heads'
+        tags and confidence."""
+        if getattr(head, "crf", None) is None:
+            return super().export_tensors(head, features, mask)
+        return {"emissions": head.emissions(features).float()}
+
+    def export_constants(self, head: Any) -> dict[str, Any] | None:
+        """A CRF head's constrained transition, start and end scores."""
+        crf = getattr(head, "crf", None)
+        if crf is None:
+            return None
+        transitions, start, end = crf.scores()
+        return {"crf": {"transitions": transitions.tolist(), "start": start.tolist(), "end": end.tolist()}}
+
+    def load_constants(self, constants: Mapping[str, Any]) -> CrfScores | None:
+        return CrfScores.from_lists(constants["crf"], len(self.labels)) if "crf" in constants else None
+
+    def finish(
+        self, outputs: dict[str, np.ndarray], lengths: np.ndarray, constants: CrfScores | None
+    ) -> dict[str, np.ndarray]:
+        """Emissions to Viterbi ``tags`` and their marginal probabilities ``confidence`` (as the torch CRF)."""
+        if "emissions" not in outputs:
+            return outputs
+        if constants is None:
+            raise ValueError("the graph returns CRF emissions but the model folder has no CRF scores")
+        emissions = outputs["emissions"]
+        tags = viterbi(emissions, lengths, constants)
+        probabilities = marginals(emissions, lengths, constants)
+        return {"tags": tags, "confidence": np.take_along_axis(probabilities, tags[:, :, None], 2)[:, :, 0]}
 
     def decode(self, outputs: Mapping[str, Any], lengths: Sequence[int]) -> list[dict[str, Any]]:
         """Per text: its tags, each tag's probability, its spans ``(type, start, end)`` and, with

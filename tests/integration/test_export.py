@@ -176,6 +176,18 @@ def test_bad_folders_are_errors_naming_the_file(make_config, tmp_path):
         Predictor.from_pretrained(tmp_path / "nowhere")
 
 
+def test_a_crf_folder_keeps_emissions_in_the_graph_and_the_crf_scores_beside_it(make_config, tmp_path):
+    task = random_task(make_config)
+    folder = export_model(Predictor(task).backend, tmp_path / "model", card={})
+    manifest = json.loads((folder / "seqlab-model.json").read_text())
+    assert manifest["format"] == 2 and manifest["graph_outputs"] == ["emissions"]
+    scores = json.loads((folder / manifest["decoding"]).read_text())["crf"]
+    assert len(scores["transitions"]) == len(scores["start"]) == len(manifest["labels"])
+    (folder / "decoding.json").write_text(json.dumps({"crf": {**scores, "end": [0.0]}}))
+    with pytest.raises(ModelFolderError, match="decoding.json: CRF scores do not fit"):
+        Predictor.from_pretrained(folder)
+
+
 def test_export_never_leaves_a_half_written_folder(make_config, tmp_path, monkeypatch):
     from seqlab.predict import export
     from seqlab.errors import ConfigError

@@ -143,3 +143,31 @@ def test_a_stored_config_naming_a_module_of_0_2_reads_as_the_module_it_moved_to(
     assert moved["trainer"]["plugins"][0]["_target_"] == "seqlab.train.checkpoint.AtomicCheckpointIO"
     assert list(unsafe_targets(moved, ("callbacks", "trainer"))) == []
     assert all(old.count(".") == 1 and new.startswith("seqlab.train.") for old, new in MOVED_MODULES.items())
+
+
+def test_a_format_2_folder_reads_its_decoding_file(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path, format=2, graph_outputs=["emissions"], decoding="decoding.json")
+    (folder / "decoding.json").write_text(json.dumps({"crf": {"start": [0.5]}}))
+    read = ModelFolder.read(folder)
+    assert read.graph_outputs == ("emissions",) and read.decoding == {"crf": {"start": [0.5]}}
+
+
+@pytest.mark.parametrize("manifest, problem", [
+    ({"decoding": "../outside.json"}, "is not a path inside the folder"),
+    ({"decoding": 3}, "'decoding' must name the decoding file"),
+    ({"decoding": "absent.json"}, r"absent.json: missing"),
+    ({"graph_outputs": "emissions"}, "'graph_outputs' must list the graph's output names"),
+])
+def test_a_bad_decoding_file_or_output_list_is_refused(tmp_path: Path, manifest: dict, problem: str) -> None:
+    (tmp_path / "outside.json").write_text("{}")
+    folder = make_folder(tmp_path, **{"format": 2, "graph_outputs": ["emissions"], **manifest})
+    with pytest.raises(ModelFolderError, match=problem):
+        ModelFolder.read(folder)
+
+
+def test_a_decoding_file_is_size_checked_before_it_is_parsed(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(model_folder, "MAX_JSON_BYTES", 400)
+    folder = make_folder(tmp_path, format=2, graph_outputs=["emissions"], decoding="decoding.json")
+    (folder / "decoding.json").write_text(json.dumps({"crf": [0.0] * 200}))
+    with pytest.raises(ModelFolderError, match=r"decoding.json: \d+ bytes, more than the 400 bytes"):
+        ModelFolder.read(folder)
