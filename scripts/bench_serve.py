@@ -195,7 +195,8 @@ def start_server(source: str, threads: int, workdir: Path, extra: list[str]) -> 
     key = "ckpt_path" if source.endswith(".ckpt") else "model"
     log = open(workdir / f"server-{port}.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "seqlab.cli.serve", f"{key}={source}", f"port={port}", f"threads={threads}", *extra],
+        [sys.executable, "-m", "seqlab.cli.serve", f"{key}={Path(source).resolve()}", f"port={port}",
+         f"threads={threads}", *extra],  # the server runs in a scratch folder: the model by its full path
         stdout=log, stderr=log, cwd=workdir, env={**os.environ, "OMP_NUM_THREADS": str(threads)},
     )
     deadline = time.monotonic() + 120
