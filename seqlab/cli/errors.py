@@ -13,6 +13,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from omegaconf.errors import MissingMandatoryValue
+
 from seqlab.errors import SeqlabError
 
 #: Exceptions that are the user's to fix, reported in one line.
@@ -32,6 +34,12 @@ def reported_errors(program: str, verbose: bool = False) -> Iterator[None]:
     """Run the body; a user error becomes ``<program>: error: <message>`` and exit code 2."""
     try:
         yield
+    except MissingMandatoryValue as err:  # a required key (``ckpt_path: ???``) the command line did not set
+        if debugging(verbose):
+            raise
+        key = err.full_key or "a required setting"
+        print(f"{program}: error: {key} is required: add {key}=... to the command", file=sys.stderr, flush=True)
+        sys.exit(USAGE_ERROR)
     except USER_ERRORS as err:
         if debugging(verbose):
             raise

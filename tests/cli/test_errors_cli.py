@@ -40,6 +40,13 @@ def test_missing_files_and_directories_are_named(tmp_path: Path) -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("module, program", [("evaluate", "seqlab-eval"), ("export", "seqlab-export")])
+def test_a_required_key_left_out_is_one_line_naming_it(module: str, program: str, tmp_path: Path) -> None:
+    result = run(module, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == f"{program}: error: ckpt_path is required: add ckpt_path=... to the command"
+
+
 @pytest.fixture(scope="module")
 def sentiment_checkpoint(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sentiment")
