@@ -7,7 +7,7 @@ equal settings compare equal (two parts may share an input they compute alike), 
 
 Called on sentences, a featurizer gives one array per sentence (what training caches); prediction
 asks for a whole padded batch at once (:func:`padded`), which the built-in featurizers compute
-with one ``tokenizers`` call and NumPy indexing, with no Python loop over tokens' characters.
+from their tokenizer's vocabulary, once per distinct token, and lay out with NumPy indexing.
 """
 
 from __future__ import annotations
@@ -48,8 +48,14 @@ def scatter_tokens(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Per-token ``values`` ``(N, ...)`` of sentences with ``lengths`` (in order, ``N`` their sum)
     laid out as a padded batch ``(B, T, ...)``, 0 on padding."""
     out = np.zeros((len(lengths), int(lengths.max(initial=0)), *values.shape[1:]), dtype=values.dtype)
-    out[np.arange(out.shape[1])[None, :] < lengths[:, None]] = values
+    out[length_mask(lengths)] = values
     return out
+
+
+def length_mask(lengths: np.ndarray, width: int | None = None) -> np.ndarray:
+    """``(len(lengths), width)``, True on each row's first ``lengths[i]`` places (``width``: the longest)."""
+    width = int(lengths.max(initial=0)) if width is None else width
+    return np.arange(width)[None, :] < lengths[:, None]
 
 
 def featurizer_source(
@@ -80,7 +86,7 @@ def batch_inputs(
     lengths = _lengths(sentences)
     if not lengths.all():
         raise ValueError(f"sentence {int(np.argmin(lengths)) + 1} of the batch has no words")
-    mask = np.arange(int(lengths.max(initial=0)))[None, :] < lengths[:, None]
+    mask = length_mask(lengths)
     given = given or {}
     inputs = {name: padded(f, featurizer_source(name, f, sentences, given)) for name, f in featurizers.items()}
     return mask, inputs
@@ -154,7 +160,7 @@ class CharIds:
         rows = [self._char_ids(token) for token in index]
         sizes = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
         table = np.zeros((len(rows), max(1, int(sizes.max(initial=1)))), dtype=np.int64)
-        table[np.arange(table.shape[1])[None, :] < sizes[:, None]] = np.fromiter(
+        table[length_mask(sizes, table.shape[1])] = np.fromiter(
             (i for r in rows for i in r), dtype=np.int64, count=int(sizes.sum())
         )
         return scatter_tokens(table[positions], _lengths(sentences))
