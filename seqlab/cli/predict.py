@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -57,6 +57,25 @@ def check_output_format(predictor: Predictor, style: str, source: str) -> None:
         )
 
 
+def open_arguments(cfg: DictConfig) -> dict[str, Any]:
+    """The :meth:`~seqlab.predict.predictor.Predictor.open` arguments a ``seqlab-predict`` command line gives."""
+    return {
+        "model": cfg.model,
+        "ckpt_path": cfg.ckpt_path,
+        "backend": cfg.get("backend", "auto"),
+        "device": cfg.device,
+        "threads": cfg.threads,
+        "splitter": cfg.splitter,
+        "batch_size": cfg.batch_size,
+        "nbest": cfg.nbest,
+    }
+
+
+def partial_path(output: str) -> Path | None:
+    """Where ``output`` is written before it is renamed into place (``None``: standard output, ``-``)."""
+    return None if output == "-" else Path(output).with_name(f".{Path(output).name}.partial")
+
+
 @answers_version("seqlab-predict")
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="predict")
 def main(cfg: DictConfig) -> None:
@@ -78,19 +97,10 @@ def predict(cfg: DictConfig) -> None:
     if processes > 1 or world is not None:
         predict_bulk(cfg, processes, world, output)
         return
-    predictor = Predictor.open(
-        model=cfg.model,
-        ckpt_path=cfg.ckpt_path,
-        backend=cfg.get("backend", "auto"),
-        device=cfg.device,
-        threads=cfg.threads,
-        splitter=cfg.splitter,
-        batch_size=cfg.batch_size,
-        nbest=cfg.nbest,
-    )
+    predictor = Predictor.open(**open_arguments(cfg))
     check_output_format(predictor, cfg.format, cfg.ckpt_path or cfg.model)
     source = sys.stdin.buffer if cfg.input == "-" else open(cfg.input, "rb")
-    partial = None if output == "-" else Path(output).with_name(f".{Path(output).name}.partial")
+    partial = partial_path(output)
     sink = sys.stdout if partial is None else open(partial, "w", encoding="utf-8")
     count = 0
     try:

@@ -30,14 +30,8 @@ log = logging.getLogger(__name__)
 class BulkJob:
     """What every rank needs from the command line (plain values: it is sent to fresh processes)."""
 
-    model: str | None
-    ckpt_path: str | None
-    backend: str
-    device: str
-    threads: int | None
-    splitter: str | None
-    batch_size: int
-    nbest: int
+    #: The :meth:`~seqlab.predict.predictor.Predictor.open` arguments (``cli.predict.open_arguments``).
+    opening: dict[str, Any]
     format: str
     input: str
     output: str
@@ -86,20 +80,15 @@ def predict_bulk(cfg: DictConfig, processes: int, world: World | None, output: s
         raise ConfigError("bulk prediction (processes > 1, torchrun, srun) needs input=FILE: every rank reads it")
     open(cfg.input, "rb").close()
     check_source(cfg.model, cfg.ckpt_path, cfg.get("backend", "auto"), cfg.nbest)
-    partial = None if output == "-" else str(Path(output).with_name(f".{Path(output).name}.partial"))
+    from seqlab.cli.predict import open_arguments, partial_path
+
+    partial = partial_path(output)
     job = BulkJob(
-        model=cfg.model,
-        ckpt_path=cfg.ckpt_path,
-        backend=cfg.get("backend", "auto"),
-        device=cfg.device,
-        threads=cfg.threads,
-        splitter=cfg.splitter,
-        batch_size=cfg.batch_size,
-        nbest=cfg.nbest,
+        opening=open_arguments(cfg),
         format=cfg.format,
         input=cfg.input,
         output=output,
-        partial=partial,
+        partial=None if partial is None else str(partial),
     )
     if world is not None:
         run_rank(world, job)
@@ -146,20 +135,12 @@ def run_rank(world: World, job: BulkJob) -> None:
     writer = world.rank == 0
     if not writer:  # rank 0 alone reports what every rank reads (non-UTF-8 lines and the like)
         logging.getLogger("seqlab").setLevel(logging.ERROR)
-    threads = job.threads if job.threads is not None else max(1, available_cpus() // world.local_size)
-    device = f"cuda:{world.local_rank}" if job.device == "cuda" else job.device
+    opening = job.opening
+    threads = opening["threads"] if opening["threads"] is not None else max(1, available_cpus() // world.local_size)
+    device = f"cuda:{world.local_rank}" if opening["device"] == "cuda" else opening["device"]
     with process_group(world):
-        predictor = Predictor.open(
-            model=job.model,
-            ckpt_path=job.ckpt_path,
-            backend=job.backend,
-            device=device,
-            threads=threads,
-            splitter=job.splitter,
-            batch_size=job.batch_size,
-            nbest=job.nbest,
-        )
-        check_output_format(predictor, job.format, str(job.ckpt_path or job.model))
+        predictor = Predictor.open(**{**opening, "device": device, "threads": threads})
+        check_output_format(predictor, job.format, str(opening["ckpt_path"] or opening["model"]))
         sink = None
         if writer:
             sink = sys.stdout if job.partial is None else open(job.partial, "w", encoding="utf-8")
