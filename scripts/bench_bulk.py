@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from conll_text import conll_lines  # scripts/conll_text.py
+
 #: Runs a command and prints the peak RSS (kB) of its largest process, children included.
 WRAPPER = r"""
 import resource, subprocess, sys
@@ -36,18 +38,6 @@ code = subprocess.call(sys.argv[1:])
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, flush=True)
 sys.exit(code)
 """
-
-
-def conll_sentences(path: Path) -> list[str]:
-    """The sentences of a CoNLL file (tokens in column 0), ``-DOCSTART-`` lines skipped."""
-    sentences, words = [], []
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        if line.strip() and not line.startswith("-DOCSTART-"):
-            words.append(line.split()[0])
-        elif words:
-            sentences.append(" ".join(words))
-            words = []
-    return sentences
 
 
 def write_repeated(sentences: list[str], count: int, path: Path) -> None:
@@ -106,7 +96,7 @@ def main() -> None:
     parser.add_argument("--out", default="results")
     args = parser.parse_args()
     header = "python " + " ".join(shlex.quote(a) for a in ["scripts/bench_bulk.py", *sys.argv[1:]])
-    sentences = conll_sentences(Path(args.data))
+    sentences = conll_lines(Path(args.data))
     sizes = [args.sentences // 10, args.sentences]
     rows = []
     with tempfile.TemporaryDirectory(prefix="seqlab-bench-bulk-") as scratch:

@@ -31,19 +31,7 @@ import torch
 from seqlab.featurizers import batch_inputs
 from seqlab.predict.predictor import Predictor
 
-
-def conll_sentences(path: str) -> list[list[str]]:
-    """Token column of a CoNLL file, sentence by sentence."""
-    sentences, current = [], []
-    for line in open(path, encoding="utf-8"):
-        fields = line.split()
-        if not fields:
-            if current:
-                sentences.append(current)
-            current = []
-        elif fields[0] != "-DOCSTART-":
-            current.append(fields[0])
-    return sentences + ([current] if current else [])
+from conll_text import conll_sentences  # scripts/conll_text.py
 
 
 def timed(run) -> float:

@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from conll_text import conll_lines  # scripts/conll_text.py
+
 IN_PROCESS = r"""
 import json, sys, time
 from seqlab.predict.predictor import Predictor
@@ -48,17 +50,6 @@ for _ in range(2):
     best = max(best, len(texts) / (time.perf_counter() - start))
 print(json.dumps({"sentences_per_s": round(best, 1)}))
 """
-
-
-def conll_sentences(path: Path) -> list[str]:
-    sentences, words = [], []
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        if line.strip() and not line.startswith("-DOCSTART-"):
-            words.append(line.split()[0])
-        elif words:
-            sentences.append(" ".join(words))
-            words = []
-    return sentences
 
 
 def free_port() -> int:
@@ -278,7 +269,7 @@ def main() -> None:
     parser.add_argument("--flood-per-kind", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=Path("results"))
     args = parser.parse_args()
-    texts = conll_sentences(args.data)
+    texts = conll_lines(args.data)
     results = {"machine": platform.machine(), "cpus": os.cpu_count(), "threads": args.threads,
                "command": " ".join(["python", *sys.argv]), "server_args": args.server_arg, "models": {}}
     with tempfile.TemporaryDirectory() as tmp:
