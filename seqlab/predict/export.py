@@ -19,9 +19,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from seqlab.data.collate import collate_examples
-from seqlab.data.encoding import encode_examples
 from seqlab.errors import ConfigError
+from seqlab.featurizers import batch_inputs
 from seqlab.model.network import Network
 from seqlab.predict.model_folder import write_model_folder
 from seqlab.predict.outputs import Output
@@ -65,8 +64,8 @@ class InferenceGraph(nn.Module):
 
 def sample_inputs(model: TorchBackend) -> list[Tensor]:
     """``mask`` then each input of the sample batch the graph is traced with."""
-    batch = collate_examples(encode_examples(model.featurizers, SAMPLE))
-    return [batch.mask, *(batch.features[name] for name in model.featurizers)]
+    mask, inputs = batch_inputs(model.featurizers, SAMPLE)  # as both backends feed the network
+    return [torch.from_numpy(mask), *(torch.from_numpy(inputs[name]) for name in model.featurizers)]
 
 
 def graph_output_names(model: TorchBackend) -> list[str]:
