@@ -21,6 +21,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from seqlab.constraints import POSITIVE
 from seqlab.data.collate import Batch, BucketBatchSampler, EncodedExample, collate_examples
+from seqlab.data.discovery import AUTO, find_fields, find_split_files, missing_file_message
 from seqlab.data.encoding import encode_examples
 from seqlab.data.hub import HubSource
 from seqlab.data.long_documents import check_count, check_overlap, check_truncation, truncate
@@ -83,8 +84,11 @@ class TokenDataModule(pl.LightningDataModule):
         self.max_tokens = check_count(max_tokens, "data.max_tokens", "words")
         self.max_batch_tokens = check_count(max_batch_tokens, "data.max_batch_tokens", "tokens")
         self.dir = Path(dir)
-        self.files = files
         self.split = split
+        carved = split.produces if split is not None else ()
+        files = {name: None if name in carved and given == AUTO else given for name, given in files.items()}
+        #: The file of each split inside :attr:`dir` (``None``: the split has none); ``auto`` ones found there.
+        self.files = find_split_files(self.dir, files, self.target_column)
         for name in split.produces if split is not None else ():
             if files.get(name) is not None:
                 raise ConfigError(
@@ -156,6 +160,8 @@ class TokenDataModule(pl.LightningDataModule):
 
     def path(self, split: str) -> Path:
         """The file of ``split``."""
+        if self.files.get(split) is None:
+            raise ConfigError(missing_file_message(self.dir, split, self.target_column))
         return self.dir / str(self.files[split])
 
     def has_split(self, split: str) -> bool:
@@ -343,9 +349,9 @@ class ConllDataModule(TokenDataModule):
     def __init__(
         self,
         dir: str | None = None,
-        train_file: str = "train.txt",
-        dev_file: str | None = "dev.txt",
-        test_file: str | None = "test.txt",
+        train_file: str | None = AUTO,
+        dev_file: str | None = AUTO,
+        test_file: str | None = AUTO,
         token_column: int = 0,
         label_column: int = -1,
         file_scheme: str | None = "auto",
@@ -510,11 +516,11 @@ class TextClassificationDataModule(TokenDataModule):
     def __init__(
         self,
         dir: str | None = None,
-        train_file: str = "train.tsv",
-        dev_file: str | None = "dev.tsv",
-        test_file: str | None = "test.tsv",
-        text_field: str = "sentence",
-        label_field: str = "label",
+        train_file: str | None = AUTO,
+        dev_file: str | None = AUTO,
+        test_file: str | None = AUTO,
+        text_field: str = AUTO,
+        label_field: str = AUTO,
         format: str | None = None,
         multiline: bool = False,
         labels: Sequence[str] | None = None,
@@ -528,6 +534,10 @@ class TextClassificationDataModule(TokenDataModule):
         if source is not None:  # the dataset's splits were written as JSONL (text, label)
             text_field, label_field, format = "text", "label", "jsonl"
         super().__init__(folder, files, **kwargs)
+        present = (self.dir / str(name) for name in self.files.values() if name is not None)
+        first = next((path for path in present if path.is_file()), None)
+        if first is not None:
+            text_field, label_field = find_fields(first, text_field, label_field, format)
         self.text_field = text_field
         self.label_field = label_field
         self.format = format

@@ -305,7 +305,10 @@ def read_text_classification(
         missing = [f for f in fields if row.get(f) is None]
         if missing:
             raise ReaderError(
-                path, number, f"missing field {missing[0]!r}; found {', '.join(map(str, row)) or 'nothing'}"
+                path,
+                number,
+                f"missing field {missing[0]!r}; found {', '.join(map(str, row)) or 'nothing'} "
+                "(set data.text_field / data.label_field)",
             )
         text = str(row[text_field]).strip()
         if not text:
@@ -412,7 +415,8 @@ def _delimited_rows(
                     path,
                     number,
                     f"the header names no {absent[0]!r} column (found {', '.join(map(repr, header))}); "
-                    f"expected a first line naming the columns, e.g. {delimiter.join(fields)!r} ({name}-separated)",
+                    f"expected a first line naming the columns, e.g. {delimiter.join(fields)!r} ({name}-separated), "
+                    "or set data.text_field / data.label_field",
                 )
             continue
         if not row or not any(cell.strip() for cell in row):

@@ -1,0 +1,226 @@
+"""Find a data folder's split files and a classification file's text and label columns by their
+common names, so ``seqlab-train data.dir=DIR`` needs no other key for the usual layouts.
+
+A setting left at ``auto`` (the default of ``data.train_file``, ``data.dev_file``,
+``data.test_file``, ``data.text_field`` and ``data.label_field``) is looked up here; every choice
+is logged, and an ambiguous or failed one is a :class:`~seqlab.errors.ConfigError` naming the key
+to set. Plain Python only (no torch, Lightning or ``datasets``): the config check runs it before
+those load.
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import io
+import json
+import logging
+import lzma
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from seqlab.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+#: The value of a file or field setting that asks for it to be found.
+AUTO = "auto"
+
+#: File stems of each split, in order of preference.
+SPLIT_STEMS: dict[str, tuple[str, ...]] = {
+    "train": ("train", "training"),
+    "dev": ("dev", "valid", "validation", "val"),
+    "test": ("test", "testing"),
+}
+#: Data suffixes a split file may have, by the kind of data they usually hold.
+TAGGED_SUFFIXES = (".txt", ".conll", ".conllu", ".iob", ".bio", ".tsv")
+LABELLED_SUFFIXES = (".tsv", ".csv", ".jsonl", ".json", ".parquet", ".txt")
+#: Compression suffixes read transparently.
+COMPRESSIONS = ("", ".gz", ".bz2", ".xz")
+
+#: Column names of a classification file's text and label, in order of preference.
+TEXT_NAMES = ("text", "sentence", "review", "content", "document", "body", "comment", "tweet")
+LABEL_NAMES = ("label", "labels", "sentiment", "class", "target", "category", "polarity", "rating")
+
+
+def find_split_files(folder: Path, files: dict[str, str | None], kind: str) -> dict[str, str | None]:
+    """``files`` with each ``auto`` entry replaced by the file of that split found in ``folder``
+    (``None`` for a split the folder lacks: :func:`missing_file_message` says so when it is read)."""
+    suffixes = TAGGED_SUFFIXES if kind == "tags" else LABELLED_SUFFIXES
+    names = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    found: dict[str, str | None] = {}
+    for split, given in files.items():
+        if given != AUTO:
+            found[split] = given
+            continue
+        candidates = _split_candidates(names, SPLIT_STEMS[split], suffixes)
+        if len(candidates) > 1:
+            raise ConfigError(
+                f"{folder}: {len(candidates)} files could be the {split} split ({', '.join(candidates)}): "
+                f"choose one with data.{split}_file=..."
+            )
+        if not candidates and split == "train" and kind == "tags":
+            _refuse_labelled_texts_among(folder, _split_candidates(names, SPLIT_STEMS[split], LABELLED_SUFFIXES))
+        if not candidates:
+            log.info("%s: no %s file (%s) found", folder, split, _pattern(split))
+            found[split] = None
+            continue
+        found[split] = candidates[0]
+        log.info("%s: %s split read from %s (data.%s_file=auto)", folder, split, candidates[0], split)
+    if kind == "tags" and found.get("train") and (folder / str(found["train"])).is_file():
+        _refuse_labelled_texts(folder / str(found["train"]))
+    return found
+
+
+def _split_candidates(names: Iterable[str], stems: Sequence[str], suffixes: Sequence[str]) -> list[str]:
+    """The names among ``names`` that are ``<stem><suffix><compression>`` (case-insensitive), for
+    the first stem that has any."""
+    for stem in stems:
+        wanted = {f"{stem}{suffix}{comp}" for suffix in suffixes for comp in COMPRESSIONS}
+        matches = [name for name in names if name.lower() in wanted]
+        if matches:
+            return matches
+    return []
+
+
+def _pattern(split: str) -> str:
+    return "|".join(SPLIT_STEMS[split]) + ".*"
+
+
+def missing_file_message(folder: Path, split: str, kind: str) -> str:
+    """Why ``split`` has no file in ``folder``, naming the key that gives it one."""
+    if not folder.is_dir():
+        return f"{folder}: no such folder (data.dir)"
+    names = sorted(p.name for p in folder.iterdir() if p.is_file())
+    listing = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "") if names else "no files"
+    suffixes = "/".join(s.lstrip(".") for s in (TAGGED_SUFFIXES if kind == "tags" else LABELLED_SUFFIXES))
+    return (
+        f"{folder}: no {split} file (looked for {_pattern(split)} as {suffixes}, compressed or not; "
+        f"found {listing}): name it with data.{split}_file=..."
+    )
+
+
+def _refuse_labelled_texts_among(folder: Path, names: Sequence[str]) -> None:
+    for name in names:
+        _refuse_labelled_texts(folder / name)
+
+
+def _refuse_labelled_texts(path: Path) -> None:
+    """A tagging run pointed at a classification file: one line saying which task reads it."""
+    header = read_header(path)
+    if header is not None and pick_field(header, TEXT_NAMES) and pick_field(header, LABEL_NAMES):
+        raise ConfigError(
+            f"{path}: this folder holds labelled texts (columns {', '.join(header)}), not tagged tokens: "
+            "add task=sentiment"
+        )
+
+
+def find_fields(path: Path, text_field: str, label_field: str, format: str | None = None) -> tuple[str, str]:
+    """``(text_field, label_field)`` with each ``auto`` replaced by the column of ``path``'s header
+    (or first JSON object) that has a common name for it."""
+    if text_field != AUTO and label_field != AUTO:
+        return text_field, label_field
+    header = read_header(path, format)
+    if header is None:
+        if _looks_tagged(path):
+            raise ConfigError(f"{path}: this folder holds tagged tokens, not labelled texts: add task=ner")
+        raise ConfigError(
+            f"{path}: no header line to find the text and label columns in: "
+            "set data.text_field=... and data.label_field=..."
+        )
+    chosen = []
+    for key, given, names in (("text_field", text_field, TEXT_NAMES), ("label_field", label_field, LABEL_NAMES)):
+        if given != AUTO:
+            chosen.append(given)
+            continue
+        picked = pick_field(header, names)
+        if picked is None:
+            raise ConfigError(
+                f"{path}: no column looks like the {key.split('_')[0]} (found {', '.join(header)}; "
+                f"looked for {'|'.join(names)}): set data.{key}=..."
+            )
+        log.info("%s: %s is column %r (data.%s=auto)", path, key.split("_")[0], picked, key)
+        chosen.append(picked)
+    if chosen[0] == chosen[1]:
+        raise ConfigError(f"{path}: the text and the label are both column {chosen[0]!r}: set data.text_field=...")
+    return chosen[0], chosen[1]
+
+
+def pick_field(header: Sequence[str], names: Sequence[str]) -> str | None:
+    """The column of ``header`` named like one of ``names`` (case-insensitive), by their order."""
+    lowered = {column.strip().lower(): column for column in header}
+    for name in names:
+        if name in lowered:
+            return lowered[name]
+    return None
+
+
+def read_header(path: Path, format: str | None = None) -> list[str] | None:
+    """Column names of a TSV/CSV header, a JSONL file's first object or a parquet schema;
+    ``None`` when the file has none of these (a CoNLL file)."""
+    kind = format or _suffix(path)
+    if kind == "parquet" or _starts_with(path, b"PAR1"):
+        import pyarrow.parquet as pq
+
+        return list(pq.ParquetFile(path).schema_arrow.names)
+    line = _first_line(path)
+    if line is None:
+        return None
+    stripped = line.strip()
+    if stripped.startswith("{"):
+        try:
+            row = json.loads(stripped)
+        except json.JSONDecodeError:
+            return None
+        return [str(key) for key in row] if isinstance(row, dict) else None
+    if _looks_tagged(path):
+        return None
+    delimiter = "\t" if "\t" in stripped and kind != "csv" else ","
+    named = [column.strip() for column in next(csv.reader([stripped], delimiter=delimiter), [])]
+    if len(named) < 2:
+        return None
+    # A file of a header format starts with its header; another (.txt) only when it names a known column.
+    known = pick_field(named, TEXT_NAMES) or pick_field(named, LABEL_NAMES)
+    return named if kind in ("csv", "tsv", "json", "jsonl") or known else None
+
+
+#: The last column of a CoNLL line: a tag of one of the schemes, or O.
+_TAG = re.compile(r"^(O|[BIESLU]-\S+)$")
+
+
+def _looks_tagged(path: Path) -> bool:
+    """Whether ``path`` starts as a CoNLL file does (``-DOCSTART-`` or a token and its tag)."""
+    line = _first_line(path)
+    if line is None:
+        return False
+    columns = line.split()
+    return line.startswith("-DOCSTART-") or (len(columns) >= 2 and bool(_TAG.match(columns[-1])))
+
+
+def _suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes if s.lower() not in COMPRESSIONS]
+    return suffixes[-1].lstrip(".") if suffixes else ""
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(len(magic)) == magic
+
+
+def _first_line(path: Path, limit: int = 1 << 16) -> str | None:
+    """The first non-blank line of ``path`` (decompressed; at most ``limit`` characters read)."""
+    with open(path, "rb") as raw:
+        head = raw.read(6)
+    opener = {b"\x1f\x8b": gzip.open, b"BZh": bz2.open, b"\xfd7zXZ": lzma.open}
+    handle = next((open_(path, "rb") for magic, open_ in opener.items() if head.startswith(magic)), None)
+    binary = handle if handle is not None else open(path, "rb")
+    with io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace") as text:
+        for _ in range(100):
+            line = text.readline(limit)
+            if not line:
+                return None
+            if line.strip():
+                return line
+    return None
