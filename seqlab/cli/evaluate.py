@@ -15,7 +15,7 @@ from seqlab.config import config_dir
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="eval")
 def main(cfg: DictConfig) -> None:
     from seqlab.console import quiet_libraries
-    from seqlab.train.pipeline import evaluate
+    from seqlab.training.pipeline import evaluate
 
     if not cfg.library_logs:
         quiet_libraries()

@@ -1,4 +1,4 @@
-"""``seqlab-train``: compose the config with Hydra and run :func:`seqlab.train.pipeline.train`."""
+"""``seqlab-train``: compose the config with Hydra and run :func:`seqlab.training.pipeline.train`."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from seqlab.config import config_dir
 from seqlab.data.vocabulary import moved_setting_message
 from seqlab.errors import ConfigError
 from seqlab.registry import task_entry
-from seqlab.train.config_check import check_config
-from seqlab.train.sweep import failed_trials, record_trial
+from seqlab.training.config_check import check_config
+from seqlab.training.sweep import failed_trials, record_trial
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,10 @@ def _main(cfg: DictConfig) -> float | None:
     if hydra_cfg.mode != RunMode.MULTIRUN:
         with reported_errors("seqlab-train", bool(hydra_cfg.verbose)):
             check_config(cfg)  # before the heavy imports: a mistake in a model part is told in seconds
-            from seqlab.train.pipeline import train
+            from seqlab.training.pipeline import train
 
             return train(cfg).get(f"{cfg.monitor}_best")
-    from seqlab.train.pipeline import train  # heavy imports after Hydra has parsed --help/--cfg
+    from seqlab.training.pipeline import train  # heavy imports after Hydra has parsed --help/--cfg
 
     # A sweep trial: record how it ended; a failure must not end the sweep.
     out_dir, job, overrides = Path(cfg.paths.output_dir), hydra_cfg.job.num, list(hydra_cfg.overrides.task)

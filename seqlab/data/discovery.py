@@ -18,6 +18,7 @@ import json
 import logging
 import lzma
 import re
+import typing
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -213,9 +214,15 @@ def _first_line(path: Path, limit: int = 1 << 16) -> str | None:
     """The first non-blank line of ``path`` (decompressed; at most ``limit`` characters read)."""
     with open(path, "rb") as raw:
         head = raw.read(6)
-    opener = {b"\x1f\x8b": gzip.open, b"BZh": bz2.open, b"\xfd7zXZ": lzma.open}
-    handle = next((open_(path, "rb") for magic, open_ in opener.items() if head.startswith(magic)), None)
-    binary = handle if handle is not None else open(path, "rb")
+    binary: typing.IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
+    if head.startswith(b"\x1f\x8b"):
+        binary = gzip.open(path, "rb")
+    elif head.startswith(b"BZh"):
+        binary = bz2.open(path, "rb")
+    elif head.startswith(b"\xfd7zXZ"):
+        binary = lzma.open(path, "rb")
+    else:
+        binary = open(path, "rb")
     with io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace") as text:
         for _ in range(100):
             line = text.readline(limit)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from seqlab.train.pipeline import train
+from seqlab.training.pipeline import train
 
 COMMON = ["trainer.max_epochs=4", "~callbacks.early_stopping", "seed=3", "embedding.word.word_dropout=0.1"]
 

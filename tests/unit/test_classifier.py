@@ -10,9 +10,9 @@ from seqlab.data.collate import collate_examples
 from seqlab.data.datamodules import TextClassificationDataModule
 from seqlab.data.readers import ReaderError
 from seqlab.modules.heads import POOLINGS, ClassifierHead
-from seqlab.train.build import build_datamodule, build_task
+from seqlab.training.build import build_datamodule, build_task
 from seqlab.modules.word import WordIds
-from seqlab.train.pipeline import count_parameters
+from seqlab.training.pipeline import count_parameters
 
 
 # ---------------------------------------------------------------------------- ClassifierHead

@@ -139,10 +139,10 @@ def test_a_stored_config_naming_a_module_of_0_2_reads_as_the_module_it_moved_to(
                           "plugins": [{"_target_": "seqlab.checkpoint.AtomicCheckpointIO"}]}}
     assert list(unsafe_targets(config, ("callbacks", "trainer")))  # 0.2's paths exist no more
     moved = with_moved_targets(config)
-    assert moved["callbacks"]["finite"]["_target_"] == "seqlab.train.callbacks.FiniteLossGuard"
-    assert moved["trainer"]["plugins"][0]["_target_"] == "seqlab.train.checkpoint.AtomicCheckpointIO"
+    assert moved["callbacks"]["finite"]["_target_"] == "seqlab.training.callbacks.FiniteLossGuard"
+    assert moved["trainer"]["plugins"][0]["_target_"] == "seqlab.training.checkpoint.AtomicCheckpointIO"
     assert list(unsafe_targets(moved, ("callbacks", "trainer"))) == []
-    assert all(old.count(".") == 1 and new.startswith("seqlab.train.") for old, new in MOVED_MODULES.items())
+    assert all(old.count(".") == 1 and new.startswith("seqlab.training.") for old, new in MOVED_MODULES.items())
 
 
 def test_a_format_2_folder_reads_its_decoding_file(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """``train(cfg)`` and ``evaluate(...)``: whole jobs as plain functions (the CLI only wraps them;
-tests call them directly). Objects come from :mod:`seqlab.train.build`."""
+tests call them directly). Objects come from :mod:`seqlab.training.build`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import pytorch_lightning as pl
 import torch
+from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import ModelCheckpoint
@@ -26,10 +27,10 @@ from seqlab.registry import task_owner
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 from seqlab.threads import choose_threads
-from seqlab.train.build import build_datamodule, build_task, build_trainer
-from seqlab.train.checkpoint import loads_checked, read_checkpoint, record_test_metrics, restore
-from seqlab.train.config_check import check_config
-from seqlab.train.distributed import gather_dict, prepare_workers, release_workers
+from seqlab.training.build import build_datamodule, build_task, build_trainer
+from seqlab.training.checkpoint import loads_checked, read_checkpoint, record_test_metrics, restore
+from seqlab.training.config_check import check_config
+from seqlab.training.distributed import gather_dict, prepare_workers, release_workers
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     datamodule.use_featurizers(task.featurizers())
     task.checkpoint_extras = {
         **model_entries(cfg, task),
-        "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "command": run_command(),
         "data_files": datamodule.file_digests(),
     }
     log.info("model: %d trainable parameters (the modules: train.log)", count_parameters(task))
@@ -74,7 +75,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     if resume_from is not None and not loads_checked(trainer.strategy.checkpoint_io):
         raise ConfigError(
             f"ckpt_path={resume_from}: resuming reads the checkpoint with seqlab's checks, through the "
-            "checkpoint plugin seqlab.train.checkpoint.AtomicCheckpointIO (or another seqlab.train.checkpoint."
+            "checkpoint plugin seqlab.training.checkpoint.AtomicCheckpointIO (or another seqlab.training.checkpoint."
             "CheckedCheckpointIO); keep it in trainer.plugins"
         )
     log_config(trainer, cfg)
@@ -101,7 +102,7 @@ def check_resume_file(ckpt_path: str | None) -> None:
     """Read and check a checkpoint to resume from as every road does (:func:`read_checkpoint`),
     so a refused one stops the run before anything is built. A name Lightning resolves
     (:data:`LIGHTNING_CHECKPOINT_NAMES`) is checked when Lightning loads it, by the same reader
-    (:class:`~seqlab.train.checkpoint.CheckedCheckpointIO`)."""
+    (:class:`~seqlab.training.checkpoint.CheckedCheckpointIO`)."""
     if ckpt_path is not None and str(ckpt_path) not in LIGHTNING_CHECKPOINT_NAMES:
         read_checkpoint(ckpt_path)
 
@@ -177,6 +178,14 @@ def model_entries(cfg: DictConfig, task: Task) -> dict[str, Any]:
         "config": cast(dict, OmegaConf.to_container(cfg, resolve=True)),
         PART_RECORDS: task.network.embedder.source_records(),
     }
+
+
+def run_command() -> str:
+    """The command line that repeats this run: ``seqlab-train`` and its overrides, also for a run
+    started from Python (:func:`seqlab.train`); the process's own arguments without Hydra."""
+    if HydraConfig.initialized():
+        return shlex.join(["seqlab-train", *HydraConfig.get().overrides.task])
+    return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
 
 
 def count_parameters(module: pl.LightningModule) -> int:
