@@ -22,7 +22,9 @@ from hydra.core.utils import run_job
 from hydra.types import HydraContext
 from omegaconf import DictConfig, open_dict
 
+from seqlab.cli.composition import COMPOSITION_ERRORS, composition_message
 from seqlab.config import config_dir
+from seqlab.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,16 @@ def _composed(config_name: str, overrides: list[str], job_name: str) -> Iterator
     cleared on exit."""
     if GlobalHydra.instance().is_initialized():
         raise RuntimeError("seqlab.training runs its own Hydra composition; inside a @hydra.main app call the pipeline")
+    error: Exception | None = None
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3", job_name=job_name):
-        yield compose(config_name, overrides=overrides, return_hydra_config=True)
+        try:
+            cfg = compose(config_name, overrides=overrides, return_hydra_config=True)
+        except COMPOSITION_ERRORS as err:
+            error = err
+        else:
+            yield cfg
+    if error is not None:  # the command's one line, worked out once Hydra's context is gone
+        raise ConfigError(composition_message(error, config_name, overrides)) from None
 
 
 def _unused_run_dir(cfg: DictConfig) -> None:

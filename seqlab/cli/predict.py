@@ -14,6 +14,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from seqlab.cli.composition import composition_errors_reported
 from seqlab.cli.errors import reported_errors
 from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
@@ -77,6 +78,7 @@ def partial_path(output: str) -> Path | None:
 
 
 @answers_version("seqlab-predict")
+@composition_errors_reported("seqlab-predict", "predict")
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="predict")
 def main(cfg: DictConfig) -> None:
     with reported_errors("seqlab-predict", bool(HydraConfig.get().verbose)):

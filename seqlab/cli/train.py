@@ -11,9 +11,11 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from seqlab.cli.composition import composition_errors_reported
 from seqlab.cli.errors import reported_errors
 from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
+from seqlab.data.discovery import check_data_files
 from seqlab.data.vocabulary import moved_setting_message
 from seqlab.errors import ConfigError
 from seqlab.registry import task_entry
@@ -53,6 +55,7 @@ def _main(cfg: DictConfig) -> float | None:
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode != RunMode.MULTIRUN:
         with reported_errors("seqlab-train", bool(hydra_cfg.verbose)):
+            check_data_files(cfg.data)  # before the heavy imports: a missing file is told at once
             check_config(cfg)  # before the heavy imports: a mistake in a model part is told in seconds
             from seqlab.training.pipeline import train
 
@@ -72,6 +75,7 @@ def _main(cfg: DictConfig) -> float | None:
 
 
 @answers_version("seqlab-train")
+@composition_errors_reported("seqlab-train", "train")
 def main() -> None:
     """Train; the best dev metric is returned to sweepers."""
     with reported_errors("seqlab-train"):

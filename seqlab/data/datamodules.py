@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from seqlab.constraints import POSITIVE
 from seqlab.data.collate import Batch, BucketBatchSampler, EncodedExample, collate_examples
-from seqlab.data.discovery import AUTO, find_fields, find_split_files, missing_file_message
+from seqlab.data.discovery import AUTO, find_fields, find_split_files, missing_file_message, no_dev_message
 from seqlab.data.encoding import encode_examples
 from seqlab.data.hub import HubSource
 from seqlab.data.long_documents import check_count, check_overlap, check_truncation, truncate
@@ -89,6 +89,8 @@ class TokenDataModule(pl.LightningDataModule):
         files = {name: None if name in carved and given == AUTO else given for name, given in files.items()}
         #: The file of each split inside :attr:`dir` (``None``: the split has none); ``auto`` ones found there.
         self.files = find_split_files(self.dir, files, self.target_column)
+        self.asked = files  # as configured (``auto``, a name, or None)
+        self.produced = tuple(carved)
         for name in split.produces if split is not None else ():
             if files.get(name) is not None:
                 raise ConfigError(
@@ -202,6 +204,8 @@ class TokenDataModule(pl.LightningDataModule):
 
     def _read(self, stage: str | None) -> None:
         building = self.spec is None
+        if stage == "fit" and self.files.get("dev") is None and "dev" not in self.produced:
+            raise ConfigError(no_dev_message(self.dir, self.asked.get("dev")))
         wanted = SPLITS[1:] if building else {"test": ("test",), "validate": ("dev",)}.get(stage or "", SPLITS[1:])
         carved = self.split.produces if self.split is not None else ()
         if self.spec is None:

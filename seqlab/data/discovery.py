@@ -19,8 +19,9 @@ import logging
 import lzma
 import re
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from seqlab.errors import ConfigError
 
@@ -48,7 +49,21 @@ LABEL_NAMES = ("label", "labels", "sentiment", "class", "target", "category", "p
 
 def find_split_files(folder: Path, files: dict[str, str | None], kind: str) -> dict[str, str | None]:
     """``files`` with each ``auto`` entry replaced by the file of that split found in ``folder``
-    (``None`` for a split the folder lacks: :func:`missing_file_message` says so when it is read)."""
+    (``None`` for a split the folder lacks: :func:`missing_file_message` says so when it is read);
+    each choice is logged."""
+    found = resolve_split_files(folder, files, kind)
+    for split, given in files.items():
+        if given != AUTO:
+            continue
+        if found[split] is None:
+            log.info("%s: no %s file (%s) found", folder, split, _pattern(split))
+        else:
+            log.info("%s: %s split read from %s (data.%s_file=auto)", folder, split, found[split], split)
+    return found
+
+
+def resolve_split_files(folder: Path, files: dict[str, str | None], kind: str) -> dict[str, str | None]:
+    """:func:`find_split_files` without its log lines."""
     suffixes = TAGGED_SUFFIXES if kind == "tags" else LABELLED_SUFFIXES
     names = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
     found: dict[str, str | None] = {}
@@ -64,15 +79,42 @@ def find_split_files(folder: Path, files: dict[str, str | None], kind: str) -> d
             )
         if not candidates and split == "train" and kind == "tags":
             _refuse_labelled_texts_among(folder, _split_candidates(names, SPLIT_STEMS[split], LABELLED_SUFFIXES))
-        if not candidates:
-            log.info("%s: no %s file (%s) found", folder, split, _pattern(split))
-            found[split] = None
-            continue
-        found[split] = candidates[0]
-        log.info("%s: %s split read from %s (data.%s_file=auto)", folder, split, candidates[0], split)
+        found[split] = candidates[0] if candidates else None
     if kind == "tags" and found.get("train") and (folder / str(found["train"])).is_file():
         _refuse_labelled_texts(folder / str(found["train"]))
     return found
+
+
+def check_data_files(data: Mapping[str, Any]) -> None:
+    """What a data config's files can be checked for before anything heavy is imported: the folder
+    exists, each file named or found is there, and training has a dev set (a file, or one that
+    ``data.split`` carves). The data module checks again when it reads them."""
+    if data.get("dir") is None or data.get("source") is not None or "train_file" not in data:
+        return  # the shipped sample, a hub dataset, or a data module of another shape: checked when built
+    folder = Path(str(data["dir"]))
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: no such folder (data.dir)")
+    carving = data.get("split") is not None
+    given = {s: data.get(f"{s}_file") for s in SPLIT_STEMS if f"{s}_file" in data}
+    files = {s: None if carving and s != "train" and v == AUTO else v for s, v in given.items()}
+    kind = "label" if "text_field" in data else "tags"
+    found = resolve_split_files(folder, files, kind)
+    for split, name in found.items():
+        if name is not None and not (folder / name).is_file():
+            raise ConfigError(f"{folder / name}: no such file (data.{split}_file)")
+    if found.get("train") is None:
+        raise ConfigError(missing_file_message(folder, "train", kind))
+    if found.get("dev") is None and not carving:
+        raise ConfigError(no_dev_message(folder, given.get("dev")))
+
+
+def no_dev_message(folder: Path, given: str | None) -> str:
+    """Why training cannot start without a dev set, and the two keys that give it one."""
+    why = "data.dev_file=null" if given is None else f"no dev|valid|validation|val.* file in {folder}"
+    return (
+        f"no dev set to pick the checkpoint on ({why}, and no data.split): name a dev file with "
+        "data.dev_file=... or carve one out of train with +data/split=holdout"
+    )
 
 
 def _split_candidates(names: Iterable[str], stems: Sequence[str], suffixes: Sequence[str]) -> list[str]:
