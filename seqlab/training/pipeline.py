@@ -79,6 +79,14 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             "CheckedCheckpointIO); keep it in trainer.plugins"
         )
     log_config(trainer, cfg)
+    kept = trainer.checkpoint_callback
+    if isinstance(kept, ModelCheckpoint) and kept.monitor:
+        log.info(
+            "the checkpoint kept and tested is the epoch with the %s dev %s (%s)",
+            "best" if kept.mode == "max" else "lowest",
+            task.metric_title(kept.monitor.removeprefix("val/")),
+            kept.monitor,
+        )
     prepare_workers(trainer, cfg, out_dir)
     try:
         results = _fit_and_test(trainer, task, datamodule, resume_from, out_dir)
@@ -122,6 +130,7 @@ def _fit_and_test(
         "best_checkpoint": best,
         "epochs": trainer.current_epoch,
         f"val/{task.selection_metric}_best": float(task.best_val_score),
+        **task.best_val_metrics,  # every dev score of the epoch kept
     }
     if datamodule.has_split("test"):
         tested = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=False)[0]
