@@ -184,11 +184,6 @@ def utf16_to_index(text: str) -> Callable[[int], int]:
     return index
 
 
-def index_to_utf16(text: str, index: int) -> int:
-    """The UTF-16 offset of Python string index ``index`` of ``text``."""
-    return index + sum(1 for ch in text[:index] if ord(ch) >= 0x10000)
-
-
 def read_labelstudio(path: str | os.PathLike, text_field: str = "text") -> Iterator[AnnotatedText]:
     """Texts of a Label Studio export (a JSON list of tasks, or JSONL): ``data[text_field]``, the
     ``labels`` results as spans and the ``choices`` results as classes.
