@@ -46,7 +46,7 @@ def read_annotated_spans(
         for span in item.spans:
             if types is not None and span.label not in types:
                 raise ReaderError(path, span.line, _unknown_label(span.label, types, known_from))
-        aligned = align_spans(path, item.text, item.spans, words, misaligned)
+        aligned = align_spans(str(path), item.text, item.spans, words, misaligned)
         tags = from_spans(aligned.spans, len(aligned.tokens), tag_scheme)
         yield {"tokens": aligned.tokens, "tags": tags, "line": item.line, "snapped": aligned.snapped}
 

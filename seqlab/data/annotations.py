@@ -154,9 +154,11 @@ def _label(path: Path, line: int, value: Any) -> str:
     return str(value).strip()
 
 
-def _span_line(source: _Source, start: int, end: int, span_start: int, span_end: int, fallback: int) -> int:
+def _span_line(source: _Source, start: int, end: int, span_start: Any, span_end: Any, fallback: int) -> int:
     """The line of a span inside an object written over several lines: where its ``start`` and
     ``end`` offsets are written (first match), else ``fallback`` (the object's first line)."""
+    if not (isinstance(span_start, int) and isinstance(span_end, int)):
+        return fallback
     written = r'(?:"start(?:_offset)?"\s*:\s*|\[\s*)'
     pattern = re.compile(rf"{written}{span_start}\s*,[^\[\]{{}}]*?\b{span_end}\b")
     found = pattern.search(source.text, start, end)
@@ -249,7 +251,7 @@ def _labelstudio_span(
     path: Path, source: _Source, start: int, end: int, line: int, text: str, value: dict, index: Callable
 ) -> CharSpan:
     raw_start, raw_end = value.get("start"), value.get("end")
-    span_line = _span_line(source, start, end, raw_start, raw_end, line) if isinstance(raw_start, int) else line
+    span_line = _span_line(source, start, end, raw_start, raw_end, line)
     first = _offset(path, span_line, raw_start, "start")
     last = _offset(path, span_line, raw_end, "end")
     labels = value.get("labels")
@@ -293,7 +295,7 @@ def read_doccano(path: str | os.PathLike, text_field: str = "text") -> Iterator[
                 item = [item.get("start_offset"), item.get("end_offset"), item.get("label")]
             if not isinstance(item, list) or len(item) != 3:
                 raise ReaderError(path, line, f"expected a [start, end, label] span in {key!r}, found {item!r}")
-            span_line = _span_line(source, start, end, item[0], item[1], line) if isinstance(item[0], int) else line
+            span_line = _span_line(source, start, end, item[0], item[1], line)
             first = _offset(path, span_line, item[0], "start")
             spans.append(
                 CharSpan(first, _offset(path, span_line, item[1], "end"), _label(path, span_line, item[2]), span_line)
@@ -322,7 +324,7 @@ def read_span_jsonl(path: str | os.PathLike, text_field: str = "text") -> Iterat
             if not isinstance(item, dict):
                 raise ReaderError(path, line, f"expected a {{start, end, label}} object in 'spans', found {item!r}")
             first = item.get("start")
-            span_line = _span_line(source, start, end, first, item.get("end"), line) if isinstance(first, int) else line
+            span_line = _span_line(source, start, end, first, item.get("end"), line)
             spans.append(
                 CharSpan(
                     _offset(path, span_line, first, "start"),
