@@ -8,6 +8,8 @@ import logging
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seqlab.data.alignment import align_spans
 from seqlab.data.annotation_datamodules import read_annotated_classes, read_annotated_spans
@@ -227,3 +229,33 @@ def test_a_classifier_writes_label_studio_choices_and_doccano_labels(tmp_path: P
     assert row == {"text": "a fine film", "label": ["positive"], "scores": [0.8], "model_version": "v1"}
     with pytest.raises(ConfigError, match="format=spans writes entity spans: it needs a tagging model"):
         PreAnnotationWriter("spans", "v1").span_row(CLASSIFIED)
+
+
+def test_format_spans_needs_a_tagging_model() -> None:
+    from types import SimpleNamespace
+
+    from seqlab.cli.predict import check_output_format
+
+    classifier = SimpleNamespace(output=SimpleNamespace(per_word=False, name="label"))
+    with pytest.raises(ConfigError, match="format=spans writes entity spans; m.ckpt predicts 'label' per text: use "):
+        check_output_format(classifier, "spans", "m.ckpt")  # type: ignore[arg-type]
+    check_output_format(classifier, "labelstudio", "m.ckpt")  # type: ignore[arg-type]
+
+
+@given(
+    words=st.lists(st.text(alphabet="abcXYZé😀", min_size=1, max_size=6), min_size=1, max_size=12),
+    gaps=st.lists(st.sampled_from([" ", "  ", "\t", " \n "]), min_size=12, max_size=12),
+    cuts=st.lists(st.integers(0, 12), max_size=6),
+)
+@settings(max_examples=60, deadline=None)
+def test_word_aligned_character_spans_come_back_as_the_same_word_spans(words, gaps, cuts) -> None:
+    text, offsets = "", []
+    for word, gap in zip(words, gaps):
+        offsets.append((len(text), len(text) + len(word)))
+        text += word + gap
+    bounds = sorted({c % (len(words) + 1) for c in cuts} | {0, len(words)})
+    chosen = [(a, b) for a, b in zip(bounds, bounds[1:])][::2]  # every other run of words: none touch
+    spans = [CharSpan(offsets[a][0], offsets[b - 1][1], f"T{a}", 1) for a, b in chosen]
+    aligned = align_spans("f", text, spans, text_splitter("whitespace"), "error")
+    assert aligned.tokens == words and aligned.snapped == 0
+    assert aligned.spans == [(f"T{a}", a, b) for a, b in chosen]
