@@ -16,8 +16,8 @@ from seqlab.data.tag_schemes import from_spans
 from seqlab.predict.pre_annotations import PreAnnotationWriter
 from seqlab.predict.predictor import Predictor
 from seqlab.resources import sample_path
-from seqlab.train.build import build_datamodule, build_task
-from seqlab.train.pipeline import train
+from seqlab.training.build import build_datamodule, build_task
+from seqlab.training.pipeline import train
 
 SPLIT_FILES = {"labelstudio": "dev.json", "doccano": "dev.jsonl", "spans": "dev.jsonl"}
 

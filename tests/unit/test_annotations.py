@@ -85,7 +85,7 @@ def test_snap_widens_a_misaligned_span_to_its_words() -> None:
 
 
 def test_snapping_is_counted_in_one_warning_naming_the_first_line(make_config, tmp_path, caplog) -> None:
-    from seqlab.train.build import build_datamodule
+    from seqlab.training.build import build_datamodule
 
     folder = tmp_path / "data"
     folder.mkdir()
@@ -94,6 +94,7 @@ def test_snapping_is_counted_in_one_warning_naming_the_first_line(make_config, t
         '{"text": "They met Anna Schmidt in Paris.", "label": [[9, 16, "PER"], [25, 28, "LOC"]]}\n'
         '{"text": "Nobody came.", "label": []}\n'
     )
+    (folder / "dev.jsonl").write_text('{"text": "Nobody came.", "label": []}\n')
     cfg = make_config("data=doccano", f"data.dir={folder}", "data.misaligned=snap")
     datamodule = build_datamodule(cfg)
     with caplog.at_level(logging.WARNING):
@@ -104,7 +105,7 @@ def test_snapping_is_counted_in_one_warning_naming_the_first_line(make_config, t
 
 
 def test_misaligned_must_be_error_or_snap(make_config) -> None:
-    from seqlab.train.build import build_datamodule
+    from seqlab.training.build import build_datamodule
 
     with pytest.raises(ConfigError, match="data.misaligned must be one of error, snap, got 'drop'"):
         build_datamodule(make_config("data=spans", "data.misaligned=drop"))
@@ -259,3 +260,16 @@ def test_word_aligned_character_spans_come_back_as_the_same_word_spans(words, ga
     aligned = align_spans("f", text, spans, text_splitter("whitespace"), "error")
     assert aligned.tokens == words and aligned.snapped == 0
     assert aligned.spans == [(f"T{a}", a, b) for a, b in chosen]
+
+
+def test_the_data_folder_is_checked_for_annotation_files_before_training(tmp_path: Path) -> None:
+    from seqlab.data.discovery import check_data_files
+
+    target = "seqlab.data.annotation_datamodules.AnnotatedSpansDataModule"
+    data = {"_target_": target, "dir": str(tmp_path), "train_file": "auto", "dev_file": "auto", "test_file": "auto"}
+    (tmp_path / "train.txt").write_text("Peter B-PER\n")
+    with pytest.raises(ConfigError, match=r"json/jsonl"):
+        check_data_files(data)
+    (tmp_path / "train.jsonl").write_text('{"text": "Anna", "label": []}\n')
+    (tmp_path / "dev.json").write_text("[]")
+    check_data_files(data)
