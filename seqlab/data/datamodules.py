@@ -88,7 +88,7 @@ class TokenDataModule(pl.LightningDataModule):
         carved = split.produces if split is not None else ()
         files = {name: None if name in carved and given == AUTO else given for name, given in files.items()}
         #: The file of each split inside :attr:`dir` (``None``: the split has none); ``auto`` ones found there.
-        self.files = find_split_files(self.dir, files, self.target_column)
+        self.files = find_split_files(self.dir, files, self.file_kind or self.target_column)
         self.asked = files  # as configured (``auto``, a name, or None)
         self.produced = tuple(carved)
         for name in split.produces if split is not None else ():
@@ -116,6 +116,8 @@ class TokenDataModule(pl.LightningDataModule):
     tag_scheme: str | None = None
     file_scheme: str | None = None  # the scheme the files are written in
     target_column = "tags"  # the dataset column holding the labels
+    #: The kind of split files :func:`~seqlab.data.discovery.find_split_files` looks for (default: by target column).
+    file_kind: str | None = None
     #: The labels the files may hold, when the config declares them (``data.labels``).
     declared_labels: list[str] | None = None
     splitter = "words"  # how raw text is cut into words at prediction
@@ -163,7 +165,7 @@ class TokenDataModule(pl.LightningDataModule):
     def path(self, split: str) -> Path:
         """The file of ``split``."""
         if self.files.get(split) is None:
-            raise ConfigError(missing_file_message(self.dir, split, self.target_column))
+            raise ConfigError(missing_file_message(self.dir, split, self.file_kind or self.target_column))
         return self.dir / str(self.files[split])
 
     def has_split(self, split: str) -> bool:

@@ -39,6 +39,7 @@ SPLIT_STEMS: dict[str, tuple[str, ...]] = {
 #: Data suffixes a split file may have, by the kind of data they usually hold.
 TAGGED_SUFFIXES = (".txt", ".conll", ".conllu", ".iob", ".bio", ".tsv")
 LABELLED_SUFFIXES = (".tsv", ".csv", ".jsonl", ".json", ".parquet", ".txt")
+ANNOTATION_SUFFIXES = (".json", ".jsonl")  # annotation-tool exports (Label Studio, doccano, span JSONL)
 #: Compression suffixes read transparently.
 COMPRESSIONS = ("", ".gz", ".bz2", ".xz")
 
@@ -64,7 +65,7 @@ def find_split_files(folder: Path, files: dict[str, str | None], kind: str) -> d
 
 def resolve_split_files(folder: Path, files: dict[str, str | None], kind: str) -> dict[str, str | None]:
     """:func:`find_split_files` without its log lines."""
-    suffixes = TAGGED_SUFFIXES if kind == "tags" else LABELLED_SUFFIXES
+    suffixes = _suffixes(kind)
     names = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
     found: dict[str, str | None] = {}
     for split, given in files.items():
@@ -97,7 +98,8 @@ def check_data_files(data: Mapping[str, Any]) -> None:
     carving = data.get("split") is not None
     given = {s: data.get(f"{s}_file") for s in SPLIT_STEMS if f"{s}_file" in data}
     files = {s: None if carving and s != "train" and v == AUTO else v for s, v in given.items()}
-    kind = "label" if "text_field" in data else "tags"
+    annotations = ".annotation_datamodules." in str(data.get("_target_", ""))  # their own suffixes (.json[l])
+    kind = "annotations" if annotations else "label" if "text_field" in data else "tags"
     found = resolve_split_files(folder, files, kind)
     for split, name in found.items():
         if name is not None and not (folder / name).is_file():
@@ -115,6 +117,11 @@ def no_dev_message(folder: Path, given: str | None) -> str:
         f"no dev set to pick the checkpoint on ({why}, and no data.split): name a dev file with "
         "data.dev_file=... or carve one out of train with +data/split=holdout"
     )
+
+
+def _suffixes(kind: str) -> tuple[str, ...]:
+    """The data suffixes of split files of ``kind``: ``tags``, ``label`` or ``annotations``."""
+    return {"tags": TAGGED_SUFFIXES, "annotations": ANNOTATION_SUFFIXES}.get(kind, LABELLED_SUFFIXES)
 
 
 def _split_candidates(names: Iterable[str], stems: Sequence[str], suffixes: Sequence[str]) -> list[str]:
@@ -138,7 +145,7 @@ def missing_file_message(folder: Path, split: str, kind: str) -> str:
         return f"{folder}: no such folder (data.dir)"
     names = sorted(p.name for p in folder.iterdir() if p.is_file())
     listing = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "") if names else "no files"
-    suffixes = "/".join(s.lstrip(".") for s in (TAGGED_SUFFIXES if kind == "tags" else LABELLED_SUFFIXES))
+    suffixes = "/".join(s.lstrip(".") for s in _suffixes(kind))
     return (
         f"{folder}: no {split} file (looked for {_pattern(split)} as {suffixes}, compressed or not; "
         f"found {listing}): name it with data.{split}_file=..."
