@@ -23,6 +23,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from seqlab.errors import ConfigError
+from seqlab.tokenization.tokenizer_file import read_tokenizer
 from seqlab.tokenization.vocab import PAD_ID, UNK_ID
 from seqlab.windowing import windows
 
@@ -415,9 +416,6 @@ def featurizer_from_dict(settings: dict[str, Any], folder: Path) -> Any:
         value = settings[field.name]
         if field.type in ("Tokenizer", Tokenizer):
             path = folder_file(folder, value, "tokenizer file", MAX_TOKENIZER_BYTES)
-            try:
-                value = Tokenizer.from_file(str(path))
-            except Exception as err:  # tokenizers raises a bare Exception for a malformed file
-                raise ValueError(f"{path}: not a tokenizer file ({err})") from None
+            value = read_tokenizer(path)
         arguments[field.name] = value
     return cls(**arguments)

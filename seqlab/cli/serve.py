@@ -22,12 +22,13 @@ def main(cfg: DictConfig) -> None:
             from seqlab.serving.server import serve
         except ImportError as err:
             raise ConfigError(f"seqlab-serve needs the serving extra: pip install 'seqlab[serve]' ({err})") from None
-        from seqlab.serving.settings import Batching, Limits
+        from seqlab.serving.settings import Batching, Connections, Limits
         from seqlab.serving.source import ModelSource
 
         try:
             limits = Limits(**OmegaConf.to_container(cfg.limits))  # type: ignore[arg-type]
             batching = Batching(**OmegaConf.to_container(cfg.batching))  # type: ignore[arg-type]
+            connections = Connections(**OmegaConf.to_container(cfg.connections))  # type: ignore[arg-type]
         except (TypeError, ValueError) as err:
             raise ConfigError(str(err)) from None
         if not isinstance(cfg.workers, int) or cfg.workers < 1:
@@ -40,7 +41,7 @@ def main(cfg: DictConfig) -> None:
             device=cfg.device,
             batch_size=cfg.batch_size,
         )
-        serve(source, limits, batching, cfg.host, cfg.port, cfg.workers, cfg.drain_s, cfg.log_level)
+        serve(source, limits, batching, cfg.host, cfg.port, cfg.workers, cfg.drain_s, cfg.log_level, connections)
 
 
 if __name__ == "__main__":

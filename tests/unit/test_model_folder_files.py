@@ -96,6 +96,46 @@ def test_a_malformed_tokenizer_is_a_model_folder_error(tmp_path: Path) -> None:
         ModelFolder.read(folder)
 
 
+def test_a_tokenizer_that_panics_while_loading_is_one_line(tmp_path: Path, capfd) -> None:
+    """tokenizers panics in Rust on an invalid precompiled character map: a ``PanicException``,
+    no ``Exception``, and its hook writes to stderr; the reader's error is the one line."""
+    folder = make_folder(tmp_path)
+    path = folder / "word_ids.tokenizer.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()),
+                                "normalizer": {"type": "Precompiled", "precompiled_charsmap": "!!invalid"}}))
+    capfd.readouterr()
+    with pytest.raises(ModelFolderError, match=r"word_ids.tokenizer.json: not a tokenizer file \(PanicException: "
+                                               r"Precompiled: Error\(") as raised:
+        ModelFolder.read(folder)
+    assert "\n" not in str(raised.value)
+    assert capfd.readouterr().err == ""
+
+
+def test_a_tokenizer_nested_too_deep_is_one_line(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    (folder / "word_ids.tokenizer.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ModelFolderError, match=r"word_ids.tokenizer.json: not a tokenizer file \(Exception: "):
+        ModelFolder.read(folder)
+
+
+def test_what_else_is_written_to_stderr_while_a_tokenizer_loads_is_passed_on(tmp_path: Path, capfd,
+                                                                             monkeypatch) -> None:
+    import os
+
+    from seqlab.tokenization.tokenizer_file import read_tokenizer
+
+    write_tokenizer(tmp_path / "t.json")
+    loads = Tokenizer.from_file
+
+    def noisy(path: str) -> Tokenizer:
+        os.write(2, b"a warning\n")
+        return loads(path)
+
+    monkeypatch.setattr(Tokenizer, "from_file", noisy)
+    assert read_tokenizer(tmp_path / "t.json").get_vocab()["a"] == 2
+    assert capfd.readouterr().err == "a warning\n"
+
+
 @pytest.mark.parametrize("name", [MANIFEST, CARD])
 def test_json_over_the_size_limit_is_refused_before_parsing(tmp_path: Path, monkeypatch, name: str) -> None:
     folder = make_folder(tmp_path)
