@@ -100,7 +100,7 @@ def sniff_encoding(path: Path) -> tuple[str, str]:
         path,
         1,
         f"looks like {guess} without a byte-order mark (every other byte is 0); expected UTF-8, or UTF-16 "
-        f"with a byte-order mark: convert it, e.g. iconv -f {guess.replace('-', '', 1)} -t UTF-8",
+        f"with a byte-order mark: convert it, e.g. iconv -f {guess[:-3]}{guess[-2:]} -t UTF-8",
     )
 
 
