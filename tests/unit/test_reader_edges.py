@@ -16,7 +16,7 @@ from seqlab.data.datamodules import ConllDataModule, TextClassificationDataModul
 from seqlab.data.readers import load_conll, load_examples, read_conll, read_text_classification
 from seqlab.data.text_lines import decoded_lines
 from seqlab.errors import ConfigError, ReaderError
-from seqlab.train.config_check import check_config
+from seqlab.training.config_check import check_config
 
 
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -58,6 +58,7 @@ REVIEWS = 'review,label\n"fine, really",pos\n"\x08\x08\x08The end\x10 came",neg\
                                           ("replace", "\ufffd\ufffd\ufffdThe end\ufffd came")])
 def test_data_control_characters_reaches_the_classification_reader(tmp_path, caplog, policy, text):
     (tmp_path / "train.csv").write_text(REVIEWS)
+    (tmp_path / "dev.csv").write_text("review,label\nfine,pos\n")
     stops = r"train.csv:3: control character '\\x08' at column 2; .*data.control_characters"
     with pytest.raises(ReaderError, match=stops):
         TextClassificationDataModule(dir=str(tmp_path), cache_dir=str(tmp_path / "cache")).setup("fit")
@@ -71,6 +72,7 @@ def test_data_control_characters_reaches_the_classification_reader(tmp_path, cap
 
 def test_data_control_characters_reaches_the_conll_reader_and_scheme_detection(tmp_path, caplog):
     (tmp_path / "train.txt").write_text("E\x10U B-ORG\nrejects O\n")
+    (tmp_path / "dev.txt").write_text("EU B-ORG\n")
     dm = ConllDataModule(dir=str(tmp_path), cache_dir=str(tmp_path / "cache"), control_characters="drop")
     with caplog.at_level(logging.WARNING):
         dm.setup("fit")
@@ -138,3 +140,14 @@ def test_a_width_mismatch_on_a_later_line_is_still_blamed_on_that_line(tmp_path)
     path.write_text("EU B-ORG\nrejects bad O\ncall O\n")  # line 2 differs from both neighbours
     with pytest.raises(ReaderError, match=r"train.txt:2: expected 2 columns \(as on line 1\), found 3"):
         list(read_conll(path))
+
+
+def test_a_utf16_classification_folder_finds_its_columns_and_reads(tmp_path):
+    """data.dir discovery reads the header in the encoding the byte-order mark names, as the reader does."""
+    text = "review\tsentiment\r\ngood film\tpos\r\nbad film\tneg\r\n"
+    (tmp_path / "train.tsv").write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    (tmp_path / "dev.tsv").write_bytes(codecs.BOM_UTF16_BE + text.encode("utf-16-be"))
+    dm = TextClassificationDataModule(dir=str(tmp_path), cache_dir=str(tmp_path / "cache"))
+    assert (dm.text_field, dm.label_field) == ("review", "sentiment")
+    dm.setup("fit")
+    assert dm.dataset("train")["label"] == ["pos", "neg"]
