@@ -57,7 +57,7 @@ def test_odd_file_reads_with_a_warning_at_its_line(case: dict, caplog: pytest.Lo
 @pytest.mark.slow
 def test_the_command_line_reports_a_malformed_file_in_one_line(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "seqlab.cli.train", f"data.dir={CORPUS / 'bad'}",
-                             "data.train_file=latin1.txt", "data.dev_file=null", "data.test_file=null",
+                             "data.train_file=latin1.txt", "data.dev_file=latin1.txt", "data.test_file=null",
                              f"hydra.run.dir={tmp_path}"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
