@@ -25,10 +25,12 @@ from seqlab.data.discovery import AUTO, find_fields, find_split_files, missing_f
 from seqlab.data.encoding import encode_examples
 from seqlab.data.hub import HubSource
 from seqlab.data.long_documents import check_count, check_overlap, check_truncation, truncate
+from seqlab.data.reader_log import quiet_readers
 from seqlab.data.readers import load_conll, load_examples, read_conll, read_text_classification
 from seqlab.data.spec_builder import SPLITS, Reading, SpecBuilder, file_digests
 from seqlab.data.splits import SplitPlan
 from seqlab.data.tag_schemes import detect_scheme, from_spans, labels_for_types, parse_scheme, split_tag, to_spans
+from seqlab.data.text_lines import ControlPolicy, check_control_policy
 from seqlab.data.vocabulary import PartSettings
 from seqlab.errors import ConfigError
 from seqlab.resources import sample_path
@@ -62,6 +64,9 @@ class TokenDataModule(pl.LightningDataModule):
         part_settings: what the model's embedding parts ask of the data (the word vocabulary's
             lowercasing and pretrained vectors, the characters kept per token); the builder reads
             them from the parts' configs (:meth:`~seqlab.data.vocabulary.PartSettings.from_parts`).
+        control_characters: a control character in the files (``\x10``, a backspace) is an
+            ``error`` naming its file, line and column, or is ``drop``-ped or ``replace``-d by U+FFFD,
+            counted in the log (:class:`~seqlab.data.text_lines.LineChecks`).
     """
 
     def __init__(
@@ -79,8 +84,10 @@ class TokenDataModule(pl.LightningDataModule):
         max_tokens: int | None = None,
         max_batch_tokens: int | None = None,
         part_settings: PartSettings | None = None,
+        control_characters: ControlPolicy = "error",
     ) -> None:
         super().__init__()
+        self.control_characters = check_control_policy(control_characters)
         self.max_tokens = check_count(max_tokens, "data.max_tokens", "words")
         self.max_batch_tokens = check_count(max_batch_tokens, "data.max_batch_tokens", "tokens")
         self.dir = Path(dir)
@@ -414,8 +421,11 @@ class ConllDataModule(TokenDataModule):
         """Set the file scheme from the training file's tags (``file_scheme: auto``), and log it."""
         self._detect = False
         path = self.path("train")
-        raw = (example["tags"] for example in read_conll(path, self.token_column, self.label_column, None))
-        scheme, evidence = detect_scheme(raw)
+        examples = read_conll(
+            path, self.token_column, self.label_column, None, control_characters=self.control_characters
+        )
+        with quiet_readers():  # the read that follows tells what the file holds
+            scheme, evidence = detect_scheme(example["tags"] for example in examples)
         self.file_scheme = scheme.value if scheme is not None else None
         self.tag_scheme = (self._tag_scheme_setting or self.file_scheme) if scheme is not None else None
         self._settle_labels()
@@ -439,6 +449,7 @@ class ConllDataModule(TokenDataModule):
             known_labels=known_labels,
             known_from=self.labels_origin,
             feature_columns=self.feature_columns,
+            control_characters=self.control_characters,
         )
 
     def fit_length(self, split: str, dataset: datasets.Dataset) -> datasets.Dataset:
@@ -504,8 +515,10 @@ class TextClassificationDataModule(TokenDataModule):
         text_field: column or JSON key of the text.
         label_field: column or JSON key of the label.
         format: ``tsv``, ``csv`` or ``jsonl`` (default: from each file's suffix).
-        multiline: let a quoted CSV field span lines (otherwise a quote left open on its line is
-            an error naming that line).
+        multiline: whether a quoted field may hold line breaks: ``None`` (default) lets CSV fields
+            do so (RFC 4180, as spreadsheets write them), and reads TSV fields unquoted; ``True``
+            lets quoted TSV fields hold them too; ``False`` reads one record per line (a quote left
+            open on its line is an error naming that line).
         labels: the labels the data may hold, in id order (e.g. ``["0", "1"]``); any other label in
             any file is an error naming its line. Without it the labels are the training file's,
             and a label with a single training example gets a warning naming its line.
@@ -528,7 +541,7 @@ class TextClassificationDataModule(TokenDataModule):
         text_field: str = AUTO,
         label_field: str = AUTO,
         format: str | None = None,
-        multiline: bool = False,
+        multiline: bool | None = None,
         labels: Sequence[str] | None = None,
         splitter: str = "whitespace",
         source: HubSource | None = None,
@@ -595,6 +608,7 @@ class TextClassificationDataModule(TokenDataModule):
             multiline=self.multiline,
             known_labels=known_labels,
             known_from=self.labels_origin,
+            control_characters=self.control_characters,
         )
         splitter_name = self.splitter
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from seqlab.data.text_lines import sniff_encoding
 from seqlab.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -272,7 +273,8 @@ def _first_line(path: Path, limit: int = 1 << 16) -> str | None:
         binary = lzma.open(path, "rb")
     else:
         binary = open(path, "rb")
-    with io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace") as text:
+    codec, _ = sniff_encoding(path)  # UTF-16/32 by their byte-order mark, as the readers read them
+    with io.TextIOWrapper(binary, encoding=codec, errors="replace") as text:
         for _ in range(100):
             line = text.readline(limit)
             if not line:
