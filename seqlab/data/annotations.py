@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seqlab.data.readers import existing_file, open_binary
+from seqlab.data.readers import existing_file
+from seqlab.data.text_lines import open_binary
 from seqlab.errors import ConfigError, ReaderError
 
 log = logging.getLogger(__name__)

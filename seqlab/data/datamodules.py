@@ -97,7 +97,6 @@ class TokenDataModule(pl.LightningDataModule):
         #: The file of each split inside :attr:`dir` (``None``: the split has none); ``auto`` ones found there.
         self.files = find_split_files(self.dir, files, self.file_kind or self.target_column)
         self.asked = files  # as configured (``auto``, a name, or None)
-        self.produced = tuple(carved)
         for name in split.produces if split is not None else ():
             if files.get(name) is not None:
                 raise ConfigError(
@@ -213,8 +212,6 @@ class TokenDataModule(pl.LightningDataModule):
 
     def _read(self, stage: str | None) -> None:
         building = self.spec is None
-        if stage == "fit" and self.files.get("dev") is None and "dev" not in self.produced:
-            raise ConfigError(no_dev_message(self.dir, self.asked.get("dev")))
         wanted = SPLITS[1:] if building else {"test": ("test",), "validate": ("dev",)}.get(stage or "", SPLITS[1:])
         carved = self.split.produces if self.split is not None else ()
         if self.spec is None:
@@ -281,6 +278,8 @@ class TokenDataModule(pl.LightningDataModule):
     def encoded(self, split: str) -> list[EncodedExample]:
         """The examples of ``split`` as tensors (after :meth:`use_featurizers`)."""
         if split not in self._encoded:
+            if split == "dev" and "dev" not in self._datasets:
+                raise ConfigError(no_dev_message(self.dir, self.asked.get("dev")))
             if split not in self._datasets:
                 raise ValueError(f"no {split} file configured for {self.dir}")
             raise RuntimeError("call use_featurizers() before loading batches")
