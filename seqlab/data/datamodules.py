@@ -261,9 +261,29 @@ class TokenDataModule(pl.LightningDataModule):
 
     def _encode(self) -> None:
         for split, dataset in self._datasets.items():
+            self._check_budget(split, dataset)
             targets = dataset[self.target_column] if self.target_column in dataset.column_names else None
             given = {"features": dataset["features"]} if "features" in dataset.column_names else None
             self._encoded[split] = self.encode(dataset["tokens"], targets, given)
+
+    def _check_budget(self, split: str, dataset: datasets.Dataset) -> None:
+        """A text longer than a batch may hold (``max_batch_tokens``) is refused before training,
+        naming its file and line and the keys that fit it, rather than filling the memory."""
+        budget = self.max_batch_tokens
+        if budget is None or not len(dataset):
+            return
+        lengths = [len(tokens) for tokens in dataset["tokens"]]
+        longest = max(range(len(lengths)), key=lengths.__getitem__)
+        if lengths[longest] <= budget:
+            return
+        name = self.files.get(split) or self.files.get("train")
+        line = dataset["line"][longest] if "line" in dataset.column_names else None
+        where = f"{self.dir / str(name)}:{line}" if line is not None else f"{self.dir / str(name)} (text {longest + 1})"
+        raise ConfigError(
+            f"{where}: a text of {lengths[longest]:,} words is longer than a batch may hold "
+            f"(data.max_batch_tokens={budget:,}, the memory budget); set data.max_tokens=N to read long texts in "
+            "pieces (a classifier reads the first N words, a tagger trains on windows), or raise data.max_batch_tokens"
+        )
 
     def encode(
         self, sentences: list[list[str]], targets: list | None = None, given: dict[str, list] | None = None

@@ -20,7 +20,7 @@ import datasets
 
 from seqlab.data.reader_log import capturing, keep_or_replay, mark_generated
 from seqlab.data.tag_schemes import InvalidTagError, convert, parse_scheme
-from seqlab.data.text_lines import COMPRESSED_SUFFIXES, LineChecks, decoded_lines
+from seqlab.data.text_lines import COMPRESSED_SUFFIXES, MAX_LINE_CHARS, LineChecks, decoded_lines
 from seqlab.data.text_rows import PARQUET_MAGIC, ROWS, TEXT_FORMATS, sniff_text_format, starts_with
 from seqlab.errors import ConfigError, ReaderError
 
@@ -49,6 +49,7 @@ def read_conll(
     known_from: str = "the training data",
     feature_columns: Sequence[int] = (),
     control_characters: str = "error",
+    max_line_chars: int = MAX_LINE_CHARS,
 ) -> Iterator[dict]:
     """Yield ``{"tokens": [...], "tags": [...]}`` per sentence of a CoNLL column file (and
     ``"features"``, each token's values of ``feature_columns``, when given).
@@ -66,9 +67,10 @@ def read_conll(
         known_from: where ``known_labels`` come from, for the error message.
         feature_columns: further columns read as features (POS, chunk), one list per token.
         control_characters: ``error``, ``drop`` or ``replace`` (see :class:`~seqlab.data.text_lines.LineChecks`).
+        max_line_chars: the longest line read; a longer one is an error naming the key to raise.
     """
     path = existing_file(path)
-    checks = LineChecks(path, control_characters)
+    checks = LineChecks(path, control_characters, max_line_chars)
     source = parse_scheme(file_scheme) if file_scheme else None
     target = parse_scheme(tag_scheme) if tag_scheme else source
     width: int | None = None
@@ -260,6 +262,7 @@ def read_text_classification(
     multiline: bool | None = None,
     known_from: str = "the training data",
     control_characters: str = "error",
+    max_line_chars: int = MAX_LINE_CHARS,
 ) -> Iterator[dict]:
     """Yield ``{"text": ..., "label": ..., "line": n}`` from a TSV/CSV file with a header, JSONL or
     parquet (where ``n`` counts rows).
@@ -276,15 +279,16 @@ def read_text_classification(
             and a quote left open on its line is an error there.
         known_from: where ``known_labels`` come from, for the error message.
         control_characters: ``error``, ``drop`` or ``replace`` (see :class:`~seqlab.data.text_lines.LineChecks`).
+        max_line_chars: the longest line read; a longer one is an error naming the key to raise.
     """
     path = existing_file(path)
-    checks = LineChecks(path, control_characters)
+    checks = LineChecks(path, control_characters, max_line_chars)
     suffixes = [suffix for suffix in path.suffixes if suffix.lower() not in COMPRESSED_SUFFIXES]
     kind = (format or (suffixes[-1] if suffixes else "").lstrip(".")).lower()
     if format is None and starts_with(path, PARQUET_MAGIC):
         kind = "parquet"
     elif format is None and kind not in TEXT_FORMATS:
-        sniffed = sniff_text_format(path, LineChecks(path, control_characters))
+        sniffed = sniff_text_format(path, LineChecks(path, control_characters, max_line_chars))
         if sniffed is not None:
             log.info("%s: read as %s (from its first line; set data.format to choose)", path, sniffed)
             kind = sniffed

@@ -33,6 +33,10 @@ ControlPolicy = Literal["error", "drop", "replace"]
 CONTROL_POLICIES: tuple[str, ...] = ("error", "drop", "replace")
 #: The key that sets the policy, named in errors and warnings.
 CONTROL_KEY = "data.control_characters"
+#: The longest line read (characters) unless ``data.max_line_chars`` says otherwise: far above any
+#: real text (a 200,000-word review is ~1.2 million), so a file with no line breaks stops at once.
+MAX_LINE_CHARS = 10_000_000
+MAX_LINE_KEY = "data.max_line_chars"
 
 #: Compressed formats read transparently, by their first bytes (whatever the file is called).
 _COMPRESSION: dict[bytes, tuple[str, Callable[[Path], io.BufferedIOBase]]] = {
@@ -123,11 +127,17 @@ class LineChecks:
         path: the file, for messages.
         control: ``error`` (a :class:`ReaderError` at the character), ``drop`` or ``replace``
             (by U+FFFD, as Python's ``errors="replace"`` does).
+        max_line_chars: a longer line is an error naming it and the key to raise
+            (:data:`MAX_LINE_KEY`), found after reading that many characters of it, not the whole.
     """
 
-    def __init__(self, path: str | Path, control: str = "error") -> None:
+    def __init__(self, path: str | Path, control: str = "error", max_line_chars: int = MAX_LINE_CHARS) -> None:
         self.path = str(path)
         self.control = check_control_policy(control)
+        if not isinstance(max_line_chars, int) or max_line_chars < 1:
+            raise ConfigError(f"{MAX_LINE_KEY}: expected a positive number of characters, got {max_line_chars!r}")
+        #: The longest line :func:`decoded_lines` reads before it stops with an error.
+        self.max_line_chars = max_line_chars
         self._seen: dict[tuple[str, str], _Seen] = {}
         #: The file's encoding, as :func:`decoded_lines` found it.
         self.encoding = "UTF-8"
@@ -213,8 +223,16 @@ def decoded_lines(path: Path, checks: LineChecks | None = None, clean: bool = Tr
     errors = "surrogateescape" if codec == "utf-8-sig" else "strict"
     number = 0
     with io.TextIOWrapper(cast(BinaryIO, handle), encoding=codec, errors=errors, newline="") as text:
+        limit = checks.max_line_chars
         try:
-            for number, line in enumerate(text, start=1):
+            for number, line in enumerate(iter(lambda: text.readline(limit + 1), ""), start=1):
+                if len(line) > limit and len(line.rstrip("\r\n")) > limit:
+                    raise ReaderError(
+                        path,
+                        number,
+                        f"line longer than {limit:,} characters (no line break found); expected one text or "
+                        f"token per line: set {MAX_LINE_KEY}=N to read longer lines",
+                    )
                 if _SUSPECT.search(line):
                     bad = _UNDECODABLE.search(line)
                     if bad:
