@@ -73,7 +73,7 @@ class StopSignals:
         if first:
             self.received = signum
         loop_handler = signal.getsignal(signal.SIGTERM)
-        if first and loop_handler is not self._handle and callable(loop_handler):
+        if first and loop_handler != self._handle and callable(loop_handler):  # bound methods: equal, not identical
             # A loop's handler is installed and chains to this one: it stops after the current step.
             if signum != signal.SIGTERM:  # it was not called through the loop's handler: pass it on
                 self._forwarding = True

@@ -17,8 +17,9 @@ MIN_FREE_BYTES = 1 << 20
 def check_writable_folder(folder: str | os.PathLike, setting: str) -> Path:
     """Create ``folder`` if needed and write a probe file in it; returns the folder.
 
-    Raises :class:`~seqlab.errors.OutputError` (``setting=folder: cannot write there (reason)``)
+    Raises :class:`~seqlab.errors.OutputError` (``<setting>=<folder>: cannot write there (reason)``)
     when it cannot be created or written, or when its disk has less than :data:`MIN_FREE_BYTES` free.
+    ``setting`` names where the folder comes from (``hydra.run.dir``, ``paths.output_dir``).
     """
     path = Path(folder)
     try:

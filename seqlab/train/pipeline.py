@@ -20,7 +20,7 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
-from seqlab.console import quiet_libraries
+from seqlab.console import library_bars_only_on_a_terminal, progress_bar_wanted, quiet_libraries
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.errors import ConfigError
 from seqlab.predict.checkpoint_file import PART_RECORDS
@@ -51,6 +51,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     check_config(cfg)  # every key against the constructor it is for, before any file is read
     if not cfg.get("library_logs", False):
         quiet_libraries()
+    library_bars_only_on_a_terminal()
     out_dir = check_writable_folder(cfg.paths.output_dir, "paths.output_dir")  # before any data or model
     if getattr(rank_zero_only, "rank", 0) == 0:  # one process sweeps the run folder
         remove_stale_partials(out_dir)
@@ -255,7 +256,8 @@ def evaluate(ckpt_path: str, out_dir: str | Path, data_overrides: Sequence[str] 
     Hydra override syntax) applied on top; only its test file is read, with the checkpoint's
     vocabularies and labels, so no training data is needed.
     """
-    out_dir = Path(out_dir)
+    out_dir = check_writable_folder(out_dir, "output folder")  # before the checkpoint is read
+    library_bars_only_on_a_terminal()
     model = restore(read_checkpoint(ckpt_path), ckpt_path)
     config = model.config
     config.data.cache_dir = None  # never where a (possibly foreign) checkpoint says; data.cache_dir= sets it
@@ -281,6 +283,7 @@ def evaluate(ckpt_path: str, out_dir: str | Path, data_overrides: Sequence[str] 
         enable_checkpointing=False,
         default_root_dir=str(out_dir),
         enable_model_summary=False,
+        enable_progress_bar=progress_bar_wanted(None),  # on a terminal only, never into redirected output
     )
     results: dict[str, Any] = {
         k: float(v) for k, v in trainer.test(model.task, datamodule=datamodule, verbose=False)[0].items()
