@@ -16,9 +16,8 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
-    from tests.conftest import compose_config
-
     from seqlab.train.pipeline import train
+    from tests.conftest import compose_config
 
     out = tmp_path_factory.mktemp("ner")
     train(compose_config(out, "trainer.max_epochs=1", "~callbacks.early_stopping"))

@@ -17,7 +17,8 @@ import torch
 
 from seqlab.train.pipeline import train
 
-TRAIN = ["seqlab-train", "~callbacks.early_stopping", "seed=3", "data.batch_size=16", "trainer.enable_progress_bar=false",
+TRAIN = ["seqlab-train", "~callbacks.early_stopping", "seed=3", "data.batch_size=16",
+         "trainer.enable_progress_bar=false",
          # metrics.csv is written after every step: the file the test polls for the first step
          "+logger.csv.flush_logs_every_n_steps=1", "trainer.log_every_n_steps=1"]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
