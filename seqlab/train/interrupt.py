@@ -80,13 +80,20 @@ class TrainingInterrupted(Interrupted):
     to continue; without it, the run folder's ``ckpt_path=last`` is named.
     """
 
-    def __init__(self, signum: int, epoch: int, step: int, checkpoint: str | None, out_dir: Path) -> None:
+    def __init__(
+        self, signum: int, epoch: int, step: int, checkpoint: str | None, out_dir: Path, testing: bool = False
+    ) -> None:
         super().__init__(signum)
         self.epoch, self.step, self.checkpoint, self.out_dir = epoch, step, checkpoint, out_dir
+        self.testing = testing  # training had ended; the final test was running
         self.resume_command = f"seqlab-train hydra.run.dir={out_dir} ckpt_path=last"
 
     def __str__(self) -> str:
+        if self.epoch == 0:
+            return "interrupted before training started; nothing was saved"
         where = f"interrupted at epoch {self.epoch} step {self.step}"
+        if self.testing:
+            where = f"interrupted while testing, after training ended at epoch {self.epoch} step {self.step}"
         if self.checkpoint is None:
             return f"{where}; no checkpoint was written yet, so there is nothing to resume"
         return f"{where}; resume with: {self.resume_command}"
@@ -106,7 +113,9 @@ def interruption(
     else:  # a second signal, or one outside the training loop: the newest checkpoint written at an epoch's end
         written = [Path(p) for cb in trainer.checkpoint_callbacks for p in _paths(cb) if _resumable(Path(p))]
         checkpoint = str(max(written, key=lambda p: p.stat().st_mtime)) if written else None
-    return TrainingInterrupted(signum, trainer.current_epoch + 1, trainer.global_step, checkpoint, out_dir)
+    testing = trainer.state.fn == TrainerFn.TESTING
+    epoch = trainer.current_epoch if testing else trainer.current_epoch + 1
+    return TrainingInterrupted(signum, epoch, trainer.global_step, checkpoint, out_dir, testing)
 
 
 def _paths(callback: Any) -> list[str]:
