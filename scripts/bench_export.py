@@ -93,8 +93,8 @@ def test_split(ckpt: str, data_dir: str | None) -> tuple[list[list[str]], list]:
     """The checkpoint's own test split (tokens, and gold in the model's scheme)."""
     from omegaconf import OmegaConf
 
-    from seqlab.train.build import build_datamodule
-    from seqlab.train.checkpoint import read_checkpoint, restore
+    from seqlab.training.build import build_datamodule
+    from seqlab.training.checkpoint import read_checkpoint, restore
 
     model = restore(read_checkpoint(ckpt))
     config = model.config
@@ -138,7 +138,7 @@ def bench_model(name: str, ckpt: str, data_dir: str | None, work: Path, threads:
         for t in threads:
             for variant, path in models.items():
                 runs[variant][t].append(child("torch" if variant == "torch" else "onnx", path, t, texts_file))
-    from seqlab.train.checkpoint import read_checkpoint
+    from seqlab.training.checkpoint import read_checkpoint
 
     scheme = read_checkpoint(ckpt)["seqlab"]["spec"]["tag_scheme"]
     predictions = {v: runs[v][threads[0]][0]["predictions"] for v in models}

@@ -56,7 +56,7 @@ def child(folder: str, overrides: list[str], out_dir: str) -> dict:
     import torch
     from hydra import compose, initialize_config_dir
 
-    from seqlab.train.build import build_datamodule, build_task, build_trainer
+    from seqlab.training.build import build_datamodule, build_task, build_trainer
     from seqlab.config import config_dir
 
     class EpochTimer(pl.Callback):

@@ -30,7 +30,7 @@ import torch
 from hydra import compose, initialize_config_dir
 
 from seqlab.config import config_dir
-from seqlab.train.build import build_datamodule, build_task, build_trainer
+from seqlab.training.build import build_datamodule, build_task, build_trainer
 from seqlab.predict.predictor import Predictor
 
 YARDSTICK = Path(__file__).resolve().parents[2] / "shared" / "bench" / "bare_bilstm_crf.py"

@@ -115,7 +115,7 @@ def with_epoch_seconds(results: dict, folder: Path) -> dict:
 
 
 def run_suite(name: str, overrides: list[str], metric: str, seeds: list[int], out: Path) -> dict:
-    from seqlab.train.pipeline import train  # not needed to compose or merge
+    from seqlab.training.pipeline import train  # not needed to compose or merge
 
     runs = []
     for seed in seeds:

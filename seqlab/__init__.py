@@ -1,14 +1,14 @@
 """seqlab: neural sequence labelling and text classification with Lightning and Hydra.
 
-``from seqlab import Predictor`` imports the predictor only when it is asked for, so ``import
-seqlab`` stays instant.
+``seqlab.train``, ``seqlab.evaluate`` and ``seqlab.Predictor`` are imported only when they are
+asked for, so ``import seqlab`` stays instant.
 """
 
 from typing import Any
 
 from seqlab.version import __version__
 
-__all__ = ["Predictor", "__version__"]
+__all__ = ["Predictor", "RunResult", "__version__", "evaluate", "train"]
 
 
 def __getattr__(name: str) -> Any:
@@ -16,4 +16,8 @@ def __getattr__(name: str) -> Any:
         from seqlab.predict.predictor import Predictor
 
         return Predictor
+    if name in ("train", "evaluate", "RunResult"):
+        from seqlab import api
+
+        return getattr(api, name)
     raise AttributeError(f"module 'seqlab' has no attribute {name!r}")

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import os
 
+#: The exceptions a failure that must stay local (one request, one file) is never caught as: they
+#: end the process or unwind a generator. Everything else is caught there, ``BaseException``s
+#: included: a Rust panic in ``tokenizers`` is a ``pyo3_runtime.PanicException``, not an ``Exception``.
+PROCESS_ENDING: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
 
 class SeqlabError(Exception):
     """A problem with the user's input, files or settings, told in one line."""

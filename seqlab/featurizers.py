@@ -23,7 +23,8 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from seqlab.errors import ConfigError
-from seqlab.tokenization.vocab import PAD_ID, UNK_ID, encode_chars, encode_words
+from seqlab.tokenization.tokenizer_file import read_tokenizer
+from seqlab.tokenization.vocab import PAD_ID, UNK_ID
 from seqlab.windowing import windows
 
 
@@ -105,12 +106,15 @@ class WordIds:
     lowercase_fallback: bool = False
 
     def __call__(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
-        ids = encode_words(self.tokenizer, sentences, self.lowercase_fallback)
-        return [np.asarray(row, dtype=np.int64) for row in ids]
+        return np.split(self._flat(sentences), np.cumsum(_lengths(sentences))[:-1])
 
     def padded(self, sentences: Sequence[Sequence[str]]) -> np.ndarray:
-        """``(B, T)`` word ids of a batch: each distinct token normalised once by the tokenizer's
-        normaliser and looked up in its vocabulary (one id per token, as :meth:`__call__` gives)."""
+        """``(B, T)`` word ids of a batch (:meth:`__call__`'s arrays, padded)."""
+        return scatter_tokens(self._flat(sentences), _lengths(sentences))
+
+    def _flat(self, sentences: Sequence[Sequence[str]]) -> np.ndarray:
+        """The id of every token of ``sentences`` in order: each distinct token normalised once by
+        the tokenizer's normaliser and looked up in its vocabulary."""
         vocabulary = self._vocabulary
         normalizer = self.tokenizer.normalizer
         normalize = normalizer.normalize_str if normalizer is not None else str
@@ -122,10 +126,9 @@ class WordIds:
             return UNK_ID if found is None else found
 
         known: dict[str, int] = {}
-        flat = np.fromiter(
+        return np.fromiter(
             (known[t] if t in known else known.setdefault(t, word_id(t)) for s in sentences for t in s), dtype=np.int64
         )
-        return scatter_tokens(flat, _lengths(sentences))
 
     @cached_property
     def _vocabulary(self) -> dict[str, int]:
@@ -141,18 +144,22 @@ class CharIds:
     max_chars: int
 
     def __call__(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        table, sizes, positions = self._table(sentences)
+        ends = np.cumsum(_lengths(sentences))
         out = []
-        for chars in encode_chars(self.tokenizer, sentences, self.max_chars):
-            width = max(1, max((len(c) for c in chars), default=1))
-            row = np.full((len(chars), width), PAD_ID, dtype=np.int64)
-            for i, ids in enumerate(chars):
-                row[i, : len(ids)] = ids
-            out.append(row)
+        for start, end in zip(np.concatenate(([0], ends[:-1])), ends):
+            tokens = positions[start:end]
+            out.append(table[tokens, : max(1, int(sizes[tokens].max(initial=1)))])
         return out
 
     def padded(self, sentences: Sequence[Sequence[str]]) -> np.ndarray:
-        """``(B, T, L)`` character ids of a batch, ``L`` its longest token (kept characters): each
-        distinct token is encoded once, then the batch indexes that table."""
+        """``(B, T, L)`` character ids of a batch, ``L`` its longest token (kept characters)."""
+        table, _, positions = self._table(sentences)
+        return scatter_tokens(table[positions], _lengths(sentences))
+
+    def _table(self, sentences: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each distinct token's character ids encoded once, as rows of a table ``(U, L)`` (0 pads),
+        the rows' sizes ``(U,)``, and every token's row ``(N,)`` in order."""
         index: dict[str, int] = {}
         positions = np.fromiter(
             (index.setdefault(token, len(index)) for tokens in sentences for token in tokens), dtype=np.int64
@@ -163,7 +170,7 @@ class CharIds:
         table[length_mask(sizes, table.shape[1])] = np.fromiter(
             (i for r in rows for i in r), dtype=np.int64, count=int(sizes.sum())
         )
-        return scatter_tokens(table[positions], _lengths(sentences))
+        return table, sizes, positions
 
     def _char_ids(self, token: str) -> list[int]:
         """A token's first ``max_chars`` character ids: each character looked up in the
@@ -409,9 +416,6 @@ def featurizer_from_dict(settings: dict[str, Any], folder: Path) -> Any:
         value = settings[field.name]
         if field.type in ("Tokenizer", Tokenizer):
             path = folder_file(folder, value, "tokenizer file", MAX_TOKENIZER_BYTES)
-            try:
-                value = Tokenizer.from_file(str(path))
-            except Exception as err:  # tokenizers raises a bare Exception for a malformed file
-                raise ValueError(f"{path}: not a tokenizer file ({err})") from None
+            value = read_tokenizer(path)
         arguments[field.name] = value
     return cls(**arguments)

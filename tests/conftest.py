@@ -37,7 +37,7 @@ def make_config(tmp_path: Path):
 @pytest.fixture(scope="session")
 def ner_datamodule(tmp_path_factory):
     """The NER sample's data module from the composed default config, set up (spec built, not encoded)."""
-    from seqlab.train.build import build_datamodule
+    from seqlab.training.build import build_datamodule
 
     with initialize_config_dir(str(config_dir()), version_base="1.3"):
         cfg = compose("train", overrides=[f"data.cache_dir={tmp_path_factory.mktemp('cache')}"])

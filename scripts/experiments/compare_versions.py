@@ -21,7 +21,7 @@ import torch
 from hydra import compose, initialize_config_dir
 
 from seqlab.config import config_dir
-from seqlab.train.pipeline import train
+from seqlab.training.pipeline import train
 
 
 def runs(version: str, vectors: str) -> dict[str, list[str]]:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytorch_lightning as pl
 
-from seqlab.train.build import build_datamodule
-from seqlab.train.checkpoint import read_checkpoint, restore
+from seqlab.training.build import build_datamodule
+from seqlab.training.checkpoint import read_checkpoint, restore
 from seqlab.modules.drift import UnseenWordDrift
 
 

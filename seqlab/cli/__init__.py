@@ -1,1 +1,1 @@
-"""Command-line entry points (thin ``@hydra.main`` wrappers around :mod:`seqlab.train.pipeline`)."""
+"""Command-line entry points (thin ``@hydra.main`` wrappers around :mod:`seqlab.training.pipeline`)."""

@@ -6,16 +6,18 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from seqlab.cli.composition import composition_errors_reported
 from seqlab.cli.errors import reported_errors
 from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
 
 
 @answers_version("seqlab-eval")
+@composition_errors_reported("seqlab-eval", "eval")
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="eval")
 def main(cfg: DictConfig) -> None:
     from seqlab.console import quiet_libraries
-    from seqlab.train.pipeline import evaluate
+    from seqlab.training.pipeline import evaluate
 
     if not cfg.library_logs:
         quiet_libraries()

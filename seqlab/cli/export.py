@@ -6,6 +6,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from seqlab.cli.composition import composition_errors_reported
 from seqlab.cli.errors import reported_errors
 from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
@@ -13,6 +14,7 @@ from seqlab.errors import ConfigError
 
 
 @answers_version("seqlab-export")
+@composition_errors_reported("seqlab-export", "export")
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="export")
 def main(cfg: DictConfig) -> None:
     with reported_errors("seqlab-export", bool(HydraConfig.get().verbose)):

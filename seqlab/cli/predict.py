@@ -15,10 +15,12 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from seqlab.cli.composition import composition_errors_reported
 from seqlab.cli.errors import reported_errors
 from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
 from seqlab.errors import ConfigError, OutputError
+from seqlab.predict.pre_annotations import PRE_ANNOTATION_FORMATS, PreAnnotationWriter
 from seqlab.signals import Interrupted, StopSignals, signal_name
 from seqlab.writable import check_writable_folder
 
@@ -51,13 +53,43 @@ def format_prediction(prediction: dict, style: str) -> str:
     return "".join(f"{token}\t{tag}\n" for token, tag in zip(prediction["tokens"], prediction["tags"])) + "\n"
 
 
+#: The ``format=`` values: seqlab's own JSONL, CoNLL rows, and pre-annotations for annotation tools.
+FORMATS = ("jsonl", "conll", *PRE_ANNOTATION_FORMATS)
+
+
 def check_output_format(predictor: Predictor, style: str, source: str) -> None:
-    """``format=conll`` needs a model that tags tokens (one line naming ``source`` otherwise)."""
+    """``format=conll`` and ``format=spans`` need a model that tags tokens (one line naming ``source`` otherwise)."""
+    if style == "spans" and not predictor.output.per_word:
+        raise ConfigError(
+            f"format=spans writes entity spans; {source} predicts {predictor.output.name!r} per text: "
+            "use format=labelstudio or format=doccano"
+        )
     if style == "conll" and not predictor.output.per_word:
         raise ConfigError(
             f"format=conll needs a model that tags tokens; {source} predicts "
             f"{predictor.output.name!r} per text: use format=jsonl"
         )
+
+
+class _LineWriter:
+    """``format=jsonl|conll``: each prediction on its own, nothing before or after."""
+
+    head = tail = ""
+
+    def __init__(self, style: str) -> None:
+        self.style = style
+
+    def item(self, prediction: dict, first: bool) -> str:
+        return format_prediction(prediction, self.style)
+
+
+def output_writer(cfg: DictConfig, predictor: Predictor) -> _LineWriter | PreAnnotationWriter:
+    """What writes ``format=``: JSONL or CoNLL rows, or pre-annotations whose ``model_version`` is
+    ``model_version=`` (default: the model's name on its card)."""
+    if cfg.format not in PRE_ANNOTATION_FORMATS:
+        return _LineWriter(cfg.format)
+    version = cfg.get("model_version") or str(predictor.card.get("name") or "seqlab")
+    return PreAnnotationWriter(cfg.format, version, cfg.get("from_name"), cfg.get("to_name") or "text")
 
 
 def open_arguments(cfg: DictConfig) -> dict[str, Any]:
@@ -84,6 +116,7 @@ def partial_path(output: str) -> Path | None:
 
 
 @answers_version("seqlab-predict")
+@composition_errors_reported("seqlab-predict", "predict")
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="predict")
 def main(cfg: DictConfig) -> None:
     with reported_errors("seqlab-predict", bool(HydraConfig.get().verbose)):
@@ -96,11 +129,16 @@ def predict(cfg: DictConfig) -> None:
     or SIGTERM the temporary file is removed."""
     from seqlab.cli.predict_bulk import check_processes, launched_world, predict_bulk
 
-    if cfg.format not in ("jsonl", "conll"):
-        raise ConfigError(f"format must be jsonl or conll, got {cfg.format!r}")
+    if cfg.format not in FORMATS:
+        raise ConfigError(f"format must be one of {', '.join(FORMATS)}, got {cfg.format!r}")
     processes = check_processes(cfg.get("processes", 1))
-    output = cfg.output or str(Path(HydraConfig.get().runtime.output_dir) / f"predictions.{cfg.format}")
+    suffix = {"labelstudio": "json", "doccano": "jsonl", "spans": "jsonl"}.get(cfg.format, cfg.format)
+    output = cfg.output or str(Path(HydraConfig.get().runtime.output_dir) / f"predictions.{suffix}")
     world = launched_world()
+    if (processes > 1 or world is not None) and cfg.format in PRE_ANNOTATION_FORMATS:
+        raise ConfigError(
+            f"format={cfg.format} is written by one process: leave processes=1 (jsonl and conll run bulk)"
+        )
     if processes > 1 or world is not None:
         predict_bulk(cfg, processes, world, output)
         return
@@ -134,12 +172,15 @@ def _predict_into(cfg: DictConfig, sink: IO[str]) -> int:
 
     predictor = Predictor.open(**open_arguments(cfg))
     check_output_format(predictor, cfg.format, cfg.ckpt_path or cfg.model)
+    writer = output_writer(cfg, predictor)
     count = 0
     source = sys.stdin.buffer if cfg.input == "-" else open(cfg.input, "rb")
     try:
+        sink.write(writer.head)
         for prediction in predictor.predict_stream(read_lines(source, "<stdin>" if cfg.input == "-" else cfg.input)):
-            sink.write(format_prediction(prediction, cfg.format))
+            sink.write(writer.item(prediction, count == 0))
             count += 1
+        sink.write(writer.tail)
     finally:
         if source is not sys.stdin.buffer:
             source.close()

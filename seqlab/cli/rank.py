@@ -1,7 +1,7 @@
 """``python -m seqlab.cli.rank <resolved job config.yaml>``: one local rank of a DDP job.
 
-:class:`seqlab.train.distributed.ConfigLauncher` starts ranks ``1..N-1`` with this entry: each trains
-the job's resolved config, with no Hydra and no command line (see :mod:`seqlab.train.distributed`).
+:class:`seqlab.training.distributed.ConfigLauncher` starts ranks ``1..N-1`` with this entry: each trains
+the job's resolved config, with no Hydra and no command line (see :mod:`seqlab.training.distributed`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import cast
 
 from omegaconf import DictConfig, OmegaConf
 
-from seqlab.train.pipeline import train
+from seqlab.training.pipeline import train
 
 
 def main(argv: list[str] | None = None) -> None:

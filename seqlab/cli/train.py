@@ -1,4 +1,4 @@
-"""``seqlab-train``: compose the config with Hydra and run :func:`seqlab.train.pipeline.train`."""
+"""``seqlab-train``: compose the config with Hydra and run :func:`seqlab.training.pipeline.train`."""
 
 from __future__ import annotations
 
@@ -14,14 +14,16 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from seqlab.cli.composition import composition_errors_reported
 from seqlab.cli.errors import reported_errors
 from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
+from seqlab.data.discovery import check_data_files
 from seqlab.data.vocabulary import moved_setting_message
 from seqlab.errors import ConfigError
 from seqlab.registry import task_entry
-from seqlab.train.config_check import check_config
-from seqlab.train.sweep import failed_trials, record_trial
+from seqlab.training.config_check import check_config
+from seqlab.training.sweep import failed_trials, record_trial
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ def resume_command(run_dir: str, overrides: list[str]) -> str:
 @contextmanager
 def resume_told() -> Iterator[None]:
     """An interrupted run names the command that resumes it (this job's overrides and run folder)."""
-    from seqlab.train.interrupt import TrainingInterrupted
+    from seqlab.training.interrupt import TrainingInterrupted
 
     try:
         yield
@@ -75,12 +77,13 @@ def _main(cfg: DictConfig) -> float | None:
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode != RunMode.MULTIRUN:
         with reported_errors("seqlab-train", bool(hydra_cfg.verbose)):
+            check_data_files(cfg.data)  # before the heavy imports: a missing file is told at once
             check_config(cfg)  # before the heavy imports: a mistake in a model part is told in seconds
-            from seqlab.train.pipeline import train
+            from seqlab.training.pipeline import train
 
             with resume_told():
                 return train(cfg).get(f"{cfg.monitor}_best")
-    from seqlab.train.pipeline import train  # heavy imports after Hydra has parsed --help/--cfg
+    from seqlab.training.pipeline import train  # heavy imports after Hydra has parsed --help/--cfg
 
     # A sweep trial: record how it ended; a failure must not end the sweep.
     out_dir, job, overrides = Path(cfg.paths.output_dir), hydra_cfg.job.num, list(hydra_cfg.overrides.task)
@@ -96,6 +99,7 @@ def _main(cfg: DictConfig) -> float | None:
 
 
 @answers_version("seqlab-train")
+@composition_errors_reported("seqlab-train", "train")
 def main() -> None:
     """Train; the best dev metric is returned to sweepers."""
     with reported_errors("seqlab-train"):

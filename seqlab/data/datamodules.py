@@ -21,14 +21,16 @@ from torch.utils.data import DataLoader, Dataset
 
 from seqlab.constraints import POSITIVE
 from seqlab.data.collate import Batch, BucketBatchSampler, EncodedExample, collate_examples
-from seqlab.data.discovery import AUTO, find_fields, find_split_files, missing_file_message
+from seqlab.data.discovery import AUTO, find_fields, find_split_files, missing_file_message, no_dev_message
 from seqlab.data.encoding import encode_examples
 from seqlab.data.hub import HubSource
 from seqlab.data.long_documents import check_count, check_overlap, check_truncation, truncate
+from seqlab.data.reader_log import quiet_readers
 from seqlab.data.readers import load_conll, load_examples, read_conll, read_text_classification
 from seqlab.data.spec_builder import SPLITS, Reading, SpecBuilder, file_digests
 from seqlab.data.splits import SplitPlan
 from seqlab.data.tag_schemes import detect_scheme, from_spans, labels_for_types, parse_scheme, split_tag, to_spans
+from seqlab.data.text_lines import ControlPolicy, check_control_policy
 from seqlab.data.vocabulary import PartSettings
 from seqlab.errors import ConfigError
 from seqlab.resources import sample_path
@@ -62,6 +64,9 @@ class TokenDataModule(pl.LightningDataModule):
         part_settings: what the model's embedding parts ask of the data (the word vocabulary's
             lowercasing and pretrained vectors, the characters kept per token); the builder reads
             them from the parts' configs (:meth:`~seqlab.data.vocabulary.PartSettings.from_parts`).
+        control_characters: a control character in the files (``\x10``, a backspace) is an
+            ``error`` naming its file, line and column, or is ``drop``-ped or ``replace``-d by U+FFFD,
+            counted in the log (:class:`~seqlab.data.text_lines.LineChecks`).
     """
 
     def __init__(
@@ -79,8 +84,10 @@ class TokenDataModule(pl.LightningDataModule):
         max_tokens: int | None = None,
         max_batch_tokens: int | None = None,
         part_settings: PartSettings | None = None,
+        control_characters: ControlPolicy = "error",
     ) -> None:
         super().__init__()
+        self.control_characters = check_control_policy(control_characters)
         self.max_tokens = check_count(max_tokens, "data.max_tokens", "words")
         self.max_batch_tokens = check_count(max_batch_tokens, "data.max_batch_tokens", "tokens")
         self.dir = Path(dir)
@@ -88,7 +95,8 @@ class TokenDataModule(pl.LightningDataModule):
         carved = split.produces if split is not None else ()
         files = {name: None if name in carved and given == AUTO else given for name, given in files.items()}
         #: The file of each split inside :attr:`dir` (``None``: the split has none); ``auto`` ones found there.
-        self.files = find_split_files(self.dir, files, self.target_column)
+        self.files = find_split_files(self.dir, files, self.file_kind or self.target_column)
+        self.asked = files  # as configured (``auto``, a name, or None)
         for name in split.produces if split is not None else ():
             if files.get(name) is not None:
                 raise ConfigError(
@@ -115,6 +123,8 @@ class TokenDataModule(pl.LightningDataModule):
     tag_scheme: str | None = None
     file_scheme: str | None = None  # the scheme the files are written in
     target_column = "tags"  # the dataset column holding the labels
+    #: The kind of split files :func:`~seqlab.data.discovery.find_split_files` looks for (default: by target column).
+    file_kind: str | None = None
     #: The labels the files may hold, when the config declares them (``data.labels``).
     declared_labels: list[str] | None = None
     splitter = "words"  # how raw text is cut into words at prediction
@@ -162,7 +172,7 @@ class TokenDataModule(pl.LightningDataModule):
     def path(self, split: str) -> Path:
         """The file of ``split``."""
         if self.files.get(split) is None:
-            raise ConfigError(missing_file_message(self.dir, split, self.target_column))
+            raise ConfigError(missing_file_message(self.dir, split, self.file_kind or self.target_column))
         return self.dir / str(self.files[split])
 
     def has_split(self, split: str) -> bool:
@@ -269,6 +279,8 @@ class TokenDataModule(pl.LightningDataModule):
     def encoded(self, split: str) -> list[EncodedExample]:
         """The examples of ``split`` as tensors (after :meth:`use_featurizers`)."""
         if split not in self._encoded:
+            if split == "dev" and "dev" not in self._datasets:
+                raise ConfigError(no_dev_message(self.dir, self.asked.get("dev")))
             if split not in self._datasets:
                 raise ValueError(f"no {split} file configured for {self.dir}")
             raise RuntimeError("call use_featurizers() before loading batches")
@@ -417,8 +429,11 @@ class ConllDataModule(TokenDataModule):
         """Set the file scheme from the training file's tags (``file_scheme: auto``), and log it."""
         self._detect = False
         path = self.path("train")
-        raw = (example["tags"] for example in read_conll(path, self.token_column, self.label_column, None))
-        scheme, evidence = detect_scheme(raw)
+        examples = read_conll(
+            path, self.token_column, self.label_column, None, control_characters=self.control_characters
+        )
+        with quiet_readers():  # the read that follows tells what the file holds
+            scheme, evidence = detect_scheme(example["tags"] for example in examples)
         self.file_scheme = scheme.value if scheme is not None else None
         self.tag_scheme = (self._tag_scheme_setting or self.file_scheme) if scheme is not None else None
         self._settle_labels()
@@ -442,6 +457,7 @@ class ConllDataModule(TokenDataModule):
             known_labels=known_labels,
             known_from=self.labels_origin,
             feature_columns=self.feature_columns,
+            control_characters=self.control_characters,
         )
 
     def fit_length(self, split: str, dataset: datasets.Dataset) -> datasets.Dataset:
@@ -507,8 +523,10 @@ class TextClassificationDataModule(TokenDataModule):
         text_field: column or JSON key of the text.
         label_field: column or JSON key of the label.
         format: ``tsv``, ``csv`` or ``jsonl`` (default: from each file's suffix).
-        multiline: let a quoted CSV field span lines (otherwise a quote left open on its line is
-            an error naming that line).
+        multiline: whether a quoted field may hold line breaks: ``None`` (default) lets CSV fields
+            do so (RFC 4180, as spreadsheets write them), and reads TSV fields unquoted; ``True``
+            lets quoted TSV fields hold them too; ``False`` reads one record per line (a quote left
+            open on its line is an error naming that line).
         labels: the labels the data may hold, in id order (e.g. ``["0", "1"]``); any other label in
             any file is an error naming its line. Without it the labels are the training file's,
             and a label with a single training example gets a warning naming its line.
@@ -531,7 +549,7 @@ class TextClassificationDataModule(TokenDataModule):
         text_field: str = AUTO,
         label_field: str = AUTO,
         format: str | None = None,
-        multiline: bool = False,
+        multiline: bool | None = None,
         labels: Sequence[str] | None = None,
         splitter: str = "whitespace",
         source: HubSource | None = None,
@@ -598,6 +616,7 @@ class TextClassificationDataModule(TokenDataModule):
             multiline=self.multiline,
             known_labels=known_labels,
             known_from=self.labels_origin,
+            control_characters=self.control_characters,
         )
         splitter_name = self.splitter
 

@@ -18,9 +18,12 @@ import json
 import logging
 import lzma
 import re
-from collections.abc import Iterable, Sequence
+import typing
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+from seqlab.data.text_lines import sniff_encoding
 from seqlab.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,7 @@ SPLIT_STEMS: dict[str, tuple[str, ...]] = {
 #: Data suffixes a split file may have, by the kind of data they usually hold.
 TAGGED_SUFFIXES = (".txt", ".conll", ".conllu", ".iob", ".bio", ".tsv")
 LABELLED_SUFFIXES = (".tsv", ".csv", ".jsonl", ".json", ".parquet", ".txt")
+ANNOTATION_SUFFIXES = (".json", ".jsonl")  # annotation-tool exports (Label Studio, doccano, span JSONL)
 #: Compression suffixes read transparently.
 COMPRESSIONS = ("", ".gz", ".bz2", ".xz")
 
@@ -47,8 +51,22 @@ LABEL_NAMES = ("label", "labels", "sentiment", "class", "target", "category", "p
 
 def find_split_files(folder: Path, files: dict[str, str | None], kind: str) -> dict[str, str | None]:
     """``files`` with each ``auto`` entry replaced by the file of that split found in ``folder``
-    (``None`` for a split the folder lacks: :func:`missing_file_message` says so when it is read)."""
-    suffixes = TAGGED_SUFFIXES if kind == "tags" else LABELLED_SUFFIXES
+    (``None`` for a split the folder lacks: :func:`missing_file_message` says so when it is read);
+    each choice is logged."""
+    found = resolve_split_files(folder, files, kind)
+    for split, given in files.items():
+        if given != AUTO:
+            continue
+        if found[split] is None:
+            log.info("%s: no %s file (%s) found", folder, split, _pattern(split))
+        else:
+            log.info("%s: %s split read from %s (data.%s_file=auto)", folder, split, found[split], split)
+    return found
+
+
+def resolve_split_files(folder: Path, files: dict[str, str | None], kind: str) -> dict[str, str | None]:
+    """:func:`find_split_files` without its log lines."""
+    suffixes = _suffixes(kind)
     names = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
     found: dict[str, str | None] = {}
     for split, given in files.items():
@@ -63,15 +81,48 @@ def find_split_files(folder: Path, files: dict[str, str | None], kind: str) -> d
             )
         if not candidates and split == "train" and kind == "tags":
             _refuse_labelled_texts_among(folder, _split_candidates(names, SPLIT_STEMS[split], LABELLED_SUFFIXES))
-        if not candidates:
-            log.info("%s: no %s file (%s) found", folder, split, _pattern(split))
-            found[split] = None
-            continue
-        found[split] = candidates[0]
-        log.info("%s: %s split read from %s (data.%s_file=auto)", folder, split, candidates[0], split)
+        found[split] = candidates[0] if candidates else None
     if kind == "tags" and found.get("train") and (folder / str(found["train"])).is_file():
         _refuse_labelled_texts(folder / str(found["train"]))
     return found
+
+
+def check_data_files(data: Mapping[str, Any]) -> None:
+    """What a data config's files can be checked for before anything heavy is imported: the folder
+    exists, each file named or found is there, and training has a dev set (a file, or one that
+    ``data.split`` carves). The data module checks again when it reads them."""
+    if data.get("dir") is None or data.get("source") is not None or "train_file" not in data:
+        return  # the shipped sample, a hub dataset, or a data module of another shape: checked when built
+    folder = Path(str(data["dir"]))
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: no such folder (data.dir)")
+    carving = data.get("split") is not None
+    given = {s: data.get(f"{s}_file") for s in SPLIT_STEMS if f"{s}_file" in data}
+    files = {s: None if carving and s != "train" and v == AUTO else v for s, v in given.items()}
+    annotations = ".annotation_datamodules." in str(data.get("_target_", ""))  # their own suffixes (.json[l])
+    kind = "annotations" if annotations else "label" if "text_field" in data else "tags"
+    found = resolve_split_files(folder, files, kind)
+    for split, name in found.items():
+        if name is not None and not (folder / name).is_file():
+            raise ConfigError(f"{folder / name}: no such file (data.{split}_file)")
+    if found.get("train") is None:
+        raise ConfigError(missing_file_message(folder, "train", kind))
+    if found.get("dev") is None and not carving:
+        raise ConfigError(no_dev_message(folder, given.get("dev")))
+
+
+def no_dev_message(folder: Path, given: str | None) -> str:
+    """Why training cannot start without a dev set, and the two keys that give it one."""
+    why = "data.dev_file=null" if given is None else f"no dev|valid|validation|val.* file in {folder}"
+    return (
+        f"no dev set to pick the checkpoint on ({why}, and no data.split): name a dev file with "
+        "data.dev_file=... or carve one out of train with +data/split=holdout"
+    )
+
+
+def _suffixes(kind: str) -> tuple[str, ...]:
+    """The data suffixes of split files of ``kind``: ``tags``, ``label`` or ``annotations``."""
+    return {"tags": TAGGED_SUFFIXES, "annotations": ANNOTATION_SUFFIXES}.get(kind, LABELLED_SUFFIXES)
 
 
 def _split_candidates(names: Iterable[str], stems: Sequence[str], suffixes: Sequence[str]) -> list[str]:
@@ -95,7 +146,7 @@ def missing_file_message(folder: Path, split: str, kind: str) -> str:
         return f"{folder}: no such folder (data.dir)"
     names = sorted(p.name for p in folder.iterdir() if p.is_file())
     listing = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "") if names else "no files"
-    suffixes = "/".join(s.lstrip(".") for s in (TAGGED_SUFFIXES if kind == "tags" else LABELLED_SUFFIXES))
+    suffixes = "/".join(s.lstrip(".") for s in _suffixes(kind))
     return (
         f"{folder}: no {split} file (looked for {_pattern(split)} as {suffixes}, compressed or not; "
         f"found {listing}): name it with data.{split}_file=..."
@@ -213,10 +264,17 @@ def _first_line(path: Path, limit: int = 1 << 16) -> str | None:
     """The first non-blank line of ``path`` (decompressed; at most ``limit`` characters read)."""
     with open(path, "rb") as raw:
         head = raw.read(6)
-    opener = {b"\x1f\x8b": gzip.open, b"BZh": bz2.open, b"\xfd7zXZ": lzma.open}
-    handle = next((open_(path, "rb") for magic, open_ in opener.items() if head.startswith(magic)), None)
-    binary = handle if handle is not None else open(path, "rb")
-    with io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace") as text:
+    binary: typing.IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
+    if head.startswith(b"\x1f\x8b"):
+        binary = gzip.open(path, "rb")
+    elif head.startswith(b"BZh"):
+        binary = bz2.open(path, "rb")
+    elif head.startswith(b"\xfd7zXZ"):
+        binary = lzma.open(path, "rb")
+    else:
+        binary = open(path, "rb")
+    codec, _ = sniff_encoding(path)  # UTF-16/32 by their byte-order mark, as the readers read them
+    with io.TextIOWrapper(binary, encoding=codec, errors="replace") as text:
         for _ in range(100):
             line = text.readline(limit)
             if not line:

@@ -1,44 +1,32 @@
-"""Strict readers: CoNLL column files into ``datasets.Dataset`` with file:line errors.
+"""Strict readers: CoNLL column files and classification files into ``datasets.Dataset`` with
+file:line errors.
 
-Nothing is silently dropped: every malformed line raises :class:`ReaderError` naming the file,
-the line and what was expected.
+Nothing is silently dropped or misread: every malformed line raises :class:`ReaderError` naming
+the file, the line and what was expected; how a file's bytes become lines (compression, encoding,
+line endings, characters text should not hold) is :mod:`seqlab.data.text_lines`, and the rows of
+a classification file :mod:`seqlab.data.text_rows`.
 """
 
 from __future__ import annotations
 
-import bz2
-import csv
-import gzip
-import io
 import json
 import logging
-import lzma
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Literal
 
 import datasets
 
+from seqlab.data.reader_log import capturing, keep_or_replay, mark_generated
 from seqlab.data.tag_schemes import InvalidTagError, convert, parse_scheme
+from seqlab.data.text_lines import COMPRESSED_SUFFIXES, LineChecks, decoded_lines
+from seqlab.data.text_rows import PARQUET_MAGIC, ROWS, TEXT_FORMATS, sniff_text_format, starts_with
 from seqlab.errors import ConfigError, ReaderError
 
 log = logging.getLogger(__name__)
 DOCSTART = "-DOCSTART-"
-_FIELD_SIZE_LIMIT = 2**31 - 1  # the largest the C long of every platform holds
 _COLUMN_SEPARATOR = re.compile(r"[ \t]+")
-
-
-#: Compressed formats read transparently, by their first bytes (whatever the file is called).
-_COMPRESSION: dict[bytes, tuple[str, Callable[[Path], io.BufferedIOBase]]] = {
-    b"\x1f\x8b": ("gzip", lambda path: gzip.open(path, "rb")),
-    b"BZh": ("bzip2", lambda path: bz2.open(path, "rb")),
-    b"\xfd7zXZ\x00": ("xz", lambda path: lzma.open(path, "rb")),
-}
-COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
-#: Control characters that text never holds (tab, line feed and carriage return are fine).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def existing_file(path: str | os.PathLike) -> Path:
@@ -51,46 +39,6 @@ def existing_file(path: str | os.PathLike) -> Path:
     return path
 
 
-def open_binary(path: Path) -> tuple[io.BufferedIOBase, str | None]:
-    """``path`` opened for reading bytes, decompressed if it is gzip, bzip2 or xz; and that name."""
-    with path.open("rb") as handle:
-        head = handle.read(6)
-    for magic, (name, opener) in _COMPRESSION.items():
-        if head.startswith(magic):
-            return opener(path), name
-    return path.open("rb"), None
-
-
-def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Each line of ``path`` (decompressed) as text, numbered from 1; bytes that are not UTF-8 and
-    control characters are a :class:`ReaderError` naming the line and column."""
-    handle, compression = open_binary(path)
-    number = 0
-    with handle:
-        try:
-            for number, raw in enumerate(handle, start=1):
-                try:
-                    line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-                except UnicodeDecodeError as err:
-                    raise ReaderError(
-                        path,
-                        number,
-                        f"bytes {raw[err.start : err.end]!r} at column {err.start + 1} are not valid UTF-8",
-                    ) from None
-                control = _CONTROL.search(line)
-                if control:
-                    raise ReaderError(
-                        path,
-                        number,
-                        f"control character {control.group()!r} at column {control.start() + 1}; expected text",
-                    )
-                yield number, line
-        except (OSError, EOFError, lzma.LZMAError) as err:
-            if compression is None:
-                raise
-            raise ReaderError(path, number + 1, f"the {compression} data is corrupt or cut short ({err})") from None
-
-
 def read_conll(
     path: str | os.PathLike,
     token_column: int = 0,
@@ -100,6 +48,7 @@ def read_conll(
     known_labels: Sequence[str] | None = None,
     known_from: str = "the training data",
     feature_columns: Sequence[int] = (),
+    control_characters: str = "error",
 ) -> Iterator[dict]:
     """Yield ``{"tokens": [...], "tags": [...]}`` per sentence of a CoNLL column file (and
     ``"features"``, each token's values of ``feature_columns``, when given).
@@ -116,12 +65,15 @@ def read_conll(
             files are read with the training labels.
         known_from: where ``known_labels`` come from, for the error message.
         feature_columns: further columns read as features (POS, chunk), one list per token.
+        control_characters: ``error``, ``drop`` or ``replace`` (see :class:`~seqlab.data.text_lines.LineChecks`).
     """
     path = existing_file(path)
+    checks = LineChecks(path, control_characters)
     source = parse_scheme(file_scheme) if file_scheme else None
     target = parse_scheme(tag_scheme) if tag_scheme else source
     width: int | None = None
-    width_line = 0
+    width_line = width_count = 0
+    width_text = ""
     tokens: list[str] = []
     tags: list[str] = []
     lines: list[int] = []
@@ -151,7 +103,8 @@ def read_conll(
             example["tags"] = labels
         return example
 
-    for number, line in _decoded_lines(path):
+    numbered = decoded_lines(path, checks)
+    for number, line in numbered:
         fields = split_columns(line)
         if not fields:
             if tokens:
@@ -168,13 +121,17 @@ def read_conll(
             continue
         if width is None:
             _check_columns(path, number, len(fields), token_column, label_column, feature_columns)
-            width, width_line = len(fields), number
+            width, width_line, width_text = len(fields), number, line.strip()
         elif len(fields) != width:
+            if width_count == 1 and _fits(len(fields), token_column, label_column, feature_columns):
+                # the first line alone set the width: it may be the odd one out
+                _blame_first_line(path, numbered, (width_line, width, width_text), (number, len(fields)))
             raise ReaderError(
                 path,
                 number,
                 f"expected {width} columns (as on line {width_line}), found {len(fields)}: {line.strip()!r}",
             )
+        width_count += 1
         tokens.append(fields[token_column])
         if feature_columns:
             features.append([fields[c] for c in feature_columns])
@@ -186,12 +143,42 @@ def read_conll(
         yield finish()
     if not sentences:
         raise ReaderError(path, 1, "file is empty (no token lines); expected CoNLL columns, one token per line")
+    checks.report()
+
+
+def _blame_first_line(
+    path: Path, numbered: Iterator[tuple[int, str]], first: tuple[int, int, str], second: tuple[int, int]
+) -> None:
+    """Raise at the first token line when the next token line after ``second`` has ``second``'s
+    width too (two lines against one: a tag holding a space on line 1 is line 1's mistake)."""
+    (first_line, first_width, first_text), (second_line, second_width) = first, second
+    for number, line in numbered:
+        fields = split_columns(line)
+        if not fields or fields[0] == DOCSTART:
+            continue
+        if len(fields) == second_width:
+            raise ReaderError(
+                path,
+                first_line,
+                f"expected {second_width} columns (as on lines {second_line} and {number}), "
+                f"found {first_width}: {first_text!r}",
+            )
+        return
+    return
 
 
 def split_columns(line: str) -> list[str]:
     """Fields of a CoNLL line, split on ASCII spaces and tabs only (a no-break space stays in its token)."""
     stripped = line.strip(" \t\r\n")
     return _COLUMN_SEPARATOR.split(stripped) if stripped else []
+
+
+def _fits(found: int, token_column: int, label_column: int | None, feature_columns: Sequence[int]) -> bool:
+    try:
+        _check_columns(Path(), 0, found, token_column, label_column, feature_columns)
+    except ReaderError:
+        return False
+    return True
 
 
 def _check_columns(
@@ -221,8 +208,13 @@ def _unknown_label(label: str, known_labels: Sequence[str], known_from: str = "t
     return f"label {label!r} does not occur in {known_from}; known labels: {', '.join(known_labels)}"
 
 
+#: Part of every cache key: a change to what the readers make of a file re-reads cached files.
+READER_VERSION = 2
+
+
 def _generate(reader: Callable[..., Iterator[dict]], path: str, fingerprint: str, **kwargs) -> Iterator[dict]:
     del fingerprint  # part of the cache key only
+    mark_generated()
     yield from reader(path, **kwargs)
 
 
@@ -232,21 +224,26 @@ def load_examples(
     """Run ``reader(path, **kwargs)`` into a cached Arrow ``datasets.Dataset``.
 
     The cache key includes the reader, its arguments and the file's size and modification
-    time, so an edited file is re-read. Reader errors surface as themselves (file:line).
+    time, so an edited file is re-read. Reader errors surface as themselves (file:line); the
+    reader's warnings are kept with the cache and logged again when it is used.
     """
     path = existing_file(path)
     # datasets shards list-valued generator arguments; the readers want them whole.
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
+    fingerprint = f"{file_fingerprint(path)}:v{READER_VERSION}"
     try:
-        return datasets.Dataset.from_generator(
-            _generate,
-            gen_kwargs=dict(reader=reader, path=str(path), fingerprint=file_fingerprint(path), **kwargs),
-            cache_dir=cache_dir,
-        )
+        with capturing() as reader_log:
+            dataset = datasets.Dataset.from_generator(
+                _generate,
+                gen_kwargs=dict(reader=reader, path=str(path), fingerprint=fingerprint, **kwargs),
+                cache_dir=cache_dir,
+            )
     except datasets.exceptions.DatasetGenerationError as err:
         if isinstance(err.__cause__, (ValueError, OSError)):  # ReaderError and ConfigError are ValueErrors
             raise err.__cause__ from None
         raise
+    keep_or_replay(reader_log, dataset)
+    return dataset
 
 
 def load_conll(path: str | os.PathLike, cache_dir: str | None = None, **kwargs) -> datasets.Dataset:
@@ -260,8 +257,9 @@ def read_text_classification(
     label_field: str | None = "label",
     format: str | None = None,
     known_labels: Sequence[str] | None = None,
-    multiline: bool = False,
+    multiline: bool | None = None,
     known_from: str = "the training data",
+    control_characters: str = "error",
 ) -> Iterator[dict]:
     """Yield ``{"text": ..., "label": ..., "line": n}`` from a TSV/CSV file with a header, JSONL or
     parquet (where ``n`` counts rows).
@@ -273,35 +271,33 @@ def read_text_classification(
         label_field: column (or key) of the label; ``None`` for unlabelled text.
         format: ``"tsv"``, ``"csv"``, ``"jsonl"`` or ``"parquet"`` (default: from the content and suffix).
         known_labels: if given, a label outside this set is an error (dev/test files).
-        multiline: let a quoted CSV field span lines (otherwise an unclosed quote is an error).
+        multiline: whether a quoted field may hold line breaks; ``None``: in CSV (RFC 4180), not in
+            TSV (whose fields are not quoted unless this is ``True``). ``False``: one record per line,
+            and a quote left open on its line is an error there.
         known_from: where ``known_labels`` come from, for the error message.
+        control_characters: ``error``, ``drop`` or ``replace`` (see :class:`~seqlab.data.text_lines.LineChecks`).
     """
     path = existing_file(path)
+    checks = LineChecks(path, control_characters)
     suffixes = [suffix for suffix in path.suffixes if suffix.lower() not in COMPRESSED_SUFFIXES]
     kind = (format or (suffixes[-1] if suffixes else "").lstrip(".")).lower()
-    if format is None and _starts_with(path, PARQUET_MAGIC):
+    if format is None and starts_with(path, PARQUET_MAGIC):
         kind = "parquet"
     elif format is None and kind not in TEXT_FORMATS:
-        sniffed = sniff_text_format(path)
+        sniffed = sniff_text_format(path, LineChecks(path, control_characters))
         if sniffed is not None:
             log.info("%s: read as %s (from its first line; set data.format to choose)", path, sniffed)
             kind = sniffed
-    rows = {
-        "tsv": _delimited_rows,
-        "csv": _delimited_rows,
-        "jsonl": _jsonl_rows,
-        "json": _jsonl_rows,
-        "parquet": _parquet_rows,
-    }
-    if kind not in rows:
+    if kind not in ROWS:
         raise ConfigError(
             f"{path}: unknown text format {kind!r}; expected tsv, csv, jsonl or parquet (set data.format)"
         )
     count = 0
     fields = [text_field] + ([label_field] if label_field is not None else [])
-    kinds: dict[str, tuple[int, object]] = {}  # JSON type of the labels -> its first line and value
-    warned = False
-    for number, row in rows[kind](path, "\t" if kind == "tsv" else ",", fields, multiline):
+    by_value = kind not in ("tsv", "csv")  # values not read from lines of text are checked one by one
+    label_types = _LabelTypes()
+    spanning = kind == "csv" if multiline is None else multiline
+    for number, row in ROWS[kind](path, "\t" if kind == "tsv" else ",", fields, spanning, checks):
         missing = [f for f in fields if row.get(f) is None]
         if missing:
             raise ReaderError(
@@ -310,28 +306,16 @@ def read_text_classification(
                 f"missing field {missing[0]!r}; found {', '.join(map(str, row)) or 'nothing'} "
                 "(set data.text_field / data.label_field)",
             )
-        text = str(row[text_field]).strip()
+        text = str(row[text_field])
+        text = (checks.clean(number, text, text_field) if by_value else text).strip()
         if not text:
             raise ReaderError(path, number, f"empty text in field {text_field!r}")
         example = {"text": text, "line": number}
         if label_field is not None:
             raw = row[label_field]
-            kinds.setdefault(type(raw).__name__, (number, raw))
-            if len(kinds) == 2 and not warned:
-                (kind_a, (line_a, raw_a)), (kind_b, (line_b, raw_b)) = kinds.items()
-                log.warning(
-                    "%s: labels of mixed JSON types are read as the same strings: %r (%s) on line %d and "
-                    "%r (%s) on line %d",
-                    path,
-                    raw_a,
-                    kind_a,
-                    line_a,
-                    raw_b,
-                    kind_b,
-                    line_b,
-                )
-                warned = True
-            label = str(raw).strip()
+            label = str(raw)
+            label = (checks.clean(number, label, label_field) if by_value else label).strip()
+            label_types.add(number, raw, label)
             if not label:
                 raise ReaderError(path, number, f"empty label in field {label_field!r}")
             if known_labels is not None and label not in known_labels:
@@ -341,128 +325,43 @@ def read_text_classification(
         yield example
     if not count:
         raise ReaderError(path, 1, f"no examples; expected a header line and rows with {text_field!r}")
+    label_types.report(path)
+    checks.report()
 
 
-#: The formats a classification file may have, by suffix or ``data.format``.
-TEXT_FORMATS = ("tsv", "csv", "jsonl", "json", "parquet")
+class _LabelTypes:
+    """The JSON types labels were written as, to tell what a mixture of them was read as."""
 
+    def __init__(self) -> None:
+        self.first: dict[str, tuple[int, object, str]] = {}  # type -> its first line, value and label
+        self.types_of: dict[str, set[str]] = {}  # label -> the types it was read from
 
-def sniff_text_format(path: Path) -> str | None:
-    """``jsonl``, ``tsv`` or ``csv`` from the first non-blank line of ``path`` (decompressed): a JSON
-    object, a header with tabs, or one with commas; ``None`` when it is none of these."""
-    for _, line in _decoded_lines(path):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if stripped.startswith("{"):
-            return "jsonl"
-        if "\t" in stripped:
-            return "tsv"
-        return "csv" if "," in stripped else None
-    return None
+    def add(self, line: int, raw: object, label: str) -> None:
+        kind = type(raw).__name__
+        self.first.setdefault(kind, (line, raw, label))
+        self.types_of.setdefault(label, set()).add(kind)
 
-
-#: The first bytes of a parquet file.
-PARQUET_MAGIC = b"PAR1"
-
-
-def _starts_with(path: Path, magic: bytes) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(len(magic)) == magic
-
-
-def _parquet_rows(
-    path: Path, delimiter: str, fields: Sequence[str], multiline: bool = False
-) -> Iterator[tuple[int, dict]]:
-    """Rows of a parquet file (read with pyarrow, a ``datasets`` dependency), numbered from 1;
-    only ``fields`` are read."""
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.ParquetFile(path)
-    except Exception as err:  # pyarrow raises its own types for a file that is not parquet
-        raise ReaderError(path, 1, f"cannot be read as parquet ({type(err).__name__}: {err})") from None
-    names = table.schema_arrow.names
-    absent = [field for field in fields if field not in names]
-    if absent:
-        raise ReaderError(
-            path, 1, f"no {absent[0]!r} column (found {', '.join(map(repr, names))}); set data.text_field / label_field"
+    def report(self, path: Path) -> None:
+        """Warn when labels came in several types, saying which labels each became."""
+        if len(self.first) < 2:
+            return
+        read = [f"{_json(raw)} ({kind}, line {line}) as {label!r}" for kind, (line, raw, label) in self.first.items()]
+        shared = sorted(label for label, kinds in self.types_of.items() if len(kinds) > 1)
+        if shared:
+            what = f"labels read from values of different types alike: {', '.join(map(repr, shared[:5]))}"
+        else:
+            what = "no label is read from two types: each type makes labels of its own"
+        log.warning(
+            "%s: labels of %d JSON types, read as strings: %s; %s (write each class one way, or set data.labels)",
+            path,
+            len(self.first),
+            ", ".join(read),
+            what,
         )
-    number = 0
-    for batch in table.iter_batches(columns=list(fields)):
-        for row in batch.to_pylist():
-            number += 1
-            yield number, row
 
 
-def _delimited_rows(
-    path: Path, delimiter: str, fields: Sequence[str], multiline: bool = False
-) -> Iterator[tuple[int, dict]]:
-    """Rows of a TSV/CSV file with a header, numbered by the line they start on.
-
-    A quoted CSV field may span lines only with ``multiline``; otherwise each line is one row,
-    and a quote that opens and does not close on its line is an error there (so a stray quote
-    never merges the rows after it into one text).
-    """
-    header = None
-    for number, row in _csv_records(path, delimiter, multiline):
-        if header is None:
-            header = [h.strip() for h in row]
-            absent = [field for field in fields if field not in header]
-            if absent:
-                name = "tab" if delimiter == "\t" else "comma"
-                raise ReaderError(
-                    path,
-                    number,
-                    f"the header names no {absent[0]!r} column (found {', '.join(map(repr, header))}); "
-                    f"expected a first line naming the columns, e.g. {delimiter.join(fields)!r} ({name}-separated), "
-                    "or set data.text_field / data.label_field",
-                )
-            continue
-        if not row or not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise ReaderError(path, number, f"expected {len(header)} fields ({', '.join(header)}), found {len(row)}")
-        yield number, dict(zip(header, row))
-
-
-def _csv_records(path: Path, delimiter: str, multiline: bool) -> Iterator[tuple[int, list[str]]]:
-    """``(first line, fields)`` of each record; csv's own errors become :class:`ReaderError` at their line.
-
-    TSV fields are never quoted (a quote is part of the text); CSV fields may be.
-    """
-    quoting: Literal[0, 3] = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    # Fields of any size (a long review is one field); csv's default limit is 131,072 characters.
-    csv.field_size_limit(_FIELD_SIZE_LIMIT)
-    if multiline:
-        reader = csv.reader((line for _, line in _decoded_lines(path)), delimiter=delimiter, quoting=quoting)
-        start = 1
-        try:
-            for row in reader:
-                yield start, row
-                start = reader.line_num + 1
-        except csv.Error as err:
-            raise ReaderError(path, start, f"{err} (a quoted field opened here and never closed?)") from None
-        return
-    for number, line in _decoded_lines(path):
-        try:
-            yield number, next(csv.reader([line], delimiter=delimiter, quoting=quoting, strict=True), [])
-        except csv.Error as err:
-            reason = str(err)
-            if "end of data" in reason:
-                reason = "a quote opens and does not close on this line; a quoted field may span lines only with "
-                reason += "data.multiline=true"
-            raise ReaderError(path, number, reason) from None
-
-
-def _jsonl_rows(path: Path, delimiter: str, fields: Sequence[str], multiline: bool) -> Iterator[tuple[int, dict]]:
-    for number, line in _decoded_lines(path):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line.rstrip("\r\n"))
-        except json.JSONDecodeError as err:
-            raise ReaderError(path, number, f"invalid JSON ({err.msg} at column {err.colno})") from None
-        if not isinstance(row, dict):
-            raise ReaderError(path, number, f"expected a JSON object per line, found {type(row).__name__}")
-        yield number, row
+def _json(value: object) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)

@@ -17,15 +17,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import datasets
+import numpy as np
 import torch
 from torch import Tensor
 
 from seqlab.constraints import POSITIVE
 from seqlab.data.vocabulary import PartSettings
 from seqlab.errors import ConfigError
+from seqlab.featurizers import WordIds
 from seqlab.spec import DataSpec
 from seqlab.tokenization.vectors import WordVectors, embedding_matrix, load_word_vectors
-from seqlab.tokenization.vocab import UNK_ID, add_words, encode_words, train_char_tokenizer, train_word_tokenizer
+from seqlab.tokenization.vocab import UNK_ID, add_words, train_char_tokenizer, train_word_tokenizer
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "dev", "test")
@@ -157,8 +159,8 @@ class SpecBuilder:
         )
         for split in SPLITS[1:]:
             if split in splits:
-                rows = encode_words(spec.word_tokenizer, splits[split]["tokens"], spec.lowercase_fallback)
-                ids = torch.tensor([i for row in rows for i in row])
+                rows = WordIds(spec.word_tokenizer, spec.lowercase_fallback)(splits[split]["tokens"])
+                ids = torch.from_numpy(np.concatenate(rows))
                 log.info(
                     "%s: %.2f%% of %d tokens map to the unknown word, %.2f%% are words not in train that "
                     "the vectors cover",

@@ -55,11 +55,13 @@ class SpanF1(Metric):
         self.gold += counts[2].to(self.gold.device)
 
     def compute(self) -> dict[str, torch.Tensor]:
-        """``precision``, ``recall``, ``f1`` (micro) and ``f1_<TYPE>`` per type, in [0, 1]."""
+        """``precision``, ``recall``, ``f1`` (micro) and ``f1_<TYPE>`` for each type the gold data
+        holds (a type absent from it has no score to report), in [0, 1]."""
         result = _prf(self.correct.sum(), self.predicted.sum(), self.gold.sum())
         per_type = _prf(self.correct, self.predicted, self.gold)
         for i, entity_type in enumerate(self.entity_types):
-            result[f"f1_{entity_type}"] = per_type["f1"][i]
+            if self.gold[i] > 0:
+                result[f"f1_{entity_type}"] = per_type["f1"][i]
         return result
 
 

@@ -1,6 +1,6 @@
 """Config to network: the one builder of embedder -> encoder -> head, with no Hydra.
 
-Training (:func:`seqlab.train.build.build_task`), the torch predictor and checkpoint restore all build
+Training (:func:`seqlab.training.build.build_task`), the torch predictor and checkpoint restore all build
 their network here, from a plain config (``embedding``, ``encoder`` and ``head`` nodes with a
 ``_target_``), the data's :class:`~seqlab.spec.DataSpec`, the head's data-dependent arguments
 (``num_labels``, ``allowed_transitions``) and, for training, the initial word vectors.

@@ -5,7 +5,7 @@ test holds (the vectors cover it, so it has a row) keeps its pretrained vector: 
 sits in the old geometry among moved neighbours. :class:`UnseenWordDrift` moves each such row by
 the cosine-weighted mean drift of its nearest training words in the pretrained space, in the
 spirit of Kiros et al.'s (2015) vocabulary expansion. It is applied to the weights outside the
-model (:class:`seqlab.train.callbacks.UnseenWordDrift` does it at each validation), so the moved rows
+model (:class:`seqlab.training.callbacks.UnseenWordDrift` does it at each validation), so the moved rows
 are saved in the checkpoint and every reader of the weights inherits them.
 """
 

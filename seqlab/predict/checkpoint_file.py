@@ -2,7 +2,7 @@
 
 :func:`read_checkpoint` is the one loader of every road that opens a checkpoint (prediction,
 evaluation, export, ``seqlab-info``, serving, and resuming training: Lightning loads through
-:class:`seqlab.train.checkpoint.AtomicCheckpointIO`, which calls it). A checkpoint is unpickled with
+:class:`seqlab.training.checkpoint.AtomicCheckpointIO`, which calls it). A checkpoint is unpickled with
 ``torch.load(weights_only=True)`` (tensors and plain types only); its stored config holds no
 interpolation anywhere; and every ``_target_`` anywhere in it names a class of seqlab or of a
 registered plug-in (:func:`seqlab.registry.component_packages`), or of the one outside package
@@ -159,13 +159,19 @@ def torch_reason(err: BaseException) -> str:
     return kept[0] if kept else "it holds something other than tensors and plain data"
 
 
-#: Modules of seqlab 0.2 whose classes a stored config may name, by where they are now.
+#: Modules of earlier seqlab versions whose classes a stored config may name, by where they are now
+#: (``seqlab.train`` became ``seqlab.training`` when ``seqlab.train`` became the Python training API).
 MOVED_MODULES = {
-    "seqlab.callbacks": "seqlab.train.callbacks",
-    "seqlab.checkpoint": "seqlab.train.checkpoint",
-    "seqlab.distributed": "seqlab.train.distributed",
-    "seqlab.optim": "seqlab.train.optim",
-    "seqlab.sweep": "seqlab.train.sweep",
+    "seqlab.callbacks": "seqlab.training.callbacks",
+    "seqlab.checkpoint": "seqlab.training.checkpoint",
+    "seqlab.distributed": "seqlab.training.distributed",
+    "seqlab.optim": "seqlab.training.optim",
+    "seqlab.sweep": "seqlab.training.sweep",
+    "seqlab.train.callbacks": "seqlab.training.callbacks",
+    "seqlab.train.checkpoint": "seqlab.training.checkpoint",
+    "seqlab.train.distributed": "seqlab.training.distributed",
+    "seqlab.train.optim": "seqlab.training.optim",
+    "seqlab.train.sweep": "seqlab.training.sweep",
 }
 
 

@@ -1,9 +1,11 @@
 """The HTTP app: ``POST /predict``, ``GET /health``, ``GET /metadata``, on FastAPI.
 
 Every answer is JSON. A bad request gets a 4xx naming what is wrong (400: not UTF-8, not JSON, a
-missing, unknown or mistyped field; 413: over a size limit; 422: a value out of range), never a
-500; each request gets an id (``X-Request-ID``, taken from the client when it sends a sane one)
-and one JSON log line.
+missing, unknown or mistyped field, a lone surrogate in a string; 408: a body slower than
+``connections.body_timeout_s``; 413: over a size limit; 422: a value out of range, however many
+digits it has), never a 500; a fault of the server's own while predicting (a Rust panic included)
+is a 500 for that request only. Each request gets an id (``X-Request-ID``, taken from the client
+when it sends a sane one) and one JSON log line.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from seqlab.errors import SeqlabError
 from seqlab.predict.predictor import Predictor
 from seqlab.serving.batcher import DynamicBatcher
-from seqlab.serving.settings import Batching, Limits
+from seqlab.serving.settings import Batching, Connections, Limits
 from seqlab.version import __version__
 
 log = logging.getLogger("seqlab.serve")
@@ -61,11 +63,13 @@ def create_app(
     limits: Limits | None = None,
     batching: Batching | None = None,
     backend: str = "?",
+    connections: Connections | None = None,
 ) -> FastAPI:
     """The app serving a loaded ``predictor`` (loaded before the server binds its port, so a
     model that cannot load ends the command in one line and never takes a request)."""
     limits = limits or Limits()
     batching = batching or Batching()
+    connections = connections or Connections()
     state: dict[str, Any] = {"status": "starting", "predictor": predictor, "batcher": None}
 
     @contextlib.asynccontextmanager
@@ -82,25 +86,29 @@ def create_app(
 
     app = FastAPI(title="seqlab", version=__version__, lifespan=lifespan)
 
-    app.add_middleware(RequestLog, max_body_bytes=limits.max_body_bytes)
+    app.add_middleware(RequestLog, max_body_bytes=limits.max_body_bytes, body_timeout_s=connections.body_timeout_s)
 
     @app.exception_handler(RequestError)
     async def refused(request: Request, err: RequestError) -> JSONResponse:
-        return JSONResponse({"error": str(err), **err.detail}, status_code=err.status)
+        # a body cut off part-way leaves the connection mid-request: it is closed after the answer
+        headers = {"connection": "close"} if err.status == 408 else None
+        return JSONResponse({"error": str(err), **err.detail}, status_code=err.status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"error": str(err.detail)}, status_code=err.status_code, headers=err.headers)
 
     @app.exception_handler(Exception)
-    async def bug(request: Request, err: Exception) -> JSONResponse:
-        request_id = request.scope.get("state", {}).get("request_id")
-        log.exception("error", extra={"fields": {"request_id": request_id, "error": repr(err)[:200]}})
-        return JSONResponse({"error": "internal error", "request_id": request_id}, status_code=500)
+    async def bug(request: Request, err: Exception) -> JSONResponse:  # (the connection is closed after)
+        fault = server_fault(request, err)
+        return JSONResponse({"error": str(fault), **fault.detail}, status_code=500)
 
     @app.get("/health")
     async def health() -> JSONResponse:
-        """``ready`` (200) while the server takes requests; ``starting`` or ``stopping`` (503) otherwise."""
+        """``ready`` (200) while the server takes requests; ``starting``, ``stopping`` or ``failed``
+        (its batcher ended, which only a process-ending error does) (503) otherwise."""
+        if state["status"] == "ready" and not state["batcher"].running:
+            state["status"] = "failed"
         return JSONResponse({"status": state["status"]}, status_code=200 if state["status"] == "ready" else 503)
 
     @app.get("/metadata")
@@ -122,13 +130,22 @@ def create_app(
         except TimeoutError:
             message = f"no prediction within limits.timeout_s = {limits.timeout_s} s"
             raise RequestError(504, message, limit="timeout_s") from None
-        except (ValueError, SeqlabError) as err:
-            if parsed.nbest == 1:
-                raise
-            raise RequestError(422, f"nbest: {err}", field="nbest") from None  # e.g. a graph that decodes the best
+        except Exception as err:
+            if parsed.nbest > 1 and isinstance(err, (ValueError, SeqlabError)):  # e.g. a graph that decodes the best
+                raise RequestError(422, f"nbest: {err}", field="nbest") from None
+            raise server_fault(request, err) from None
         return JSONResponse(outputs[0] if parsed.text is not None else outputs)
 
     return app
+
+
+def server_fault(request: Request, err: Exception) -> RequestError:
+    """The 500 a request gets for a fault of the server's own (a prediction that failed, a Rust
+    panic included), logged with its traceback; raised in the route, it leaves the connection open."""
+    request_id = request.scope.get("state", {}).get("request_id")
+    log.error("error", exc_info=err, extra={"fields": {"request_id": request_id, "error": ascii(err)[:200]}})
+    message = f"internal error ({type(err).__name__}); the server log names it under this request_id"
+    return RequestError(500, message, request_id=request_id)
 
 
 def _ready(state: dict[str, Any], batcher: bool = False) -> Any:
@@ -139,12 +156,15 @@ def _ready(state: dict[str, Any], batcher: bool = False) -> Any:
 
 class RequestLog:
     """ASGI middleware: a request id for every request (the client's ``X-Request-ID`` when it is
-    sane), one JSON log line per request, and the body limit: a body over ``max_body_bytes`` is
-    refused (413) by its declared length, or while it streams in, before it is all read."""
+    sane), one JSON log line per request, and the body limits: a body over ``max_body_bytes`` is
+    refused (413) by its declared length, or while it streams in, before it is all read; a body
+    not all there ``body_timeout_s`` after its headers (slow, or shorter than its declared
+    length) is refused with 408."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout_s: float) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -166,12 +186,19 @@ class RequestLog:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
-        received = 0
+        received, body_done = 0, False
+        body_deadline = start + self.body_timeout_s
 
         async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done:  # later calls wait for a disconnect: no deadline on those
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, body_deadline - time.perf_counter()))
+            except TimeoutError:
+                raise BodySlow(self.body_timeout_s, received) from None
             if message["type"] == "http.request":
+                body_done = not message.get("more_body", False)
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise BodyTooLarge(limit)
@@ -197,6 +224,16 @@ class RequestLog:
         )
 
 
+class BodySlow(RequestError):
+    def __init__(self, timeout_s: float, received: int) -> None:
+        super().__init__(
+            408,
+            f"the request body did not arrive within connections.body_timeout_s = {timeout_s} s "
+            f"({received} bytes came; is it shorter than its Content-Length?)",
+            limit="body_timeout_s",
+        )
+
+
 class BodyTooLarge(RequestError):
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"the request body is over limits.max_body_bytes = {limit}", limit="max_body_bytes")
@@ -213,7 +250,7 @@ def _parse(body: bytes, limits: Limits) -> PredictRequest:
         bad = body[err.start : err.start + 1]
         raise RequestError(400, f"the body is not UTF-8 (byte {err.start}: {bad!r})") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_integer)
     except json.JSONDecodeError as err:
         raise RequestError(400, f"the body is not JSON ({err.msg} at line {err.lineno}, column {err.colno})") from None
     except RecursionError:
@@ -221,6 +258,15 @@ def _parse(body: bytes, limits: Limits) -> PredictRequest:
     if not isinstance(data, dict):
         raise RequestError(
             400, f'the body must be a JSON object ({{"text": ...}} or {{"texts": [...]}}), got {type(data).__name__}'
+        )
+    if "\\u" in text:  # only a \u escape can make a lone surrogate (the bytes were checked to be UTF-8)
+        _check_unicode(data)
+    if isinstance(data.get("nbest"), LongNumber):
+        raise RequestError(
+            422,
+            f"nbest: a number of {data['nbest'].digits} digits is out of range (limits.max_nbest = {limits.max_nbest})",
+            limit="max_nbest",
+            field="nbest",
         )
     try:
         parsed = PredictRequest.model_validate(data)
@@ -250,3 +296,48 @@ def _parse(body: bytes, limits: Limits) -> PredictRequest:
             field="nbest",
         )
     return parsed
+
+
+#: The most digits an integer in a request body may have: a longer one (Python converts at most
+#: 4,300) is left unconverted, as a :class:`LongNumber`, and refused as out of range by its field.
+MAX_INT_DIGITS = 20
+
+
+class LongNumber:
+    """An integer of more than :data:`MAX_INT_DIGITS` digits, as the parser leaves it."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"<a number of {self.digits} digits>"
+
+
+def _integer(literal: str) -> int | LongNumber:
+    """A JSON integer literal, converted when it has at most :data:`MAX_INT_DIGITS` digits."""
+    digits = len(literal) - literal.startswith("-")
+    return int(literal) if digits <= MAX_INT_DIGITS else LongNumber(digits)
+
+
+def _check_unicode(data: Any) -> None:
+    """Refuse (400, naming the field) a string or key of the body holding a lone surrogate (a
+    ``\\ud800`` escape with no pair): JSON allows the escape, but it is no character to predict on."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, field = stack.pop()
+        if isinstance(node, str):
+            _check_text(node, field or "body")
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                _check_text(key, f"a key of {field or 'the body'}")
+                stack.append((value, f"{field}.{key}" if field else key))
+        elif isinstance(node, list):
+            stack.extend((item, f"{field}.{i}") for i, item in enumerate(node))
+
+
+def _check_text(text: str, field: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        message = f"{field}: character {err.start} is a lone surrogate ({ascii(text[err.start])}), not valid Unicode"
+        raise RequestError(400, message, field=field) from None

@@ -1,4 +1,9 @@
-"""Dynamic batching: texts of concurrent requests are predicted together, one batch at a time."""
+"""Dynamic batching: texts of concurrent requests are predicted together, one batch at a time.
+
+Nothing a prediction raises stops the batcher: a failure is that request's answer only (a Rust
+panic, which is no ``Exception``, included); only the process-ending exceptions
+(:data:`~seqlab.errors.PROCESS_ENDING`) go through.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from seqlab.errors import PROCESS_ENDING
+
 #: Predicts texts with an n-best size: the :meth:`seqlab.predict.predictor.Predictor.predict` signature.
 PredictFunction = Callable[[list[str], int], list[dict[str, Any]]]
+
+
+class PredictionError(RuntimeError):
+    """A prediction that failed with what an ``Exception`` handler would not catch (a Rust panic:
+    ``PanicException: ...``), carried to its request as an ``Exception``."""
+
+
+def as_exception(err: BaseException) -> Exception:
+    """``err`` as a request's future can hold it and an ``Exception`` handler catches it (a
+    ``StopIteration`` cannot be set on a future either); a process-ending one is raised again."""
+    if isinstance(err, PROCESS_ENDING):
+        raise err
+    if isinstance(err, Exception) and not isinstance(err, StopIteration):
+        return err
+    return PredictionError(f"{type(err).__name__}: {err}")
 
 
 @dataclass
@@ -58,8 +80,15 @@ class DynamicBatcher:
                 request.future.set_exception(RuntimeError("the server is shutting down"))
         self._executor.shutdown(wait=True)
 
+    @property
+    def running(self) -> bool:
+        """Whether batches are being run (started, and neither stopped nor ended by a process-ending error)."""
+        return self._task is not None and not self._task.done()
+
     async def submit(self, texts: list[str], nbest: int = 1) -> list[dict[str, Any]]:
         """The predictions of ``texts``, once their batch has run."""
+        if not self.running:
+            raise RuntimeError("the batcher is not running")
         future = asyncio.get_running_loop().create_future()
         await self._queue.put(_Request(texts, nbest, future))
         return await future
@@ -77,7 +106,17 @@ class DynamicBatcher:
             live = [r for r in batch if not r.future.done()]  # a request that timed out needs no work
             if not live:
                 continue
-            results = await loop.run_in_executor(self._executor, self._predict, live)
+            try:
+                results = await loop.run_in_executor(self._executor, self._predict, live)
+            except asyncio.CancelledError:
+                _fail(live, RuntimeError("the server is shutting down"))
+                raise
+            except BaseException as err:  # a fault of the batcher's own: these requests fail, the next batch runs
+                if isinstance(err, PROCESS_ENDING):
+                    _fail(live, RuntimeError("the server is stopping"))
+                    raise
+                _fail(live, as_exception(err))
+                continue
             for request, result in zip(live, results):
                 if request.future.done():
                     continue
@@ -98,9 +137,9 @@ class DynamicBatcher:
         for nbest, members in groups.items():
             try:
                 outputs = self.predict([text for i in members for text in requests[i].texts], nbest)
-            except Exception as err:
+            except BaseException as err:  # anything but a process-ending one stays with its requests
                 if len(members) == 1:
-                    results[members[0]] = err
+                    results[members[0]] = as_exception(err)
                 else:
                     for i in members:
                         results[i] = self._predict([requests[i]])[0]
@@ -110,3 +149,10 @@ class DynamicBatcher:
                 results[i] = outputs[start : start + len(requests[i].texts)]
                 start += len(requests[i].texts)
         return results
+
+
+def _fail(requests: list[_Request], err: BaseException) -> None:
+    """Answer each request still waiting with ``err``."""
+    for request in requests:
+        if not request.future.done():
+            request.future.set_exception(err)

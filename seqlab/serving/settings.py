@@ -45,3 +45,25 @@ class Batching:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Connections:
+    """How long a connection may keep the server waiting; each closes the connection after.
+
+    Args:
+        keep_alive_s: an idle connection, after an answer (uvicorn's ``timeout_keep_alive``).
+        header_timeout_s: from a connection's opening, or its last answer, until a request's
+            headers are all in (a connection that sent part of a request gets a 408 first).
+        body_timeout_s: from a request's headers until its whole body is in (408: slow, or
+            shorter than its ``Content-Length``).
+    """
+
+    keep_alive_s: float = 5.0
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"connections.{name}: expected a positive number of seconds, got {value!r}")

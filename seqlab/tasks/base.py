@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import datasets
 import pytorch_lightning as pl
@@ -75,6 +75,8 @@ class Task(pl.LightningModule):
         self.test_predictions: dict[int, Any] = {}
         #: Best ``val/<selection_metric>`` seen so far (sanity checks excluded).
         self.best_val_score = 0.0
+        #: Every ``val/`` score of the epoch with the best selection metric (the checkpoint kept).
+        self.best_val_metrics: dict[str, float] = {}
 
     @property
     def embedder(self) -> TokenEmbedder:
@@ -194,13 +196,23 @@ class Task(pl.LightningModule):
 
     #: The validation score that selects checkpoints (pair it with ``monitor: val/<name>`` in config).
     selection_metric = "f1"
+    #: How the epoch line and the log name a metric (``f1`` -> ``macro-F1`` for a classifier).
+    metric_titles: ClassVar[dict[str, str]] = {}
+    #: Further dev metrics the epoch line shows beside the selection metric.
+    epoch_metrics: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def metric_title(cls, name: str) -> str:
+        """The name a metric is shown with (``macro-F1``)."""
+        return cls.metric_titles.get(name, name)
 
     def log_validation(self, scores: dict[str, torch.Tensor]) -> None:
         """Log ``val/<name>`` for each score, the selection metric on the progress bar, and its best."""
         name = self.selection_metric
         value = float(scores[name])
-        if not self.trainer.sanity_checking:
-            self.best_val_score = max(self.best_val_score, value)
+        if not self.trainer.sanity_checking and (value > self.best_val_score or not self.best_val_metrics):
+            self.best_val_score = value
+            self.best_val_metrics = {f"val/{k}": float(v) for k, v in scores.items()}
         # Scores come from torchmetrics, already reduced over ranks; sync_dist keeps Lightning's
         # epoch-level bookkeeping in step across ranks (a mean of equal values).
         self.log_dict({f"val/{k}": v.float() for k, v in scores.items() if k != name}, sync_dist=True)
@@ -220,6 +232,7 @@ class Task(pl.LightningModule):
             "version": __version__,
             "spec": self.spec.to_dict(),
             "best_val_score": self.best_val_score,
+            "best_val_metrics": dict(self.best_val_metrics),
             "selection_metric": self.selection_metric,
             "head_arguments": self.head_arguments(self.spec),
             "output": self.output_name,
@@ -228,3 +241,4 @@ class Task(pl.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.best_val_score = checkpoint.get("seqlab", {}).get("best_val_score", 0.0)
+        self.best_val_metrics = dict(checkpoint.get("seqlab", {}).get("best_val_metrics", {}))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import datasets
 from torchmetrics import MetricCollection
@@ -19,6 +19,8 @@ class TextClassificationTask(Task):
     """One label per text; accuracy and macro-F1 (logged as ``f1``); see :class:`Task`."""
 
     output_name = "label"  # LabelOutput
+    metric_titles: ClassVar[dict[str, str]] = {"f1": "macro-F1"}
+    epoch_metrics: ClassVar[tuple[str, ...]] = ("accuracy",)
 
     def __init__(self, spec: DataSpec, *args: Any, **kwargs: Any) -> None:
         super().__init__(spec, *args, **kwargs)

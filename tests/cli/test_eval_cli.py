@@ -19,7 +19,7 @@ def checkpoint(tmp_path_factory) -> Path:
     from hydra import compose, initialize_config_dir
 
     from seqlab.config import config_dir
-    from seqlab.train.pipeline import train
+    from seqlab.training.pipeline import train
 
     out = tmp_path_factory.mktemp("train")
     overrides = ["trainer.max_epochs=4", "trainer.enable_progress_bar=false", f"paths.output_dir={out}",

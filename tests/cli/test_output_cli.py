@@ -16,7 +16,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
-    from seqlab.train.pipeline import train
+    from seqlab.training.pipeline import train
     from tests.conftest import compose_config
 
     out = tmp_path_factory.mktemp("ner")

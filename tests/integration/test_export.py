@@ -15,7 +15,7 @@ from torch import nn
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
-from seqlab.train.build import build_datamodule, build_task  # noqa: E402
+from seqlab.training.build import build_datamodule, build_task  # noqa: E402
 from seqlab.predict.export import export_model  # noqa: E402
 from seqlab.predict.model_folder import ModelFolderError  # noqa: E402
 from seqlab.predict.predictor import Predictor  # noqa: E402

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqlab.train.build import build_datamodule, build_task
+from seqlab.training.build import build_datamodule, build_task
 from seqlab.data.collate import collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.data.readers import ReaderError, read_conll
 from seqlab.errors import ConfigError
-from seqlab.train.pipeline import train
+from seqlab.training.pipeline import train
 from seqlab.predict.predictor import Predictor
 from seqlab.resources import sample_path
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from seqlab.train.checkpoint import AtomicCheckpointIO, CheckpointError, read_checkpoint
+from seqlab.training.checkpoint import AtomicCheckpointIO, CheckpointError, read_checkpoint
 from seqlab.predict.checkpoint_file import NETWORK_SECTIONS, SECTIONS
-from seqlab.train.pipeline import train
+from seqlab.training.pipeline import train
 from seqlab.targets import locate
 from tests.conftest import FAST, compose_config
 
@@ -216,7 +216,7 @@ def edited(trained: Path, tmp_path: Path, change) -> Path:
      "callbacks.x", "is not a pytorch_lightning.callbacks.Callback"),
     (lambda c: c["logger"].update(x={"_target_": "pytorch_lightning.callbacks.EarlyStopping"}),
      "logger.x", "is not a pytorch_lightning.loggers.Logger"),
-    (lambda c: c["trainer"].update(_target_="seqlab.train.checkpoint.AtomicCheckpointIO"),
+    (lambda c: c["trainer"].update(_target_="seqlab.training.checkpoint.AtomicCheckpointIO"),
      "trainer", "is not a pytorch_lightning.Trainer"),
     (lambda c: c["trainer"].update(strategy={"_target_": "pytorch_lightning.Trainer"}),
      "trainer.strategy", "is not a pytorch_lightning.strategies.Strategy or"),

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from seqlab.train.pipeline import train
+from seqlab.training.pipeline import train
 
 TRAIN = ["seqlab-train", "~callbacks.early_stopping", "seed=3", "data.batch_size=16",
          "trainer.enable_progress_bar=false",

@@ -10,8 +10,8 @@ import pytest
 pytestmark = pytest.mark.slow  # a CLI training per logger (metrics.csv is covered by the fast resume test)
 
 
-def train(tmp_path: Path, *overrides: str) -> Path:
-    out = tmp_path / "run"
+def train(tmp_path: Path, *overrides: str, name: str = "run") -> Path:
+    out = tmp_path / name
     result = subprocess.run(
         [sys.executable, "-m", "seqlab.cli.train", "trainer.max_epochs=2", "trainer.enable_progress_bar=false",
          f"hydra.run.dir={out}", *overrides],
@@ -26,7 +26,8 @@ def train(tmp_path: Path, *overrides: str) -> Path:
 def test_csv_and_tensorboard_together(tmp_path: Path) -> None:
     out = train(tmp_path, "logger=[csv,tensorboard]")
     assert (out / "logs" / "version_0" / "metrics.csv").is_file()
-    events = list((out / "tensorboard").rglob("events.out.tfevents.*"))
+    # TensorBoard writes under the project's log root (paths.root), not inside the run folder
+    events = list((tmp_path / "outputs" / "tensorboard").rglob("events.out.tfevents.*"))
     assert events and events[0].stat().st_size > 0
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -35,12 +36,14 @@ def test_csv_and_tensorboard_together(tmp_path: Path) -> None:
     assert {"val/f1", "train/loss"} <= set(accumulator.Tags()["scalars"])
 
 
-def test_mlflow_writes_a_local_store(tmp_path: Path) -> None:
+def test_mlflow_keeps_every_run_of_the_project_in_one_store(tmp_path: Path) -> None:
     mlflow = pytest.importorskip("mlflow")
-    out = train(tmp_path, "logger=mlflow")
-    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{out / 'mlflow.db'}")
-    (run,) = client.search_runs([client.get_experiment_by_name("seqlab").experiment_id])
-    assert {"val/f1", "train/loss"} <= set(run.data.metrics) and run.data.params
+    first = train(tmp_path, "logger=mlflow", name="first")
+    second = train(tmp_path, "logger=mlflow", "encoder.hidden_size=24", name="second")
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'outputs' / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("seqlab").experiment_id])
+    assert len(runs) == 2 and all({"val/f1", "train/loss"} <= set(run.data.metrics) for run in runs)
+    assert {run.data.params["paths.output_dir"] for run in runs} == {str(first), str(second)}
 
 
 def test_wandb_writes_an_offline_run(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 
-from seqlab.train.pipeline import train
+from seqlab.training.pipeline import train
 
 
 def losses(make_config, tmp_path, name: str, every: int) -> dict[int, float]:

@@ -75,7 +75,7 @@ def test_misspelt_task_suggests_the_closest(site: Path, tmp_path: Path) -> None:
 
 
 def test_registry_imports_no_plugin(site: Path, tmp_path: Path) -> None:
-    code = ("import sys, seqlab, seqlab.train.pipeline\nfrom seqlab.registry import available_tasks\n"
+    code = ("import sys, seqlab, seqlab.training.pipeline\nfrom seqlab.registry import available_tasks\n"
             "assert 'pos' in available_tasks()\nprint(sorted(m for m in sys.modules if m.startswith('seqlab_pos')))")
     result = run(["-c", code], site, tmp_path)
     assert result.returncode == 0, result.stderr

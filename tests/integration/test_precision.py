@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from seqlab.train.pipeline import train
+from seqlab.training.pipeline import train
 
 
 def test_bf16_mixed_runs_on_cpu(make_config) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from seqlab.train.pipeline import train
-from seqlab.train.checkpoint import CheckpointError, read_checkpoint
+from seqlab.training.pipeline import train
+from seqlab.training.checkpoint import CheckpointError, read_checkpoint
 from seqlab.predict.predictor import Predictor
 
 TEXTS = [
@@ -179,7 +179,7 @@ def test_a_checkpoint_carrying_a_pickle_payload_is_refused_without_running_it(ne
 
 @pytest.mark.parametrize("section, node", [
     ("scheduler", {"_target_": "shutil.copy"}),  # called at once: no _partial_
-    ("encoder", {"_target_": "seqlab.train.pipeline.train"}),  # seqlab's, but not a module class
+    ("encoder", {"_target_": "seqlab.training.pipeline.train"}),  # seqlab's, but not a module class
     ("task", {"_target_": "seqlab.modules.encoder.BiLSTMEncoder"}),  # a component, but not a task
     ("embedding", {"_target_": "seqlab.modules.embedder.TokenEmbedder", "word": {"_target_": "os.remove"}}),
 ])

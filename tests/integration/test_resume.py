@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from seqlab.train.pipeline import train
+from seqlab.training.pipeline import train
 
 COMMON = ["trainer.max_epochs=4", "~callbacks.early_stopping", "seed=3", "embedding.word.word_dropout=0.1"]
 
@@ -79,7 +79,7 @@ def test_sigkill_mid_training_then_resume_equals_uninterrupted(tmp_path) -> None
 
 
 def test_last_checkpoint_is_rewritten_every_epoch_even_without_improvement(make_config, tmp_path) -> None:
-    """With the dev score stuck (lr 0), the best checkpoint stays at epoch 0 but last.ckpt follows the run."""
+    """With the dev score stuck (lr 0), the best checkpoint stays at epoch 1 but last.ckpt follows the run."""
     results = train(make_config("trainer.max_epochs=3", "~callbacks.early_stopping", "optimizer.lr=0.0"))
     last = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
-    assert last["epoch"] == 2 and Path(results["best_checkpoint"]).name.startswith("epoch000-")
+    assert last["epoch"] == 2 and Path(results["best_checkpoint"]).name.startswith("epoch001-")  # named as the log counts

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from seqlab.train.sweep import summary_table
+from seqlab.training.sweep import summary_table
 
 
 @pytest.mark.slow

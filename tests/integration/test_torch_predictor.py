@@ -12,9 +12,9 @@ import torch
 from omegaconf import OmegaConf
 
 from seqlab.predict.torch_backend import TorchBackend
-from seqlab.train.build import build_datamodule, build_task
+from seqlab.training.build import build_datamodule, build_task
 from seqlab.predict.checkpoint_file import read_checkpoint
-from seqlab.train.checkpoint import CheckpointError
+from seqlab.training.checkpoint import CheckpointError
 from seqlab.predict.predictor import Predictor
 from tests.integration.test_export import CONFIGS, randomize, sample_texts
 

@@ -9,9 +9,9 @@ from omegaconf import OmegaConf
 
 pytest.importorskip("transformers")
 
-from seqlab.train.build import build_datamodule, build_task  # noqa: E402
+from seqlab.training.build import build_datamodule, build_task  # noqa: E402
 from seqlab.predict.export import export_model  # noqa: E402
-from seqlab.train.pipeline import model_entries, train  # noqa: E402
+from seqlab.training.pipeline import model_entries, train  # noqa: E402
 from seqlab.predict.predictor import Predictor  # noqa: E402
 from tests.integration.test_export import assert_same_predictions, randomize, sample_texts  # noqa: E402
 
@@ -86,7 +86,7 @@ def test_a_second_run_reads_the_first_runs_vectors_from_disk(make_config, tiny_b
 def test_a_trained_checkpoint_rebuilds_without_the_model_it_came_from(make_config, tiny_bert, tmp_path):
     import shutil
 
-    from seqlab.train.checkpoint import restore
+    from seqlab.training.checkpoint import restore
     from seqlab.predict.checkpoint_file import read_checkpoint
 
     source = shutil.copytree(tiny_bert, tmp_path / "bert")

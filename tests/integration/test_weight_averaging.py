@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqlab.train.pipeline import evaluate, train
+from seqlab.training.pipeline import evaluate, train
 
 EMA = ["callbacks=ema", "callbacks.weight_averaging.decay=0.8", "trainer.max_epochs=6", "seed=5"]
 

@@ -85,3 +85,65 @@ def test_a_request_larger_than_the_batch_size_is_a_batch_of_its_own():
         return answer
 
     assert len(run(main())) == 10 and calls == [([str(i) for i in range(10)], 1)]
+
+
+class Panic(BaseException):
+    """Stands for ``pyo3_runtime.PanicException``: a Rust panic is a ``BaseException``, no ``Exception``."""
+
+
+def panicking_model(word: str, error: type[BaseException] = Panic):
+    def predict(texts: list[str], nbest: int) -> list[dict]:
+        if word in texts:
+            raise error(f"{word} happened")
+        return [{"text": t} for t in texts]
+
+    return predict
+
+
+@pytest.mark.parametrize("error", [Panic, StopIteration, MemoryError])
+def test_a_failure_of_any_kind_fails_its_request_only_and_the_batcher_goes_on(error):
+    from seqlab.serving.batcher import PredictionError
+
+    async def main():
+        batcher = DynamicBatcher(panicking_model("bad", error), max_batch_size=8, max_wait_ms=20)
+        batcher.start()
+        first = await asyncio.gather(batcher.submit(["a"]), batcher.submit(["bad"]), batcher.submit(["b"]),
+                                     return_exceptions=True)
+        later = await asyncio.gather(*(batcher.submit([f"t{i}"]) for i in range(5)))
+        lone = await asyncio.gather(batcher.submit(["bad"]), return_exceptions=True)
+        running = batcher.running
+        await batcher.stop()
+        return first, later, lone, running
+
+    first, later, lone, running = run(main())
+    assert first[0] == [{"text": "a"}] and first[2] == [{"text": "b"}]
+    for failed in (first[1], lone[0]):
+        assert isinstance(failed, Exception)  # what an Exception handler catches, as a 500
+        if error is MemoryError:
+            assert isinstance(failed, MemoryError)
+        else:
+            assert isinstance(failed, PredictionError) and str(failed) == f"{error.__name__}: bad happened"
+    assert [answer[0]["text"] for answer in later] == [f"t{i}" for i in range(5)] and running
+
+
+def test_a_process_ending_exception_is_not_caught():
+    from seqlab.serving.batcher import as_exception
+
+    for error in (KeyboardInterrupt(), SystemExit(3), GeneratorExit()):
+        with pytest.raises(type(error)):
+            as_exception(error)
+    assert isinstance(as_exception(Panic("x")), RuntimeError)
+
+
+def test_a_batcher_that_is_not_running_refuses_at_once():
+    async def main():
+        batcher = DynamicBatcher(echo_model([]), max_batch_size=8, max_wait_ms=1)
+        with pytest.raises(RuntimeError, match="not running"):
+            await batcher.submit(["a"])
+        batcher.start()
+        assert await batcher.submit(["a"]) == [{"text": "a", "nbest": 1}]
+        await batcher.stop()
+        with pytest.raises(RuntimeError, match="not running"):
+            await batcher.submit(["a"])
+
+    run(main())

@@ -5,7 +5,7 @@ import pytest
 import pytorch_lightning as pl
 import torch
 
-from seqlab.train.callbacks import FiniteLossGuard, NonFiniteLossError
+from seqlab.training.callbacks import FiniteLossGuard, NonFiniteLossError
 
 
 def trainer(last: str = "") -> SimpleNamespace:
@@ -67,7 +67,7 @@ def test_the_guard_reads_the_loss_in_either_form_and_skips_steps_without_one() -
 
 
 def test_linear_warmup_raises_each_group_to_its_own_rate():
-    from seqlab.train.callbacks import LinearWarmup
+    from seqlab.training.callbacks import LinearWarmup
 
     weights = [torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))]
     optimizer = torch.optim.Adam([{"params": [weights[0]], "lr": 1e-3}, {"params": [weights[1]], "lr": 1e-4}])

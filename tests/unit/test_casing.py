@@ -4,12 +4,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqlab.train.build import build_task
+from seqlab.training.build import build_task
 from seqlab.data.collate import collate_examples
 from seqlab.data.encoding import encode_examples
 from seqlab.featurizers import CASING_CLASSES, casing_class
 from seqlab.modules.casing import CasingEmbedding, casing_ids
-from seqlab.train.pipeline import count_parameters
+from seqlab.training.pipeline import count_parameters
 
 
 @pytest.mark.parametrize("token, name", [

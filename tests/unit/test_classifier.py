@@ -10,9 +10,9 @@ from seqlab.data.collate import collate_examples
 from seqlab.data.datamodules import TextClassificationDataModule
 from seqlab.data.readers import ReaderError
 from seqlab.modules.heads import POOLINGS, ClassifierHead
-from seqlab.train.build import build_datamodule, build_task
+from seqlab.training.build import build_datamodule, build_task
 from seqlab.modules.word import WordIds
-from seqlab.train.pipeline import count_parameters
+from seqlab.training.pipeline import count_parameters
 
 
 # ---------------------------------------------------------------------------- ClassifierHead
@@ -254,7 +254,8 @@ def test_jsonl_labels_of_mixed_types_are_warned_about_naming_a_line_of_each(tmp_
 
     with caplog.at_level("WARNING"):
         assert [e["label"] for e in read_text_classification(path)] == ["1", "0", "1"]
-    assert "labels of mixed JSON types are read as the same strings: 1 (int) on line 1 and '1' (str) on line 3" in caplog.text
+    assert ("labels of 2 JSON types, read as strings: 1 (int, line 1) as '1', \"1\" (str, line 3) as '1'; "
+            "labels read from values of different types alike: '1'") in caplog.text
 
 
 def test_empty_declared_labels_and_a_folder_as_a_file_are_named(tsv_dir, tmp_path):

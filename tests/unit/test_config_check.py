@@ -8,7 +8,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from seqlab.config import config_dir
-from seqlab.train.config_check import ConfigError, check_config
+from seqlab.training.config_check import ConfigError, check_config
 
 EXPERIMENTS = sorted(p.stem for p in (Path(config_dir()) / "experiment").glob("*.yaml"))
 
@@ -48,7 +48,7 @@ def test_a_bad_value_names_its_key_and_what_was_expected(override, message):
 
 
 def test_the_check_runs_before_any_data_is_read(tmp_path):
-    from seqlab.train.pipeline import train
+    from seqlab.training.pipeline import train
 
     cfg = composed("encoder.hidden_size=abc", f"data.dir={tmp_path / 'no such folder'}")
     with pytest.raises(ConfigError, match="encoder.hidden_size"):  # not a missing-file error

@@ -1,9 +1,11 @@
 """The corpus of malformed and unusual inputs (tests/corpus): every malformed file is one ReaderError at
-the right line, every unusual file reads losslessly, and the command line reports in one line."""
+the right line, every unusual file reads losslessly, every odd one reads with a warning naming its
+line, and the command line reports in one line."""
 
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,7 @@ from seqlab.data.readers import ReaderError, read_conll, read_text_classificatio
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 BAD = json.loads((CORPUS / "bad" / "manifest.json").read_text())
 GOOD = json.loads((CORPUS / "good" / "manifest.json").read_text())
+WARN = json.loads((CORPUS / "warn" / "manifest.json").read_text())
 
 
 def read(reader: str, path: Path, kwargs: dict) -> list[dict]:
@@ -40,10 +43,21 @@ def test_unusual_file_reads_losslessly(case: dict) -> None:
     assert [row["tokens"] if case["reader"] == "conll" else row["text"] for row in rows] == case["expected"]
 
 
+@pytest.mark.parametrize("case", WARN, ids=[c["file"] for c in WARN])
+def test_odd_file_reads_with_a_warning_at_its_line(case: dict, caplog: pytest.LogCaptureFixture) -> None:
+    path = CORPUS / "warn" / case["file"]
+    with caplog.at_level(logging.WARNING, logger="seqlab.data"):
+        rows = read(case["reader"], path, case["kwargs"])
+    assert [row["tokens"] if case["reader"] == "conll" else row["text"] for row in rows] == case["expected"]
+    place = f"{path}:" + "".join(f"{case[key]}:" for key in ("line", "column") if case[key] is not None)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(m.startswith(place) and case["warning"] in m for m in warnings), warnings
+
+
 @pytest.mark.slow
 def test_the_command_line_reports_a_malformed_file_in_one_line(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "seqlab.cli.train", f"data.dir={CORPUS / 'bad'}",
-                             "data.train_file=latin1.txt", "data.dev_file=null", "data.test_file=null",
+                             "data.train_file=latin1.txt", "data.dev_file=latin1.txt", "data.test_file=null",
                              f"hydra.run.dir={tmp_path}"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (

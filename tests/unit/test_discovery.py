@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from seqlab.data.discovery import AUTO, find_fields, find_split_files, missing_file_message
+from seqlab.data.discovery import AUTO, check_data_files, find_fields, find_split_files, missing_file_message
 from seqlab.errors import ConfigError
 
 AUTO_FILES = {"train": AUTO, "dev": AUTO, "test": AUTO}
@@ -95,3 +95,16 @@ def test_a_datamodule_reads_a_folder_by_its_names_alone(tmp_path):
     assert module.files == {"train": "train.csv", "dev": "dev.csv", "test": None}
     assert (module.text_field, module.label_field) == ("review", "sentiment")
     assert module.dataset("train")["label"] == ["pos", "neg"]
+
+
+def test_the_early_check_names_a_missing_folder_file_or_dev_set(tmp_path):
+    data = folder(tmp_path, {"train.txt": "EU B-ORG\n\n"})
+    config = {"dir": str(data), "train_file": AUTO, "dev_file": AUTO, "test_file": AUTO, "label_column": -1}
+    with pytest.raises(ConfigError, match=r"no such folder \(data.dir\)"):
+        check_data_files({**config, "dir": str(tmp_path / "nowhere")})
+    with pytest.raises(ConfigError, match=r"heldout.txt: no such file \(data.test_file\)"):
+        check_data_files({**config, "dev_file": None, "test_file": "heldout.txt", "split": {"dev": 0.1}})
+    with pytest.raises(ConfigError, match=r"no dev set .*name a dev file with data.dev_file=.*\+data/split=holdout"):
+        check_data_files(config)
+    check_data_files({**config, "dev_file": None, "split": {"dev": 0.1}})  # carved out of train: fine
+    check_data_files({**config, "dir": None})  # the shipped sample: checked when built

@@ -59,7 +59,7 @@ def test_bad_settings_are_errors():
         UnseenWordDrift(INITIAL, 5, neighbours=0)
     with pytest.raises(ValueError, match="scale must be > 0"):
         UnseenWordDrift(INITIAL, 5, neighbours=1, scale=0.0)
-    from seqlab.train.callbacks import UnseenWordDrift as Callback
+    from seqlab.training.callbacks import UnseenWordDrift as Callback
 
     with pytest.raises(ValueError, match="callbacks.unseen_word_drift"):
         Callback(neighbours=0)
@@ -68,8 +68,8 @@ def test_bad_settings_are_errors():
 def test_a_trained_checkpoint_holds_the_moved_rows_and_the_predictor_reads_them(make_config, tmp_path):
     """Train on the sample with vectors for every word: the checkpoint's word table has the dev/test-only
     rows moved from the file's vectors by the drift of the trained rows, and the Predictor uses that table."""
-    from seqlab.train.checkpoint import read_checkpoint, restore
-    from seqlab.train.pipeline import train
+    from seqlab.training.checkpoint import read_checkpoint, restore
+    from seqlab.training.pipeline import train
     from seqlab.predict.predictor import Predictor
     from seqlab.resources import sample_path
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from seqlab.train.build import build_datamodule, build_task
+from seqlab.training.build import build_datamodule, build_task
 from seqlab.errors import ConfigError
 from seqlab.resources import sample_path
 
@@ -87,9 +87,9 @@ def test_keep_without_vectors_is_a_config_error(make_config):
 
 
 def test_drift_moves_the_kept_rows_and_the_checkpoint_holds_them(make_config, vectors_file, tmp_path):
-    from seqlab.train.checkpoint import read_checkpoint, restore
+    from seqlab.training.checkpoint import read_checkpoint, restore
     from seqlab.modules.drift import UnseenWordDrift
-    from seqlab.train.pipeline import train
+    from seqlab.training.pipeline import train
 
     path, vectors = vectors_file
     train(make_config(f"embedding.word.pretrained={path}", "embedding.word.dim=4", "embedding.word.keep=all",

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqlab.train.build import build_datamodule, build_task
+from seqlab.training.build import build_datamodule, build_task
 from seqlab.data.collate import collate_examples
-from seqlab.train.pipeline import count_parameters
+from seqlab.training.pipeline import count_parameters
 
 
 def task_for(make_config, ner_datamodule, *overrides):

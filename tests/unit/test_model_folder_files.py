@@ -96,6 +96,46 @@ def test_a_malformed_tokenizer_is_a_model_folder_error(tmp_path: Path) -> None:
         ModelFolder.read(folder)
 
 
+def test_a_tokenizer_that_panics_while_loading_is_one_line(tmp_path: Path, capfd) -> None:
+    """tokenizers panics in Rust on an invalid precompiled character map: a ``PanicException``,
+    no ``Exception``, and its hook writes to stderr; the reader's error is the one line."""
+    folder = make_folder(tmp_path)
+    path = folder / "word_ids.tokenizer.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()),
+                                "normalizer": {"type": "Precompiled", "precompiled_charsmap": "!!invalid"}}))
+    capfd.readouterr()
+    with pytest.raises(ModelFolderError, match=r"word_ids.tokenizer.json: not a tokenizer file \(PanicException: "
+                                               r"Precompiled: Error\(") as raised:
+        ModelFolder.read(folder)
+    assert "\n" not in str(raised.value)
+    assert capfd.readouterr().err == ""
+
+
+def test_a_tokenizer_nested_too_deep_is_one_line(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    (folder / "word_ids.tokenizer.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ModelFolderError, match=r"word_ids.tokenizer.json: not a tokenizer file \(Exception: "):
+        ModelFolder.read(folder)
+
+
+def test_what_else_is_written_to_stderr_while_a_tokenizer_loads_is_passed_on(tmp_path: Path, capfd,
+                                                                             monkeypatch) -> None:
+    import os
+
+    from seqlab.tokenization.tokenizer_file import read_tokenizer
+
+    write_tokenizer(tmp_path / "t.json")
+    loads = Tokenizer.from_file
+
+    def noisy(path: str) -> Tokenizer:
+        os.write(2, b"a warning\n")
+        return loads(path)
+
+    monkeypatch.setattr(Tokenizer, "from_file", noisy)
+    assert read_tokenizer(tmp_path / "t.json").get_vocab()["a"] == 2
+    assert capfd.readouterr().err == "a warning\n"
+
+
 @pytest.mark.parametrize("name", [MANIFEST, CARD])
 def test_json_over_the_size_limit_is_refused_before_parsing(tmp_path: Path, monkeypatch, name: str) -> None:
     folder = make_folder(tmp_path)
@@ -139,10 +179,13 @@ def test_a_stored_config_naming_a_module_of_0_2_reads_as_the_module_it_moved_to(
                           "plugins": [{"_target_": "seqlab.checkpoint.AtomicCheckpointIO"}]}}
     assert list(unsafe_targets(config, ("callbacks", "trainer")))  # 0.2's paths exist no more
     moved = with_moved_targets(config)
-    assert moved["callbacks"]["finite"]["_target_"] == "seqlab.train.callbacks.FiniteLossGuard"
-    assert moved["trainer"]["plugins"][0]["_target_"] == "seqlab.train.checkpoint.AtomicCheckpointIO"
+    assert moved["callbacks"]["finite"]["_target_"] == "seqlab.training.callbacks.FiniteLossGuard"
+    assert moved["trainer"]["plugins"][0]["_target_"] == "seqlab.training.checkpoint.AtomicCheckpointIO"
     assert list(unsafe_targets(moved, ("callbacks", "trainer"))) == []
-    assert all(old.count(".") == 1 and new.startswith("seqlab.train.") for old, new in MOVED_MODULES.items())
+    assert all(old.count(".") in (1, 2) and new.startswith("seqlab.training.") for old, new in MOVED_MODULES.items())
+    # seqlab.train became seqlab.training when seqlab.train became the Python training API
+    old = {"callbacks": {"finite": {"_target_": "seqlab.train.callbacks.FiniteLossGuard"}}}
+    assert with_moved_targets(old)["callbacks"]["finite"]["_target_"] == "seqlab.training.callbacks.FiniteLossGuard"
 
 
 def test_a_format_2_folder_reads_its_decoding_file(tmp_path: Path) -> None:

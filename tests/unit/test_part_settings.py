@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqlab.train.build import build_datamodule, build_task
+from seqlab.training.build import build_datamodule, build_task
 from seqlab.cli.train import check_moved_overrides
-from seqlab.train.config_check import check_config
+from seqlab.training.config_check import check_config
 from seqlab.data.vocabulary import PartSettings, WordVocabulary
 from seqlab.errors import ConfigError
 
@@ -58,8 +58,8 @@ def test_the_part_declaring_pretrained_sets_the_word_vocabulary_whatever_its_nam
 
 
 def test_a_checkpoint_with_the_old_data_keys_evaluates(make_config, tmp_path):
-    from seqlab.train.checkpoint import read_checkpoint, restore
-    from seqlab.train.pipeline import evaluate, train
+    from seqlab.training.checkpoint import read_checkpoint, restore
+    from seqlab.training.pipeline import evaluate, train
 
     results = train(make_config("trainer.max_epochs=1", "embedding.char.max_chars=4"))
     path = results["best_checkpoint"]

@@ -52,6 +52,14 @@ def test_valid_conll_files_round_trip(sentences):
     assert read == [{"tokens": [t for t, _ in s], "tags": [g for _, g in s]} for s in sentences]
 
 
+@SETTINGS
+@given(st.lists(iob2_sentence(), min_size=1, max_size=5), st.sampled_from(["\n", "\r\n", "\r"]),
+       st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32"]))
+def test_any_line_ending_and_marked_encoding_read_the_same(sentences, ending, encoding):
+    path = write(conll_text(sentences).replace("\n", ending).encode(encoding), "train.txt")
+    assert list(read_conll(path, file_scheme="IOB2")) == list(read_conll(write(conll_text(sentences), "train.txt")))
+
+
 TEXT = st.lists(WORD, min_size=1, max_size=5).map(" ".join)
 LABEL = st.sampled_from(["pos", "neg", "0", "1"])
 

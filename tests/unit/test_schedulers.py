@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqlab.train.optim import InverseTimeDecay
-from seqlab.train.build import build_datamodule, build_task
+from seqlab.training.optim import InverseTimeDecay
+from seqlab.training.build import build_datamodule, build_task
 
 
 def _task(make_config, *overrides):
@@ -43,7 +43,7 @@ def test_other_schedulers_have_no_monitor(make_config):
 
 
 def test_training_with_plateau_scheduler_runs(make_config):
-    from seqlab.train.pipeline import train
+    from seqlab.training.pipeline import train
 
     results = train(make_config("scheduler=plateau", "trainer.max_epochs=3"))
     assert results["epochs"] == 3
@@ -79,7 +79,7 @@ def test_lr_scales_reject_unknown_prefixes_and_bad_scales(make_config):
 
 
 def test_the_default_recipe_halves_on_plateau_and_survives_epochs_without_validation(make_config):
-    from seqlab.train.pipeline import train
+    from seqlab.training.pipeline import train
 
     cfg = make_config("trainer.max_epochs=2", "+trainer.check_val_every_n_epoch=2")
     assert cfg.scheduler._target_.endswith("ReduceLROnPlateau") and cfg.trainer.max_epochs == 2

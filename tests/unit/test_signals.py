@@ -72,7 +72,7 @@ def test_a_full_disk_is_not_writable(tmp_path: Path, monkeypatch) -> None:
 def test_a_checkpoint_write_that_fails_leaves_no_partial_and_keeps_the_old_file(tmp_path: Path, monkeypatch) -> None:
     from pytorch_lightning.plugins.io import TorchCheckpointIO
 
-    from seqlab.train.checkpoint import AtomicCheckpointIO
+    from seqlab.training.checkpoint import AtomicCheckpointIO
 
     target = tmp_path / "last.ckpt"
     target.write_bytes(b"previous")
@@ -88,7 +88,7 @@ def test_a_checkpoint_write_that_fails_leaves_no_partial_and_keeps_the_old_file(
 
 
 def test_a_stale_partial_in_the_run_folder_is_removed_by_the_next_run(tmp_path: Path) -> None:
-    from seqlab.train.pipeline import remove_stale_partials
+    from seqlab.training.pipeline import remove_stale_partials
 
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "checkpoints" / ".epoch003-step40.ckpt.partial").write_bytes(b"half")

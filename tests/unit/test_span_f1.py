@@ -163,6 +163,14 @@ def test_counts_known_example():
     assert float(result["f1_ORG"]) == 0.0
 
 
+def test_a_type_absent_from_the_gold_spans_has_no_score():
+    """A type the evaluated split does not hold gets no per-type F1 (not a 0 that reads as a failure)."""
+    metric = SpanF1(["LOC", "PER"], "IOB2")
+    metric.update([["B-PER", "B-LOC"]], [["B-PER", "O"]])  # LOC predicted, never gold
+    result = metric.compute()
+    assert "f1_LOC" not in result and float(result["f1_PER"]) == 1.0 and float(result["precision"]) == 0.5
+
+
 def test_types_outside_entity_types_are_ignored():
     """Spans of types not given to SpanF1 are not counted."""
     metric = SpanF1(["PER"], "IOB2")

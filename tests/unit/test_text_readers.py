@@ -307,12 +307,40 @@ def test_load_examples_unknown_format_is_not_wrapped(tmp_path):
 def test_a_stray_quote_is_an_error_at_its_line_not_a_merge_of_the_rows_after_it(tmp_path):
     rows = [f"review {i},pos\n" for i in range(20)]
     path = write(tmp_path, "train.csv", "".join(["sentence,label\n", *rows[:3], '"an unclosed quote,neg\n', *rows[3:]]))
+    reader_error(path, 5, r"a quote opens here and never closes \(a stray quote\?")
     reader_error(path, 5, r"a quote opens and does not close on this line; a quoted field may span lines only with "
-                          r"data.multiline=true")
+                          r"data.multiline=true", multiline=False)
+
+
+def test_a_stray_quote_closed_by_another_names_the_lines_its_record_took_in(tmp_path):
+    path = write(tmp_path, "train.csv", 'sentence,label\nfine,pos\n"stray,neg\nmore,pos\nlast"\nok,pos\n')
+    reader_error(path, 3, r"expected 2 fields \(sentence, label\), found 1 in a record running from this line to "
+                          r"line 5 .*a stray quote on this line\?")
+
+
+def test_records_holding_line_breaks_are_counted_in_a_warning(tmp_path, caplog):
+    """A stray quote closed by another with the right field count still merges rows: the log says so."""
+    path = write(tmp_path, "train.csv", 'sentence,label\nfine,pos\n"stray,neg\nmore,pos\nlast",neg\nok,pos\n')
+    with caplog.at_level("WARNING"):
+        assert [e["line"] for e in read(path)] == [2, 3, 6]
+    assert f"{path}:3: a record holds line breaks in quoted fields (the first from this line to line 5)" in caplog.text
+
+
+def test_a_quoted_csv_field_holds_line_breaks_by_default_as_rfc_4180_says(tmp_path):
+    path = write(tmp_path, "train.csv", 'sentence,label\r\n"two\r\nlines",pos\r\nnext,neg\r\n')
+    assert [(e["text"], e["line"]) for e in read_text_classification(path)] == [("two\r\nlines", 2), ("next", 4)]
+    reader_error(path, 2, r"a quote opens and does not close on this line", multiline=False)
+
+
+def test_tsv_quotes_are_text_unless_multiline_is_set(tmp_path):
+    path = write(tmp_path, "train.tsv", 'sentence\tlabel\n"two\nlines"\tpos\nnext\tneg\n')
+    reader_error(path, 2, r"expected 2 fields \(sentence, label\), found 1")
+    assert [(e["text"], e["line"]) for e in read_text_classification(path, multiline=True)] == [
+        ("two\nlines", 2), ("next", 4)]
 
 
 def test_multiline_lets_a_quoted_field_span_lines(tmp_path):
     path = write(tmp_path, "train.csv", 'sentence,label\n"two\nlines",pos\nnext,neg\n')
     assert [(e["text"], e["line"]) for e in read_text_classification(path, multiline=True)] == [
         ("two\nlines", 2), ("next", 4)]
-    reader_error(path, 2, r"a quote opens and does not close on this line")
+    reader_error(path, 2, r"a quote opens and does not close on this line", multiline=False)

@@ -34,7 +34,7 @@ if mode == "old-task":
 elif mode == "new-task":
     from seqlab.predict.checkpoint_file import read_checkpoint
     from seqlab.predict.predictor import Predictor
-    from seqlab.train.checkpoint import restore
+    from seqlab.training.checkpoint import restore
     predictor = Predictor(restore(read_checkpoint(ckpt)).task, splitter="whitespace", batch_size=512)
 elif mode == "old":
     from seqlab.predictor import Predictor

@@ -22,7 +22,7 @@ if mode == "old":
     from seqlab.predictor import Predictor
     lower = "data.lowercase=false"
 else:
-    from seqlab.train.build import build_datamodule, build_task
+    from seqlab.training.build import build_datamodule, build_task
     from seqlab.predict.predictor import Predictor
     lower = "embedding.word.lowercase=false"
 overrides = ["experiment=conll2003", f"data.dir={data}", "data.tag_scheme=IOB2", lower, "embedding.word.word_dropout=0.0",

@@ -21,7 +21,7 @@ from seqlab.errors import OutputError
 from seqlab.predict.checkpoint_file import CheckpointError, network_of, read_checkpoint
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
-from seqlab.train.build import task_around, task_class_of
+from seqlab.training.build import task_around, task_class_of
 
 __all__ = [
     "AtomicCheckpointIO",

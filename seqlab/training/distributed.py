@@ -66,7 +66,7 @@ class ConfigLauncher(_SubprocessScriptLauncher):
         if config_file is None:
             raise RuntimeError(
                 "seqlab's DDPStrategy starts its ranks from a job config: train with "
-                "seqlab.train.pipeline.train (seqlab-train), or launch the ranks with torchrun"
+                "seqlab.training.pipeline.train (seqlab-train), or launch the ranks with torchrun"
             )
         self._check_can_spawn_children()
         self.saved_environment = {name: os.environ.get(name) for name in _LAUNCH_VARIABLES}
@@ -125,7 +125,7 @@ class DDPStrategy(pl.strategies.DDPStrategy):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: The resolved config the other ranks run; set by :func:`seqlab.train.pipeline.train`.
+        #: The resolved config the other ranks run; set by :func:`seqlab.training.pipeline.train`.
         self.job_config: Path | None = None
 
     def _configure_launcher(self) -> None:

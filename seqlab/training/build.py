@@ -7,6 +7,7 @@ the predictors and checkpoint restore call too; what comes from the data (the
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, cast
 
 import pytorch_lightning as pl
@@ -24,7 +25,7 @@ from seqlab.model.network import Network
 from seqlab.registry import available_tasks, task_owner
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
-from seqlab.train.distributed import DDPStrategy
+from seqlab.training.distributed import DDPStrategy
 
 
 def build(node: DictConfig, **kwargs: Any) -> Any:
@@ -105,10 +106,12 @@ def build_trainer(cfg: DictConfig) -> pl.Trainer:
 
     ``trainer.enable_progress_bar: null`` shows the progress bar only when the console is a terminal.
 
-    ``strategy: ddp`` becomes seqlab's :class:`~seqlab.train.distributed.DDPStrategy` (safe under Hydra
+    ``strategy: ddp`` becomes seqlab's :class:`~seqlab.training.distributed.DDPStrategy` (safe under Hydra
     sweeps); any other strategy name or ``_target_`` goes to Lightning as given.
     """
     callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c is not None]
+    if cfg.get("logger") and cfg.get("paths", {}).get("root"):
+        Path(cfg.paths.root).mkdir(parents=True, exist_ok=True)  # the project's tracking stores live there
     loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c is not None]
     extra: dict[str, Any] = {"enable_progress_bar": progress_bar_wanted(cfg.trainer.get("enable_progress_bar"))}
     if not extra["enable_progress_bar"]:  # Lightning refuses a progress-bar callback with the bar off

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import numpy as np
 import pytorch_lightning as pl
 import torch
-from pytorch_lightning.callbacks import EMAWeightAveraging
+from pytorch_lightning.callbacks import EMAWeightAveraging, ModelCheckpoint
 
 from seqlab.constraints import POSITIVE
 from seqlab.errors import ConfigError, SeqlabError
 from seqlab.modules import drift
-from seqlab.train.stopping import partial_epoch
+from seqlab.training.stopping import partial_epoch
 
 if TYPE_CHECKING:
     from seqlab.tasks.base import Task
@@ -292,10 +292,12 @@ class EpochSummary(pl.Callback):
         task = cast("Task", pl_module)
         metric = f"val/{task.selection_metric}"
         dev = trainer.callback_metrics.get(metric)
+        shown = {name: trainer.callback_metrics.get(f"val/{name}") for name in task.epoch_metrics}
         row = {
             "epoch": trainer.current_epoch + 1,
             "train_loss": float(self._loss_sum) / self._batches if self._loss_sum is not None else math.nan,
             "dev": float(dev) if dev is not None else None,
+            **{f"dev_{name}": float(value) for name, value in shown.items() if value is not None},
             "best": float(task.best_val_score),
             "lr": trainer.optimizers[0].param_groups[0]["lr"] if trainer.optimizers else None,
             "seconds": round(time.perf_counter() - self._started, 1),
@@ -309,13 +311,18 @@ class EpochSummary(pl.Callback):
         if trainer.is_global_zero:
             best_epoch = max((r for r in self.history if r["dev"] is not None), key=lambda r: r["dev"], default=row)
             dev_text = f"{row['dev']:.4f}" if row["dev"] is not None else "-"
+            dev_text += "".join(
+                f"  {task.metric_title(name)} {row[f'dev_{name}']:.4f}"
+                for name in task.epoch_metrics
+                if f"dev_{name}" in row
+            )
             log.info(
                 "epoch %d/%s%s  train loss %.4f  dev %s %s  best %.4f (epoch %d)  lr %.3g  %.1f s",
                 row["epoch"],
                 trainer.max_epochs if trainer.max_epochs not in (None, -1) else "?",
                 f" (partial: {row['partial']})" if "partial" in row else "",
                 row["train_loss"],
-                task.selection_metric,
+                task.metric_title(task.selection_metric),
                 dev_text,
                 row["best"],
                 best_epoch["epoch"],
@@ -338,3 +345,20 @@ class EpochSummary(pl.Callback):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.history = list(state_dict.get("history", []))
+
+
+class EpochCheckpoint(ModelCheckpoint):
+    """Lightning's ``ModelCheckpoint`` whose file names count epochs as the log lines do, from 1:
+    ``epoch003-step300.ckpt`` is the checkpoint of the line ``epoch 3/50``."""
+
+    def format_checkpoint_name(
+        self,
+        metrics: dict[str, torch.Tensor],
+        filename: str | None = None,
+        ver: int | None = None,
+        prefix: str | None = None,
+    ) -> str:
+        counted = dict(metrics)
+        if "epoch" in counted:  # Lightning's 0-based index of the epoch just finished
+            counted["epoch"] = counted["epoch"] + 1
+        return super().format_checkpoint_name(counted, filename=filename, ver=ver, prefix=prefix)

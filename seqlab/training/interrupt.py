@@ -20,7 +20,7 @@ from pytorch_lightning.trainer.states import TrainerFn
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from seqlab.signals import Interrupted
-from seqlab.train.stopping import callbacks_of
+from seqlab.training.stopping import callbacks_of
 
 log = logging.getLogger(__name__)
 

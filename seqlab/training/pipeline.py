@@ -1,5 +1,5 @@
 """``train(cfg)`` and ``evaluate(...)``: whole jobs as plain functions (the CLI only wraps them;
-tests call them directly). Objects come from :mod:`seqlab.train.build`."""
+tests call them directly). Objects come from :mod:`seqlab.training.build`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import pytorch_lightning as pl
 import torch
+from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import ModelCheckpoint
@@ -29,12 +30,12 @@ from seqlab.signals import Interrupted, StopSignals, signal_name
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 from seqlab.threads import choose_threads
-from seqlab.train.build import build_datamodule, build_task, build_trainer
-from seqlab.train.checkpoint import loads_checked, read_checkpoint, record_test_metrics, restore
-from seqlab.train.config_check import check_config
-from seqlab.train.distributed import gather_dict, prepare_workers, release_workers
-from seqlab.train.interrupt import TrainingInterrupted, interruption
-from seqlab.train.stopping import stop_reason
+from seqlab.training.build import build_datamodule, build_task, build_trainer
+from seqlab.training.checkpoint import loads_checked, read_checkpoint, record_test_metrics, restore
+from seqlab.training.config_check import check_config
+from seqlab.training.distributed import gather_dict, prepare_workers, release_workers
+from seqlab.training.interrupt import TrainingInterrupted, interruption
+from seqlab.training.stopping import stop_reason
 from seqlab.writable import check_writable_folder
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     """Train, select the best checkpoint on dev, test it and write reports; returns the metrics.
 
     SIGINT and SIGTERM stop it after the current step with ``last.ckpt`` written
-    (:mod:`seqlab.train.interrupt`); it then writes ``results.json`` saying so and raises
-    :class:`~seqlab.train.interrupt.TrainingInterrupted`.
+    (:mod:`seqlab.training.interrupt`); it then writes ``results.json`` saying so and raises
+    :class:`~seqlab.training.interrupt.TrainingInterrupted`.
     """
     started = time.perf_counter()
     check_config(cfg)  # every key against the constructor it is for, before any file is read
@@ -94,7 +95,7 @@ def _train(cfg: DictConfig, out_dir: Path, run: dict[str, pl.Trainer]) -> dict[s
     datamodule.use_featurizers(task.featurizers())
     task.checkpoint_extras = {
         **model_entries(cfg, task),
-        "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "command": run_command(),
         "data_files": datamodule.file_digests(),
     }
     log.info("model: %d trainable parameters (the modules: train.log)", count_parameters(task))
@@ -104,10 +105,18 @@ def _train(cfg: DictConfig, out_dir: Path, run: dict[str, pl.Trainer]) -> dict[s
     if resume_from is not None and not loads_checked(trainer.strategy.checkpoint_io):
         raise ConfigError(
             f"ckpt_path={resume_from}: resuming reads the checkpoint with seqlab's checks, through the "
-            "checkpoint plugin seqlab.train.checkpoint.AtomicCheckpointIO (or another seqlab.train.checkpoint."
+            "checkpoint plugin seqlab.training.checkpoint.AtomicCheckpointIO (or another seqlab.training.checkpoint."
             "CheckedCheckpointIO); keep it in trainer.plugins"
         )
     log_config(trainer, cfg)
+    kept = trainer.checkpoint_callback
+    if isinstance(kept, ModelCheckpoint) and kept.monitor:
+        log.info(
+            "the checkpoint kept and tested is the epoch with the %s dev %s (%s)",
+            "best" if kept.mode == "max" else "lowest",
+            task.metric_title(kept.monitor.removeprefix("val/")),
+            kept.monitor,
+        )
     prepare_workers(trainer, cfg, out_dir)
     try:
         return _fit_and_test(trainer, task, datamodule, resume_from, out_dir)
@@ -157,7 +166,7 @@ def check_resume_file(ckpt_path: str | None) -> None:
     """Read and check a checkpoint to resume from as every road does (:func:`read_checkpoint`),
     so a refused one stops the run before anything is built. A name Lightning resolves
     (:data:`LIGHTNING_CHECKPOINT_NAMES`) is checked when Lightning loads it, by the same reader
-    (:class:`~seqlab.train.checkpoint.CheckedCheckpointIO`)."""
+    (:class:`~seqlab.training.checkpoint.CheckedCheckpointIO`)."""
     if ckpt_path is not None and str(ckpt_path) not in LIGHTNING_CHECKPOINT_NAMES:
         read_checkpoint(ckpt_path)
 
@@ -180,6 +189,7 @@ def _fit_and_test(
         "epochs": trainer.current_epoch - int(stopped["partial_epoch"]),  # full epochs
         "stopped": stopped,
         f"val/{task.selection_metric}_best": float(task.best_val_score),
+        **task.best_val_metrics,  # every dev score of the epoch kept
     }
     if datamodule.has_split("test"):
         tested = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=False)[0]
@@ -236,6 +246,14 @@ def model_entries(cfg: DictConfig, task: Task) -> dict[str, Any]:
         "config": cast(dict, OmegaConf.to_container(cfg, resolve=True)),
         PART_RECORDS: task.network.embedder.source_records(),
     }
+
+
+def run_command() -> str:
+    """The command line that repeats this run: ``seqlab-train`` and its overrides, also for a run
+    started from Python (:func:`seqlab.train`); the process's own arguments without Hydra."""
+    if HydraConfig.initialized():
+        return shlex.join(["seqlab-train", *HydraConfig.get().overrides.task])
+    return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
 
 
 def count_parameters(module: pl.LightningModule) -> int:

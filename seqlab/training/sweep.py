@@ -40,6 +40,7 @@ def record_trial(
             status="ok",
             best=results.get(f"{monitor}_best"),
             test={k: v for k, v in results.items() if k.startswith("test/")},
+            val={k: v for k, v in results.items() if k.startswith("val/") and not k.endswith("_best")},
             epochs=results.get("epochs"),
             wall_time_s=results.get("wall_time_s"),
         )
@@ -92,6 +93,10 @@ def summary_table(trials: list[dict[str, Any]]) -> str:
     if len(scored) > 1:  # seeds or cross-validation folds: the spread
         spread = f"best {monitor} {_spread([t['best'] for t in scored])}"
         spread += f", {test_key} {_spread(tests)}" if tests else ""
+        for split, key in (("val", "val/accuracy"), ("test", "test/accuracy")):  # classifiers: accuracy too
+            values = [t.get(split, {}).get(key) for t in scored]
+            if all(_is_number(v) for v in values):
+                spread += f", {key} {_spread(values)}"
         lines += ["", f"mean ± std over {len(scored)} completed trials: {spread}"]
     return "\n".join(lines) + "\n"
 
