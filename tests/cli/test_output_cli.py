@@ -43,12 +43,12 @@ def test_a_signal_while_predicting_leaves_no_partial_and_no_output(checkpoint, t
     output = tmp_path / "out.jsonl"
     partial = tmp_path / ".out.jsonl.partial"
     process = predict(checkpoint, tmp_path, "input=-", f"output={output}", "batch_size=1", stdin=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not partial.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)  # the .partial is opened before the model loads
-    process.stdin.write("EU rejects German call .\n" * 3)
+    process.stdin.write("EU rejects German call .\n" * 400)  # more predictions than a write buffer holds
     process.stdin.flush()
-    time.sleep(1.0)  # the model loads, then it waits for more input
+    deadline = time.monotonic() + 120
+    while not (partial.exists() and partial.stat().st_size) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # predictions reach the .partial: the model is loaded, and it waits for more input
+    assert partial.exists() and partial.stat().st_size, "no prediction written within 120 s"
     process.send_signal(signum)
     try:
         _, err = process.communicate(timeout=60)
