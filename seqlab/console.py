@@ -28,5 +28,17 @@ def quiet_libraries() -> None:
 
 
 def progress_bar_wanted(setting: bool | None) -> bool:
-    """``trainer.enable_progress_bar``: ``None`` means on in a terminal, off when output is redirected."""
-    return sys.stderr.isatty() if setting is None else bool(setting)
+    """``trainer.enable_progress_bar``: ``None`` means on when standard output (where Lightning's
+    tqdm and Rich bars write) is a terminal, off when it is redirected to a file or a pipe."""
+    return sys.stdout.isatty() if setting is None else bool(setting)
+
+
+def library_bars_only_on_a_terminal() -> None:
+    """Turn off the ``datasets`` and Hugging Face hub progress bars (on standard error) when it is
+    not a terminal, whatever ``library_logs`` says: a log file never holds a progress bar."""
+    if sys.stderr.isatty():
+        return
+    import datasets
+
+    datasets.disable_progress_bars()
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"

@@ -29,3 +29,7 @@ class ReaderError(SeqlabError, ValueError):
 
 class ConfigError(SeqlabError, ValueError):
     """A config value that does not fit the argument it is for (named by its key)."""
+
+
+class OutputError(SeqlabError, OSError):
+    """An output location that cannot be written (read-only, not a folder, or a full disk)."""

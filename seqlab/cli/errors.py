@@ -3,7 +3,8 @@
 Only seqlab's own errors (:class:`~seqlab.errors.SeqlabError`) and missing or wrong-kind files
 are reported so; any other exception is a bug and keeps its traceback. ``SEQLAB_DEBUG=1`` (or
 ``hydra.verbose=true``) shows the traceback of every error. A closed standard output (``| head``)
-ends a command quietly.
+ends a command quietly. A command stopped by SIGINT or SIGTERM prints what it left behind in one
+line and exits with 130 or 143, as a shell reports a process killed by the signal.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from omegaconf.errors import MissingMandatoryValue
 
 from seqlab.errors import SeqlabError
+from seqlab.signals import Interrupted
 
 #: Exceptions that are the user's to fix, reported in one line.
 USER_ERRORS: tuple[type[BaseException], ...] = (SeqlabError, FileNotFoundError, IsADirectoryError, NotADirectoryError)
@@ -31,9 +33,15 @@ def debugging(verbose: bool = False) -> bool:
 
 @contextmanager
 def reported_errors(program: str, verbose: bool = False) -> Iterator[None]:
-    """Run the body; a user error becomes ``<program>: error: <message>`` and exit code 2."""
+    """Run the body; a user error becomes ``<program>: error: <message>`` and exit code 2; a stop
+    by SIGINT or SIGTERM (:class:`~seqlab.signals.Interrupted`) its own line and exit code 130 or 143."""
     try:
         yield
+    except Interrupted as err:
+        if debugging(verbose):
+            raise
+        print(str(err), file=sys.stderr, flush=True)
+        sys.exit(err.exit_code)
     except MissingMandatoryValue as err:  # a required key (``ckpt_path: ???``) the command line did not set
         if debugging(verbose):
             raise

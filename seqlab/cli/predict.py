@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -18,8 +19,10 @@ from seqlab.cli.composition import composition_errors_reported
 from seqlab.cli.errors import reported_errors
 from seqlab.cli.version_flag import answers_version
 from seqlab.config import config_dir
-from seqlab.errors import ConfigError
+from seqlab.errors import ConfigError, OutputError
 from seqlab.predict.pre_annotations import PRE_ANNOTATION_FORMATS, PreAnnotationWriter
+from seqlab.signals import Interrupted, StopSignals, signal_name
+from seqlab.writable import check_writable_folder
 
 if TYPE_CHECKING:
     from seqlab.predict.predictor import Predictor
@@ -103,6 +106,10 @@ def open_arguments(cfg: DictConfig) -> dict[str, Any]:
     }
 
 
+#: Write errors of a disk that is full or read-only (told in one line, not as a traceback).
+FULL_OR_READ_ONLY = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
+
+
 def partial_path(output: str) -> Path | None:
     """Where ``output`` is written before it is renamed into place (``None``: standard output, ``-``)."""
     return None if output == "-" else Path(output).with_name(f".{Path(output).name}.partial")
@@ -117,10 +124,10 @@ def main(cfg: DictConfig) -> None:
 
 
 def predict(cfg: DictConfig) -> None:
-    """Check every argument and input, then predict into a temporary file renamed into place at
-    the end, so an existing output is never truncated or half-written."""
+    """Check every argument and the output's folder, then predict into a temporary file renamed into
+    place at the end, so an existing output is never truncated or half-written; on an error, SIGINT
+    or SIGTERM the temporary file is removed."""
     from seqlab.cli.predict_bulk import check_processes, launched_world, predict_bulk
-    from seqlab.predict.predictor import Predictor
 
     if cfg.format not in FORMATS:
         raise ConfigError(f"format must be one of {', '.join(FORMATS)}, got {cfg.format!r}")
@@ -135,29 +142,49 @@ def predict(cfg: DictConfig) -> None:
     if processes > 1 or world is not None:
         predict_bulk(cfg, processes, world, output)
         return
+    partial = partial_path(output)
+    if partial is not None:  # before the model loads: the output's folder takes a file, and a stale .partial goes
+        check_writable_folder(partial.parent, "output folder")
+    with StopSignals():
+        sink = sys.stdout if partial is None else open(partial, "w", encoding="utf-8")  # replaces a stale one
+        try:
+            count = _predict_into(cfg, sink)
+            if partial is not None:
+                sink.close()
+                os.replace(partial, output)
+        except Interrupted as err:
+            left = "" if partial is None else f"; {output} was not written"
+            raise Interrupted(err.signum, f"interrupted by {signal_name(err.signum)}{left}") from None
+        except OSError as err:
+            if partial is None or err.errno not in FULL_OR_READ_ONLY:
+                raise
+            raise OutputError(f"{output}: cannot be written ({err.strerror}); nothing was written") from None
+        finally:
+            if partial is not None:
+                sink.close()
+                partial.unlink(missing_ok=True)
+    log.info("%d texts predicted -> %s", count, output)
+
+
+def _predict_into(cfg: DictConfig, sink: IO[str]) -> int:
+    """Open the model, predict every input line into ``sink``; the number of texts."""
+    from seqlab.predict.predictor import Predictor
+
     predictor = Predictor.open(**open_arguments(cfg))
     check_output_format(predictor, cfg.format, cfg.ckpt_path or cfg.model)
     writer = output_writer(cfg, predictor)
-    source = sys.stdin.buffer if cfg.input == "-" else open(cfg.input, "rb")
-    partial = partial_path(output)
-    sink = sys.stdout if partial is None else open(partial, "w", encoding="utf-8")
     count = 0
+    source = sys.stdin.buffer if cfg.input == "-" else open(cfg.input, "rb")
     try:
         sink.write(writer.head)
         for prediction in predictor.predict_stream(read_lines(source, "<stdin>" if cfg.input == "-" else cfg.input)):
             sink.write(writer.item(prediction, count == 0))
             count += 1
         sink.write(writer.tail)
-        if partial is not None:
-            sink.close()
-            os.replace(partial, output)
     finally:
         if source is not sys.stdin.buffer:
             source.close()
-        if partial is not None:
-            sink.close()
-            partial.unlink(missing_ok=True)
-    log.info("%d texts predicted -> %s", count, output)
+    return count
 
 
 if __name__ == "__main__":

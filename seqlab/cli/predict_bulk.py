@@ -3,7 +3,8 @@ ranks of :mod:`seqlab.predict.bulk`, with the command's input checks, formats an
 
 ``processes=N`` checks the arguments, then starts N fresh processes on this machine
 (:func:`~seqlab.predict.bulk.spawn_local`) and waits: a rank that fails stops the others, a user
-error is reported in one line (exit code 2) and the ``.partial`` output is removed. Under a
+error is reported in one line (exit code 2) and the ``.partial`` output is removed, as it is on
+SIGINT or SIGTERM (the ranks are stopped, exit code 130 or 143). Under a
 launcher (``torchrun``, ``srun``) this process is one rank of the launcher's world.
 """
 
@@ -21,7 +22,9 @@ from omegaconf import DictConfig
 from seqlab.cli.errors import USAGE_ERROR, USER_ERRORS, user_message
 from seqlab.errors import ConfigError
 from seqlab.predict.bulk import World, predict_ranked, process_group, spawn_local
+from seqlab.signals import Interrupted, StopSignals, signal_name
 from seqlab.threads import available_cpus
+from seqlab.writable import check_writable_folder
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +82,12 @@ def predict_bulk(cfg: DictConfig, processes: int, world: World | None, output: s
     if cfg.input == "-":
         raise ConfigError("bulk prediction (processes > 1, torchrun, srun) needs input=FILE: every rank reads it")
     open(cfg.input, "rb").close()
-    check_source(cfg.model, cfg.ckpt_path, cfg.get("backend", "auto"), cfg.nbest)
     from seqlab.cli.predict import open_arguments, partial_path
 
     partial = partial_path(output)
+    if partial is not None:  # before any model is read
+        check_writable_folder(partial.parent, "output folder")
+    check_source(cfg.model, cfg.ckpt_path, cfg.get("backend", "auto"), cfg.nbest)
     job = BulkJob(
         opening=open_arguments(cfg),
         format=cfg.format,
@@ -90,10 +95,15 @@ def predict_bulk(cfg: DictConfig, processes: int, world: World | None, output: s
         output=output,
         partial=None if partial is None else str(partial),
     )
-    if world is not None:
-        run_rank(world, job)
-    else:
-        _run_local(job, processes)
+    with StopSignals():
+        try:
+            if world is not None:
+                run_rank(world, job)
+            else:
+                _run_local(job, processes)
+        except Interrupted as err:
+            left = "" if partial is None else f"; {output} was not written"
+            raise Interrupted(err.signum, f"interrupted by {signal_name(err.signum)}{left}") from None
 
 
 def _run_local(job: BulkJob, processes: int) -> None:

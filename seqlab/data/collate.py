@@ -134,9 +134,15 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.rank = rank
         self.max_tokens = max_tokens
         self.epoch = 0
+        self._skip = 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
+
+    def skip_next(self, batches_done: int) -> None:
+        """Leave out the first ``batches_done`` batches on the next iteration only (resuming inside
+        an epoch; the length stays the whole epoch's)."""
+        self._skip = batches_done
 
     def _global_batches(self) -> list[list[int]]:
         generator = torch.Generator().manual_seed(self.seed + self.epoch)
@@ -182,7 +188,8 @@ class BucketBatchSampler(Sampler[list[int]]):
         return shares
 
     def __iter__(self) -> Iterator[list[int]]:
-        return iter(self._batches())
+        skip, self._skip = self._skip, 0
+        return iter(self._batches()[skip:])
 
     def __len__(self) -> int:
         if self.max_tokens is not None:  # the cut depends on lengths only, not on the epoch

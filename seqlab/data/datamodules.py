@@ -117,6 +117,7 @@ class TokenDataModule(pl.LightningDataModule):
         self._featurizers: dict[str, Featurizer] | None = None
         self._datasets: dict[str, datasets.Dataset] = {}
         self._encoded: dict[str, list[EncodedExample]] = {}
+        self._resume_after = 0
 
     # -- what subclasses define -------------------------------------------------------------
     tag_scheme: str | None = None
@@ -305,6 +306,11 @@ class TokenDataModule(pl.LightningDataModule):
             raise RuntimeError("call use_featurizers() before loading batches")
         return self._encoded[split]
 
+    def resume_after(self, batches_done: int) -> None:
+        """Make the next training loader start after its first ``batches_done`` batches (a run resumed
+        from a checkpoint written inside an epoch sees the rest of that epoch's batches)."""
+        self._resume_after = batches_done
+
     def _loader(self, split: str, train: bool) -> DataLoader:
         examples = self.encoded(split)
         trainer = self.trainer  # under DDP each rank loads its own share of every global batch
@@ -317,6 +323,9 @@ class TokenDataModule(pl.LightningDataModule):
             rank=trainer.global_rank if trainer is not None else 0,
             max_tokens=self.max_batch_tokens,
         )
+        if train and self._resume_after:
+            sampler.skip_next(self._resume_after)
+            self._resume_after = 0
         return DataLoader(
             cast("Dataset[EncodedExample]", examples),  # a list is a map-style dataset; the stubs want a Dataset
             batch_sampler=sampler,

@@ -159,15 +159,24 @@ def free_port() -> int:
 def spawn_local(function: Callable[..., None], processes: int, args: tuple[Any, ...] = ()) -> None:
     """Run ``function(world, *args)`` in ``processes`` fresh processes, the ranks of one group on
     this machine. If one fails, the others are stopped and its error is raised
-    (``torch.multiprocessing``'s ``ProcessRaisedException`` / ``ProcessExitedException``)."""
+    (``torch.multiprocessing``'s ``ProcessRaisedException`` / ``ProcessExitedException``); if this
+    process is interrupted (SIGINT, SIGTERM), the ranks are stopped before the exception goes on."""
     import torch.multiprocessing as mp
 
     port = free_port()
     context = mp.start_processes(
         _local_rank, args=(function, processes, port, args), nprocs=processes, join=False, start_method="spawn"
     )
-    while not context.join(grace_period=5.0):
-        pass
+    try:
+        while not context.join(grace_period=5.0):
+            pass
+    except BaseException:  # a rank failed (the others are stopped already), or this process was interrupted
+        for process in context.processes:
+            if process.is_alive():
+                process.terminate()
+        for process in context.processes:
+            process.join(10.0)
+        raise
 
 
 def _local_rank(index: int, function: Callable[..., None], processes: int, port: int, args: tuple[Any, ...]) -> None:

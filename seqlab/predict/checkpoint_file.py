@@ -107,17 +107,19 @@ def read_checkpoint(
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:  # weights_only refuses anything but tensors and plain data
-        unsafe = re.search(r"GLOBAL (\S+) was not an allowed global", str(err))
+        unsafe = re.search(r"GLOBAL (\S+)", str(err))
         if unsafe:
             raise CheckpointError(
                 f"{path}: refused: it names {unsafe.group(1)}, but a checkpoint may hold only tensors and plain "
-                "data (loading anything else could run code)"
+                f"data (loading anything else could run code); {REFUSAL_ADVICE}"
             ) from None
         reason = re.search(r"WeightsUnpickler error:\s*(.+)", str(err))
-        detail = reason.group(1).strip() if reason else str(err).strip().splitlines()[0]
+        detail = reason.group(1).strip() if reason else torch_reason(err)
         raise CheckpointError(f"{path}: cannot be read as a checkpoint (UnpicklingError: {detail})") from None
     except Exception as err:  # torch raises several types for truncated or foreign files
-        raise CheckpointError(f"{path}: cannot be read as a checkpoint ({type(err).__name__}: {err})") from None
+        raise CheckpointError(
+            f"{path}: cannot be read as a checkpoint ({type(err).__name__}: {torch_reason(err)})"
+        ) from None
     meta = checkpoint.get("seqlab") if isinstance(checkpoint, dict) else None
     if meta is None:
         raise CheckpointError(f"{path}: not a seqlab checkpoint (no 'seqlab' entry)")
@@ -140,6 +142,21 @@ def read_checkpoint(
     for key, problem in unsafe_targets(with_moved_targets(config), builds):
         raise CheckpointError(f"{path}: config {key} {problem}")
     return upgraded(checkpoint)
+
+
+#: What to do with a refused checkpoint: never to load it with a loader that runs code.
+REFUSAL_ADVICE = (
+    "if seqlab wrote it, re-export it with this seqlab (or train it again); otherwise load only files "
+    "from a source you trust"
+)
+
+
+def torch_reason(err: BaseException) -> str:
+    """The first line of torch's error that says what is wrong with the file, leaving out torch's
+    advice to load it unsafely (``weights_only``): a user must never do that with an untrusted file."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    kept = [line for line in lines if "weights_only" not in line and not line.startswith("Check the documentation")]
+    return kept[0] if kept else "it holds something other than tensors and plain data"
 
 
 #: Modules of earlier seqlab versions whose classes a stored config may name, by where they are now

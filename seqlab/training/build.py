@@ -116,6 +116,8 @@ def build_trainer(cfg: DictConfig) -> pl.Trainer:
     extra: dict[str, Any] = {"enable_progress_bar": progress_bar_wanted(cfg.trainer.get("enable_progress_bar"))}
     if not extra["enable_progress_bar"]:  # Lightning refuses a progress-bar callback with the bar off
         callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
+    if isinstance(cfg.trainer.get("max_time"), DictConfig):  # {hours: 2}: Lightning's Timer reads a plain dict
+        extra["max_time"] = OmegaConf.to_container(cfg.trainer.max_time)
     if cfg.trainer.get("strategy") == "ddp":
         extra["strategy"] = DDPStrategy()
     return build(cfg.trainer, callbacks=callbacks, logger=loggers or False, **extra)

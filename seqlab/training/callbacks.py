@@ -18,6 +18,7 @@ from pytorch_lightning.callbacks import EMAWeightAveraging, ModelCheckpoint
 from seqlab.constraints import POSITIVE
 from seqlab.errors import ConfigError, SeqlabError
 from seqlab.modules import drift
+from seqlab.training.stopping import partial_epoch
 
 if TYPE_CHECKING:
     from seqlab.tasks.base import Task
@@ -72,6 +73,9 @@ class RandomStateCheckpoint(pl.Callback):
     this callback (and the bucket sampler's per-epoch seeding) the resumed run continues exactly.
     """
 
+    def __init__(self) -> None:
+        self._loaded: dict[str, Any] | None = None
+
     def state_dict(self) -> dict[str, Any]:
         # Plain types and tensors only, so Lightning's weights-only checkpoint loading accepts them.
         # numpy's stubs type the default call (legacy=True) as returning a dict; for the global
@@ -85,6 +89,19 @@ class RandomStateCheckpoint(pl.Callback):
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._restore(state_dict)
+        self._loaded = state_dict
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # Resumed inside an epoch (a checkpoint written on SIGINT/SIGTERM): the training loader's
+        # iterator, made since the states were restored, drew its seed from torch's generator, which
+        # the uninterrupted run had drawn before the epoch's first step; restore the states again.
+        loaded, self._loaded = self._loaded, None
+        if loaded is not None and trainer.fit_loop.restarting:
+            self._restore(loaded)
+
+    @staticmethod
+    def _restore(state_dict: dict[str, Any]) -> None:
         random.setstate(state_dict["python"])
         name, keys, position, has_gauss, gauss = state_dict["numpy"]
         np.random.set_state((name, keys.numpy().astype(np.uint32), position, has_gauss, gauss))
@@ -242,7 +259,8 @@ class UnseenWordDrift(pl.Callback):
 
 class EpochSummary(pl.Callback):
     """One log line per epoch (training loss, dev metric, best so far, learning rate, seconds), on
-    the console and in ``train.log``; at the end of fitting, ``learning_curves.png`` (loss and dev
+    the console and in ``train.log`` (an epoch stopped before its last batch says so, and its row
+    in the curves has ``partial``); at the end of fitting, ``learning_curves.png`` (loss and dev
     metric per epoch, the best epoch marked) and ``learning_curves.json`` in ``out_dir``.
 
     The history travels in checkpoints, so a resumed run's curves cover the whole training.
@@ -254,6 +272,9 @@ class EpochSummary(pl.Callback):
         self._loss_sum: torch.Tensor | None = None
         self._batches = 0
         self._started = 0.0
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._started = time.perf_counter()  # a run resumed inside an epoch starts there, not at an epoch start
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._loss_sum, self._batches, self._started = None, 0, time.perf_counter()
@@ -281,6 +302,11 @@ class EpochSummary(pl.Callback):
             "lr": trainer.optimizers[0].param_groups[0]["lr"] if trainer.optimizers else None,
             "seconds": round(time.perf_counter() - self._started, 1),
         }
+        if partial_epoch(trainer):  # a time budget or a callback stopped it inside the epoch
+            row["partial"] = (
+                f"{trainer.fit_loop.epoch_loop.batch_progress.current.completed} of "
+                f"{trainer.num_training_batches} batches"
+            )
         self.history.append(row)
         if trainer.is_global_zero:
             best_epoch = max((r for r in self.history if r["dev"] is not None), key=lambda r: r["dev"], default=row)
@@ -291,9 +317,10 @@ class EpochSummary(pl.Callback):
                 if f"dev_{name}" in row
             )
             log.info(
-                "epoch %d/%s  train loss %.4f  dev %s %s  best %.4f (epoch %d)  lr %.3g  %.1f s",
+                "epoch %d/%s%s  train loss %.4f  dev %s %s  best %.4f (epoch %d)  lr %.3g  %.1f s",
                 row["epoch"],
                 trainer.max_epochs if trainer.max_epochs not in (None, -1) else "?",
+                f" (partial: {row['partial']})" if "partial" in row else "",
                 row["train_loss"],
                 task.metric_title(task.selection_metric),
                 dev_text,

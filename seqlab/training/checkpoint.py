@@ -7,6 +7,8 @@ rebuilds the whole task, so it imports the training stack.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.plugins.io import TorchCheckpointIO
 
+from seqlab.errors import OutputError
 from seqlab.predict.checkpoint_file import CheckpointError, network_of, read_checkpoint
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
@@ -60,9 +63,25 @@ def record_test_metrics(path: str | Path, metrics: dict[str, float]) -> None:
     path = Path(path)
     checkpoint = read_checkpoint(path, builds=())  # the one reader (this run wrote the file)
     checkpoint["seqlab"]["test_metrics"] = {k: float(v) for k, v in metrics.items()}
-    partial = path.with_name(f".{path.name}.partial")
-    torch.save(checkpoint, partial)
-    os.replace(partial, path)
+    with replaced_atomically(path) as partial:
+        torch.save(checkpoint, partial)
+
+
+@contextmanager
+def replaced_atomically(target: Path) -> Iterator[Path]:
+    """The ``.partial`` path to write ``target``'s new content to; renamed into place when the body
+    ends, removed if it fails (a full disk is an :class:`~seqlab.errors.OutputError` naming the file)."""
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        yield partial
+        os.replace(partial, target)
+    except BaseException as err:
+        partial.unlink(missing_ok=True)
+        if isinstance(err, OSError) and not isinstance(err, OutputError):
+            raise OutputError(
+                f"{target}: cannot be written ({err.strerror or err}); the previous file is kept"
+            ) from None
+        raise
 
 
 class CheckedCheckpointIO(TorchCheckpointIO):
@@ -93,12 +112,13 @@ class AtomicCheckpointIO(CheckedCheckpointIO):
     :class:`CheckedCheckpointIO` does (seqlab's trainer config uses this plugin).
 
     A crash or SIGKILL during the write leaves the previous file (``last.ckpt`` included) intact
-    instead of a truncated one, so a finished checkpoint is never lost.
+    instead of a truncated one, so a finished checkpoint is never lost. A failed write (a full
+    disk) removes its ``.partial`` file and stops training with one line naming the checkpoint; a
+    ``.partial`` left by a SIGKILL is removed when the next run starts in the same folder.
     """
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any | None = None) -> None:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial")
-        super().save_checkpoint(checkpoint, partial, storage_options)
-        os.replace(partial, target)
+        with replaced_atomically(target) as partial:
+            super().save_checkpoint(checkpoint, partial, storage_options)

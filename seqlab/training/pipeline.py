@@ -18,12 +18,15 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import ModelCheckpoint
+from pytorch_lightning.utilities.exceptions import SIGTERMException
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
-from seqlab.console import quiet_libraries
+from seqlab.console import library_bars_only_on_a_terminal, progress_bar_wanted, quiet_libraries
 from seqlab.data.datamodules import TokenDataModule
 from seqlab.errors import ConfigError
 from seqlab.predict.checkpoint_file import PART_RECORDS
 from seqlab.registry import task_owner
+from seqlab.signals import Interrupted, StopSignals, signal_name
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
 from seqlab.threads import choose_threads
@@ -31,20 +34,47 @@ from seqlab.training.build import build_datamodule, build_task, build_trainer
 from seqlab.training.checkpoint import loads_checked, read_checkpoint, record_test_metrics, restore
 from seqlab.training.config_check import check_config
 from seqlab.training.distributed import gather_dict, prepare_workers, release_workers
+from seqlab.training.interrupt import TrainingInterrupted, interruption
+from seqlab.training.stopping import stop_reason
+from seqlab.writable import check_writable_folder
 
 log = logging.getLogger(__name__)
 
 
 def train(cfg: DictConfig) -> dict[str, Any]:
-    """Train, select the best checkpoint on dev, test it and write reports; returns the metrics."""
+    """Train, select the best checkpoint on dev, test it and write reports; returns the metrics.
+
+    SIGINT and SIGTERM stop it after the current step with ``last.ckpt`` written
+    (:mod:`seqlab.training.interrupt`); it then writes ``results.json`` saying so and raises
+    :class:`~seqlab.training.interrupt.TrainingInterrupted`.
+    """
     started = time.perf_counter()
     check_config(cfg)  # every key against the constructor it is for, before any file is read
     if not cfg.get("library_logs", False):
         quiet_libraries()
+    library_bars_only_on_a_terminal()
+    out_dir = check_writable_folder(cfg.paths.output_dir, "paths.output_dir")  # before any data or model
+    if getattr(rank_zero_only, "rank", 0) == 0:  # one process sweeps the run folder
+        remove_stale_partials(out_dir)
+    run: dict[str, pl.Trainer] = {}
+    with StopSignals() as signals:
+        try:
+            results = _train(cfg, out_dir, run)
+        except (SIGTERMException, Interrupted) as err:
+            stop = interruption(run.get("trainer"), err, signals.received, out_dir)
+            _write_results(run.get("trainer"), out_dir, _interrupted_results(stop, started))
+            raise stop from None
+    results["wall_time_s"] = round(time.perf_counter() - started, 1)
+    results.update(peak_memory_mb())
+    _write_results(run["trainer"], out_dir, results)
+    return results
+
+
+def _train(cfg: DictConfig, out_dir: Path, run: dict[str, pl.Trainer]) -> dict[str, Any]:
+    """The run itself; the trainer goes into ``run`` as soon as it exists (to report an interruption)."""
     threads, why = choose_threads(cfg.get("threads", "auto"))
     torch.set_num_threads(threads)
     log.info("torch threads: %d (%s); threads=N sets them", threads, why)
-    out_dir = Path(cfg.paths.output_dir)
     resume_from = cfg.get("ckpt_path")
     check_resume_file(resume_from)  # before any data is read or object built
     pl.seed_everything(cfg.seed, workers=True)
@@ -71,7 +101,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     log.info("model: %d trainable parameters (the modules: train.log)", count_parameters(task))
     log.debug("model:\n%s", task)
 
-    trainer = build_trainer(cfg)
+    trainer = run["trainer"] = build_trainer(cfg)
     if resume_from is not None and not loads_checked(trainer.strategy.checkpoint_io):
         raise ConfigError(
             f"ckpt_path={resume_from}: resuming reads the checkpoint with seqlab's checks, through the "
@@ -89,16 +119,42 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         )
     prepare_workers(trainer, cfg, out_dir)
     try:
-        results = _fit_and_test(trainer, task, datamodule, resume_from, out_dir)
+        return _fit_and_test(trainer, task, datamodule, resume_from, out_dir)
     finally:
         release_workers(trainer)
-    results["wall_time_s"] = round(time.perf_counter() - started, 1)
-    results.update(peak_memory_mb())
-    if trainer.is_global_zero:
+
+
+def _write_results(trainer: pl.Trainer | None, out_dir: Path, results: dict[str, Any]) -> None:
+    """``results.json`` (rank 0) and its log line."""
+    if trainer is None or trainer.is_global_zero:
         (out_dir / "results.json").write_text(json.dumps(results, indent=2))
         log.info("results: %s", json.dumps(results))
         log.info("outputs in %s", out_dir)
-    return results
+
+
+def _interrupted_results(stop: TrainingInterrupted, started: float) -> dict[str, Any]:
+    """What ``results.json`` holds for a run stopped by a signal."""
+    log.info("training stopped: interrupted by %s at epoch %d step %d", signal_name(stop.signum), stop.epoch, stop.step)
+    return {
+        "stopped": {
+            "reason": "interrupted",
+            "signal": signal_name(stop.signum),
+            "epoch": stop.epoch,
+            "step": stop.step,
+            "text": f"interrupted by {signal_name(stop.signum)} at epoch {stop.epoch} step {stop.step}",
+        },
+        "resume_checkpoint": stop.checkpoint,
+        "wall_time_s": round(time.perf_counter() - started, 1),
+        **peak_memory_mb(),
+    }
+
+
+def remove_stale_partials(out_dir: Path) -> None:
+    """Delete the ``.*.partial`` files a killed run (SIGKILL, power loss) left in ``out_dir``'s
+    checkpoint folder: every file this run writes goes through a ``.partial`` of its own."""
+    for stale in sorted((out_dir / "checkpoints").glob(".*.partial")):
+        log.info("removing %s, left by a run that was killed while writing it", stale)
+        stale.unlink(missing_ok=True)
 
 
 #: ``ckpt_path`` values Lightning resolves itself to a file (``last``: the newest ``last.ckpt`` of
@@ -126,9 +182,12 @@ def _fit_and_test(
     checkpoint = cast("ModelCheckpoint | None", trainer.checkpoint_callback)
     best = checkpoint.best_model_path if checkpoint is not None and checkpoint.best_model_path else None
 
+    stopped = stop_reason(trainer)
+    log.info("training stopped: %s", stopped["text"])
     results: dict[str, Any] = {
         "best_checkpoint": best,
-        "epochs": trainer.current_epoch,
+        "epochs": trainer.current_epoch - int(stopped["partial_epoch"]),  # full epochs
+        "stopped": stopped,
         f"val/{task.selection_metric}_best": float(task.best_val_score),
         **task.best_val_metrics,  # every dev score of the epoch kept
     }
@@ -215,7 +274,8 @@ def evaluate(ckpt_path: str, out_dir: str | Path, data_overrides: Sequence[str] 
     Hydra override syntax) applied on top; only its test file is read, with the checkpoint's
     vocabularies and labels, so no training data is needed.
     """
-    out_dir = Path(out_dir)
+    out_dir = check_writable_folder(out_dir, "output folder")  # before the checkpoint is read
+    library_bars_only_on_a_terminal()
     model = restore(read_checkpoint(ckpt_path), ckpt_path)
     config = model.config
     config.data.cache_dir = None  # never where a (possibly foreign) checkpoint says; data.cache_dir= sets it
@@ -241,6 +301,7 @@ def evaluate(ckpt_path: str, out_dir: str | Path, data_overrides: Sequence[str] 
         enable_checkpointing=False,
         default_root_dir=str(out_dir),
         enable_model_summary=False,
+        enable_progress_bar=progress_bar_wanted(None),  # on a terminal only, never into redirected output
     )
     results: dict[str, Any] = {
         k: float(v) for k, v in trainer.test(model.task, datamodule=datamodule, verbose=False)[0].items()

@@ -38,10 +38,10 @@ def test_a_composition_error_is_one_line_with_the_closest_name(override: str, ex
 def test_an_argument_the_config_leaves_out_is_added_with_a_plus() -> None:
     with initialize_config_dir(str(config_dir()), version_base="1.3"):
         with pytest.raises(COMPOSITION_ERRORS) as caught:
-            compose("train", overrides=["trainer.max_time=00:00:10:00"])
-    message = composition_message(caught.value, "train", ["trainer.max_time=00:00:10:00"])
-    assert message.startswith("trainer.max_time=00:00:10:00: max_time is an argument of ")
-    assert message.endswith("add it with +trainer.max_time=00:00:10:00")
+            compose("train", overrides=["trainer.min_epochs=3"])
+    message = composition_message(caught.value, "train", ["trainer.min_epochs=3"])
+    assert message.startswith("trainer.min_epochs=3: min_epochs is an argument of ")
+    assert message.endswith("add it with +trainer.min_epochs=3")
 
 
 @pytest.mark.parametrize(("module", "override", "expected"), [
