@@ -22,12 +22,12 @@ def test_a_malformed_training_file_is_one_line_naming_file_and_line(tmp_path: Pa
     data = tmp_path / "data"
     data.mkdir()
     (data / "train.txt").write_text("EU NNP B-ORG\nrejects VBZ\n")
-    result = run("train", f"data.dir={data}", "data.dev_file=null", "data.test_file=null", cwd=tmp_path)
+    result = run("train", f"data.dir={data}", "data.dev_file=train.txt", "data.test_file=null", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
         f"seqlab-train: error: {data / 'train.txt'}:2: expected 3 columns (as on line 1), found 2: 'rejects VBZ'")
     assert "Traceback" not in result.stderr
-    debug = run("train", f"data.dir={data}", "data.dev_file=null", "data.test_file=null", cwd=tmp_path,
+    debug = run("train", f"data.dir={data}", "data.dev_file=train.txt", "data.test_file=null", cwd=tmp_path,
                 env={"SEQLAB_DEBUG": "1"})
     assert debug.returncode != 0 and "Traceback" in debug.stderr  # the traceback on request
 

@@ -162,7 +162,7 @@ def test_jsonl_files_with_custom_fields(tmp_path):
     dm = datamodule(folder, tmp_path, train_file="train.jsonl", dev_file=None, test_file=None,
                     text_field="review", label_field="stars")
     assert dm.spec.labels == ("1", "5") and dm.has_split("train") and not dm.has_split("dev")
-    with pytest.raises(ValueError, match="no dev file configured"):
+    with pytest.raises(ValueError, match="no dev set to pick the checkpoint on"):
         dm.val_dataloader()
 
 
