@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -31,11 +32,19 @@ def test_documentation_site_builds_strictly(tmp_path: Path) -> None:
     assert (tmp_path / "site" / "api" / "index.html").read_text().count("from_pretrained") > 0
 
 
-def test_every_config_file_is_documented() -> None:
+def test_every_config_file_is_documented_as_it_is() -> None:
+    """docs/configuration.md holds each config file inline (readable on GitHub), equal to the file."""
+    script = ROOT / "scripts" / "sync_configuration_doc.py"
+    spec = importlib.util.spec_from_file_location("sync_configuration_doc", script)
+    assert spec is not None and spec.loader is not None
+    sync = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sync)
     documented = (ROOT / "docs" / "configuration.md").read_text()
+    assert sync.synced(documented) == documented, "run python scripts/sync_configuration_doc.py"
+    assert "--8<--" not in documented
     for path in sorted((ROOT / "conf").rglob("*.yaml")):
         if "hydra" not in path.parts:
-            assert f'"{path.relative_to(ROOT)}"' in documented, f"{path} is not in docs/configuration.md"
+            assert f"<!-- {path.relative_to(ROOT)} -->" in documented, f"{path} is not in docs/configuration.md"
 
 
 SLOW = {"mypy"}  # minutes on two cores without a cache
