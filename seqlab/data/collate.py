@@ -139,6 +139,13 @@ class BucketBatchSampler(Sampler[list[int]]):
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
+    @property
+    def sampler(self) -> BucketBatchSampler:
+        """This sampler itself: Lightning sets each epoch through ``batch_sampler.sampler.set_epoch``
+        (as for a ``DistributedSampler`` inside a ``BatchSampler``), and this one orders its own
+        batches, so every epoch is shuffled anew."""
+        return self
+
     def skip_next(self, batches_done: int) -> None:
         """Leave out the first ``batches_done`` batches on the next iteration only (resuming inside
         an epoch; the length stays the whole epoch's)."""

@@ -64,3 +64,19 @@ def test_evaluation_repeats_nothing_and_may_leave_a_rank_one_batch_short() -> No
 def test_bad_rank_is_an_error() -> None:
     with pytest.raises(ValueError, match="rank"):
         BucketBatchSampler([1, 2], 2, num_replicas=2, rank=2)
+
+
+def test_lightning_sets_the_epoch_so_each_epoch_is_shuffled_anew() -> None:
+    """Lightning calls ``set_epoch`` on ``loader.batch_sampler.sampler`` at each epoch's start."""
+    from lightning_fabric.utilities.data import _set_sampler_epoch  # what the fit loop calls
+    from torch.utils.data import DataLoader
+
+    sampler = BucketBatchSampler(list(range(1, 41)), batch_size=4, shuffle=True, seed=0)
+    loader = DataLoader(list(range(40)), batch_sampler=sampler)
+    orders = []
+    for epoch in range(3):
+        _set_sampler_epoch(loader, epoch)
+        orders.append([list(batch) for batch in sampler])
+    assert sampler.epoch == 2 and orders[0] != orders[1] != orders[2]
+    _set_sampler_epoch(loader, 1)
+    assert [list(batch) for batch in sampler] == orders[1]  # an epoch's order is its own: resuming repeats it
