@@ -323,6 +323,10 @@ class TokenDataModule(pl.LightningDataModule):
             rank=trainer.global_rank if trainer is not None else 0,
             max_tokens=self.max_batch_tokens,
         )
+        if train and trainer is not None:
+            # Lightning sets each later epoch itself, but makes a resumed run's first iterator
+            # before it does: that epoch's order must be its own, not epoch 0's.
+            sampler.set_epoch(trainer.fit_loop.epoch_progress.current.processed)  # the epoch Lightning sets
         if train and self._resume_after:
             sampler.skip_next(self._resume_after)
             self._resume_after = 0
