@@ -83,13 +83,18 @@ MEASURES: dict[str, Callable[[Prediction], float]] = {
 }
 
 
-def measure_of(name: str, prediction: Prediction) -> Callable[[Prediction], float]:
-    """The measure called ``name`` (``auto``: by the kind of ``prediction``); one line for an unknown name."""
+def resolved_measure(name: str, prediction: Prediction) -> str:
+    """``name``, or for ``auto`` the measure ``prediction``'s kind gets; one line for an unknown name."""
     if name == "auto":
-        return least_confidence if "confidence" in prediction else margin
+        return "least_confidence" if "confidence" in prediction else "margin"
     if name not in MEASURES:
         raise ConfigError(f"measure must be auto or one of {', '.join(MEASURES)}, got {name!r}")
-    return MEASURES[name]
+    return name
+
+
+def measure_of(name: str, prediction: Prediction) -> Callable[[Prediction], float]:
+    """The measure called ``name`` (``auto``: by the kind of ``prediction``)."""
+    return MEASURES[resolved_measure(name, prediction)]
 
 
 def uncertainty(prediction: Prediction, measure: str = "auto") -> float:
