@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shlex
 import statistics
 import sys
 import time
@@ -125,25 +126,31 @@ def run_seed(seed: int, args: argparse.Namespace, record: dict) -> None:
             write(record, args)
 
 
-def table(record: dict, rounds: int) -> dict:
+def table(record: dict, args: argparse.Namespace) -> dict:
     """Per strategy and round: labelled size, dev F1 of every seed, mean and standard deviation."""
     summary: dict = {}
     for strategy in STRATEGIES:
         rows = []
-        for round_ in range(rounds + 1):
+        for round_ in range(args.rounds + 1):
             scores = [
-                runs[strategy][round_]["dev_f1"]
-                for runs in record.values()
-                if len(runs.get(strategy, [])) > round_
+                runs[strategy][round_]["dev_f1"] for runs in record.values() if len(runs.get(strategy, [])) > round_
             ]
             if scores:
-                rows.append({
-                    "round": round_,
-                    "labelled": 1000 * (round_ + 1),
-                    "dev_f1": scores,
-                    "mean": round(statistics.mean(scores), 2),
-                    "std": round(statistics.stdev(scores), 2) if len(scores) > 1 else None,
-                })
+                tokens = [
+                    runs[strategy][round_]["tokens"]
+                    for runs in record.values()
+                    if len(runs.get(strategy, [])) > round_ and "tokens" in runs[strategy][round_]
+                ]
+                rows.append(
+                    {
+                        "round": round_,
+                        "labelled": args.initial + args.step * round_,
+                        "tokens_mean": round(statistics.mean(tokens)) if tokens else None,
+                        "dev_f1": scores,
+                        "mean": round(statistics.mean(scores), 2),
+                        "std": round(statistics.stdev(scores), 2) if len(scores) > 1 else None,
+                    }
+                )
         summary[strategy] = rows
     return summary
 
@@ -152,7 +159,7 @@ def write(record: dict, args: argparse.Namespace) -> None:
     """``<out>/active_learning.json`` and ``.md`` from the runs so far."""
     import torch
 
-    summary = table(record, args.rounds)
+    summary = table(record, args)
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
     document = {
         "command": COMMAND,
@@ -175,22 +182,28 @@ def write(record: dict, args: argparse.Namespace) -> None:
         f" {torch.get_num_threads()} torch thread(s), torch {torch.__version__}, CPU. Dev F1 (%), mean ± std over seeds"
         f" {', '.join(sorted(record))}.",
         "",
-        "| round | labelled | uncertainty | random | difference |",
-        "|---|---|---|---|---|",
+        *([args.note, ""] if args.note else []),
+        "| round | labelled sentences | uncertainty | random | difference | labelled tokens (uncertainty / random) |",
+        "|---|---|---|---|---|---|",
     ]
     by_round = {s: {r["round"]: r for r in summary[s]} for s in STRATEGIES}
     for round_ in range(args.rounds + 1):
-        cells, means = [], []
+        cells, means, tokens = [], [], []
         for strategy in STRATEGIES:
             row = by_round[strategy].get(round_)
             if row is None:
                 cells.append("-")
+                tokens.append("-")
                 continue
+            tokens.append(f"{row['tokens_mean']:,}" if row["tokens_mean"] is not None else "-")
             std = f" ± {row['std']:.2f}" if row["std"] is not None else ""
             cells.append(f"{row['mean']:.2f}{std} (n={len(row['dev_f1'])})")
             means.append(row["mean"])
         difference = f"{means[0] - means[1]:+.2f}" if len(means) == 2 else "-"
-        lines.append(f"| {round_} | {1000 * (round_ + 1)} | {cells[0]} | {cells[1]} | {difference} |")
+        labelled = args.initial + args.step * round_
+        lines.append(
+            f"| {round_} | {labelled:,} | {cells[0]} | {cells[1]} | {difference} | {tokens[0]} / {tokens[1]} |"
+        )
     (args.out / "active_learning.md").write_text("\n".join(lines) + "\n")
 
 
@@ -207,15 +220,21 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--work", type=Path, default=Path("outputs/bench_active_learning"))
     parser.add_argument("--out", type=Path, default=Path("results"))
+    parser.add_argument("--note", default="", help="a line for the table's header (how the runs were made)")
     return parser.parse_args(argv)
 
 
-COMMAND = "OMP_NUM_THREADS=1 python scripts/bench_active_learning.py " + " ".join(sys.argv[1:])
+def command(argv: list[str]) -> str:
+    """The command line that makes the table (``--note`` left out: it describes, it does not change a run)."""
+    kept = [a for i, a in enumerate(argv) if a != "--note" and (i == 0 or argv[i - 1] != "--note")]
+    return " ".join(["OMP_NUM_THREADS=1 python scripts/bench_active_learning.py", *map(shlex.quote, kept)])
+
+
+COMMAND = command(sys.argv[1:])
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse(sys.argv[1:] if argv is None else argv)
-    args.work = args.work.resolve()
     found = args.out / "active_learning.json"
     record = json.loads(found.read_text())["runs"] if found.is_file() else {}
     for seed in args.seeds:
