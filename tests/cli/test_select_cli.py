@@ -93,3 +93,14 @@ def test_a_classifier_ranks_by_margin_from_python(tmp_path: Path) -> None:
     assert [p["uncertainty"] for p in chosen] == sorted((p["uncertainty"] for p in chosen), reverse=True)
     best, second = sorted(chosen[0]["probabilities"].values(), reverse=True)[:2]
     assert chosen[0]["uncertainty"] == pytest.approx(1 - (best - second), abs=1e-6)
+
+
+def test_an_exported_folder_scores_as_its_checkpoint(tagger: Path, tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    from seqlab.predict.export import export_checkpoint
+
+    folder = export_checkpoint(tagger, tmp_path / "model")
+    texts = sample_texts("ner")
+    by_torch = select_most_uncertain(Predictor.open(ckpt_path=tagger).predict_stream(texts), k=5)
+    by_onnx = select_most_uncertain(Predictor.open(model=folder).predict_stream(texts), k=5)
+    assert [p["uncertainty"] for p in by_onnx] == pytest.approx([p["uncertainty"] for p in by_torch], abs=1e-3)
