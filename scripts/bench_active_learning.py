@@ -30,7 +30,9 @@ from seqlab.predict.predictor import Predictor
 from seqlab.predict.selection import select_most_uncertain, summarize
 
 DATA = Path("../shared/data")
-STRATEGIES = ("uncertainty", "random")
+#: How each strategy picks the next sentences: a measure of seqlab.predict.selection, or at random.
+MEASURES = {"uncertainty": "least_confidence", "mean_confidence": "mean_confidence", "random": None}
+STRATEGIES = tuple(MEASURES)
 
 
 def conll_blocks(path: Path) -> list[str]:
@@ -71,12 +73,12 @@ def train_on(blocks: list[str], folder: Path, args: argparse.Namespace, seed: in
     )
 
 
-def most_uncertain(checkpoint: Path, pool: list[str], k: int, threads: int) -> tuple[list[int], dict]:
-    """Indices into ``pool`` of its ``k`` most uncertain sentences, and their score summary."""
+def most_uncertain(checkpoint: Path, pool: list[str], k: int, threads: int, measure: str) -> tuple[list[int], dict]:
+    """Indices into ``pool`` of its ``k`` most uncertain sentences by ``measure``, and their score summary."""
     predictor = Predictor.open(ckpt_path=checkpoint, threads=threads)
     sentences = [[line.split()[0] for line in block.splitlines()] for block in pool]
     predictions = predictor.predict_tokens(sentences)
-    chosen = select_most_uncertain(({**p, "index": i} for i, p in enumerate(predictions)), k)
+    chosen = select_most_uncertain(({**p, "index": i} for i, p in enumerate(predictions)), k, measure)
     return [p["index"] for p in chosen], summarize(p["uncertainty"] for p in chosen)
 
 
@@ -88,15 +90,19 @@ def run_seed(seed: int, args: argparse.Namespace, record: dict) -> None:
     start, pool0 = order[: args.initial], order[args.initial :]
     entry = record.setdefault(str(seed), {})
     first = None
-    for strategy in STRATEGIES:
+    for strategy in args.strategies:
         labelled, pool = list(start), list(pool0)
         picker = random.Random(seed * 1000 + 7)
         runs = entry[strategy] = []
         for round_ in range(args.rounds + 1):
             folder = args.work / f"seed{seed}" / (f"round{round_}" if round_ == 0 else f"{strategy}_round{round_}")
             began = time.perf_counter()
+            done = folder / "run" / "results.json"
             if round_ == 0 and first is not None:
                 result = first
+            elif round_ == 0 and done.is_file():  # the shared first round, trained by an earlier run
+                metrics = json.loads(done.read_text())
+                result = seqlab.RunResult(folder / "run", metrics, Path(metrics["best_checkpoint"]))
             else:
                 result = train_on([train[i] for i in labelled], folder, args, seed)
             if round_ == 0:
@@ -110,10 +116,11 @@ def run_seed(seed: int, args: argparse.Namespace, record: dict) -> None:
                 "train_s": round(time.perf_counter() - began, 1),
             }
             if round_ < args.rounds:
-                if strategy == "uncertainty":
+                measure = MEASURES[strategy]
+                if measure is not None:
                     assert result.checkpoint is not None
                     picked, run["selected_uncertainty"] = most_uncertain(
-                        result.checkpoint, [train[i] for i in pool], args.step, args.threads
+                        result.checkpoint, [train[i] for i in pool], args.step, args.threads, measure
                     )
                 else:
                     picked = picker.sample(range(len(pool)), args.step)
@@ -183,33 +190,37 @@ def write(record: dict, args: argparse.Namespace) -> None:
         f" {', '.join(sorted(record))}.",
         "",
         *([args.note, ""] if args.note else []),
-        "| round | labelled sentences | uncertainty | random | difference | labelled tokens (uncertainty / random) |",
-        "|---|---|---|---|---|---|",
+        "Each cell: dev F1 mean ± std (seeds), and the mean number of labelled tokens.",
+        "",
     ]
-    by_round = {s: {r["round"]: r for r in summary[s]} for s in STRATEGIES}
+    shown = [s for s in STRATEGIES if summary[s]]
+    lines += [
+        "| round | labelled sentences | " + " | ".join(shown) + " | uncertainty - random |",
+        "|---|---|" + "---|" * len(shown) + "---|",
+    ]
+    by_round = {s: {r["round"]: r for r in summary[s]} for s in shown}
     for round_ in range(args.rounds + 1):
-        cells, means, tokens = [], [], []
-        for strategy in STRATEGIES:
+        cells, means = [], {}
+        for strategy in shown:
             row = by_round[strategy].get(round_)
             if row is None:
                 cells.append("-")
-                tokens.append("-")
                 continue
-            tokens.append(f"{row['tokens_mean']:,}" if row["tokens_mean"] is not None else "-")
             std = f" ± {row['std']:.2f}" if row["std"] is not None else ""
-            cells.append(f"{row['mean']:.2f}{std} (n={len(row['dev_f1'])})")
-            means.append(row["mean"])
-        difference = f"{means[0] - means[1]:+.2f}" if len(means) == 2 else "-"
+            tokens = f", {row['tokens_mean']:,} tokens" if row["tokens_mean"] is not None else ""
+            cells.append(f"{row['mean']:.2f}{std} (n={len(row['dev_f1'])}{tokens})")
+            means[strategy] = row["mean"]
+        both = "uncertainty" in means and "random" in means
+        difference = f"{means['uncertainty'] - means['random']:+.2f}" if both else "-"
         labelled = args.initial + args.step * round_
-        lines.append(
-            f"| {round_} | {labelled:,} | {cells[0]} | {cells[1]} | {difference} | {tokens[0]} / {tokens[1]} |"
-        )
+        lines.append(f"| {round_} | {labelled:,} | " + " | ".join(cells) + f" | {difference} |")
     (args.out / "active_learning.md").write_text("\n".join(lines) + "\n")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--strategies", nargs="+", choices=STRATEGIES, default=["uncertainty", "random"])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--initial", type=int, default=1000)
     parser.add_argument("--step", type=int, default=1000)
@@ -239,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     record = json.loads(found.read_text())["runs"] if found.is_file() else {}
     for seed in args.seeds:
         done = record.get(str(seed), {})
-        if all(len(done.get(s, [])) == args.rounds + 1 for s in STRATEGIES):
+        if all(len(done.get(s, [])) == args.rounds + 1 for s in args.strategies):
             print(f"seed {seed}: already in {found}, skipped", flush=True)
             continue
         run_seed(seed, args, record)
