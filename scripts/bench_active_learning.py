@@ -2,14 +2,17 @@
 
 Each seed draws 1,000 labelled train sentences at random; the rest of train is the pool. Each round
 trains a model on the labelled set (``seqlab.train``, the code of ``seqlab-train``), scores it on
-dev, then adds 1,000 pool sentences: the most uncertain under that model
-(``seqlab.predict.selection.select_most_uncertain``, least confidence of the CRF's token marginals,
-on what ``Predictor.predict_tokens`` returns), or 1,000 random ones. Round 0 (the initial 1,000) is
-shared by both strategies. Dev F1 per round and strategy, mean and standard deviation over seeds,
-go to ``<out>/active_learning.{json,md}``, rewritten after every training (a re-run skips the seeds
-the JSON already holds in full).
+dev, then adds 1,000 pool sentences chosen by each strategy: ``uncertainty`` (least confidence: the
+lowest CRF token marginal of the Viterbi tags), ``mean_confidence`` (their mean), both through
+``seqlab.predict.selection.select_most_uncertain`` on what ``Predictor.predict_tokens`` returns, or
+``random``. Round 0 (the initial 1,000) is shared by the strategies (a later run reuses it from
+``--work``). Dev F1 per round and strategy, mean and standard deviation over seeds, and the tokens
+labelled go to ``<out>/active_learning.{json,md}``, rewritten after every training; a re-run skips
+the seeds whose chosen strategies the JSON already holds in full, so an interrupted run resumes by
+seed.
 
-    OMP_NUM_THREADS=1 python scripts/bench_active_learning.py --seeds 1 2 3 --rounds 3 --out results
+    OMP_NUM_THREADS=1 python scripts/bench_active_learning.py --seeds 1 2 3 \\
+        --strategies uncertainty mean_confidence random --out results
 
 Runs (checkpoints, logs) go under ``--work`` (default ``outputs/bench_active_learning``).
 """
@@ -179,13 +182,14 @@ def write(record: dict, args: argparse.Namespace) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "active_learning.json").write_text(json.dumps(document, indent=1) + "\n")
     lines = [
-        "# Active learning on CoNLL-2003: uncertainty vs random selection",
+        "# Active learning on CoNLL-2003: the most uncertain sentences vs random ones",
         "",
         f"`{COMMAND}`",
         "",
         f"Recipe: `experiment={args.experiment}`, at most {args.epochs} epochs, early stopping patience"
         f" {args.patience} on dev F1; start {args.initial} random train sentences, + {args.step} per round;"
-        f" uncertainty = least confidence (1 - lowest CRF token marginal of the Viterbi tags);"
+        f" uncertainty = least confidence (1 - the lowest CRF token marginal of the Viterbi tags),"
+        f" mean_confidence = 1 - their mean marginal (`select=K measure=...` of seqlab-predict);"
         f" {torch.get_num_threads()} torch thread(s), torch {torch.__version__}, CPU. Dev F1 (%), mean ± std over seeds"
         f" {', '.join(sorted(record))}.",
         "",
