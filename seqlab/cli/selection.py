@@ -13,8 +13,9 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from omegaconf import DictConfig
 
@@ -39,17 +40,43 @@ def check_selection(cfg: DictConfig, bulk: bool = False) -> int | None:
     return select
 
 
+class OutputWriter(Protocol):
+    """Writes ``format=``: ``head``, one ``item`` per prediction (``first``: the output's first), ``tail``."""
+
+    @property
+    def head(self) -> str: ...
+
+    @property
+    def tail(self) -> str: ...
+
+    def item(self, prediction: dict[str, Any], first: bool) -> str: ...
+
+
+@dataclass(frozen=True)
+class LineWriter:
+    """``format=jsonl|conll``: each prediction on its own lines, nothing before or after."""
+
+    style: str
+    head: str = ""
+    tail: str = ""
+
+    def item(self, prediction: dict[str, Any], first: bool) -> str:
+        from seqlab.cli.predict import format_prediction
+
+        return format_prediction(prediction, self.style)
+
+
 def summary_path(output: str, run_dir: Path) -> Path:
     """Where the scores' summary goes: beside ``output`` (``<stem>.selection.json``), or in the run folder."""
     return run_dir / "selection.json" if output == "-" else Path(output).with_suffix(".selection.json")
 
 
 def write_selection(
-    predictions: Iterable[dict[str, Any]], k: int, measure: str, output: str, style: str, run_dir: Path
+    predictions: Iterable[dict[str, Any]], k: int, measure: str, output: str, writer: OutputWriter, run_dir: Path
 ) -> dict[str, Any]:
-    """Write the ``k`` most uncertain of ``predictions`` to ``output`` (``-``: standard output) in
-    ``style`` and their summary beside it; returns the summary."""
-    from seqlab.cli.predict import format_prediction, partial_path
+    """Write the ``k`` most uncertain of ``predictions`` to ``output`` (``-``: standard output) with
+    ``writer`` and their summary beside it; returns the summary."""
+    from seqlab.cli.predict import partial_path
 
     scores: list[float] = []
     resolved: list[str] = []
@@ -65,8 +92,10 @@ def write_selection(
     partial = partial_path(output)
     sink = sys.stdout if partial is None else open(partial, "w", encoding="utf-8")
     try:
-        for prediction in chosen:
-            sink.write(format_prediction(prediction, style))
+        sink.write(writer.head)
+        for i, prediction in enumerate(chosen):
+            sink.write(writer.item(prediction, i == 0))
+        sink.write(writer.tail)
         if partial is not None:
             sink.close()
             os.replace(partial, output)
