@@ -4,18 +4,17 @@ The K most uncertain texts (:mod:`seqlab.predict.selection`) go to ``output`` in
 most uncertain first, each JSON line with its ``uncertainty``; the scores' summary (selected and
 all texts: count, min, median, mean, max) and the selected scores in output order go to
 ``<output stem>.selection.json`` beside it (the run folder's ``selection.json`` for ``output=-``).
+``seqlab-predict`` writes through its own machinery (temporary file, signals, full disks): this
+module only chooses, writes to the sink it is given and reports.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from omegaconf import DictConfig
 
@@ -52,32 +51,21 @@ class OutputWriter(Protocol):
     def item(self, prediction: dict[str, Any], first: bool) -> str: ...
 
 
-@dataclass(frozen=True)
-class LineWriter:
-    """``format=jsonl|conll``: each prediction on its own lines, nothing before or after."""
-
-    style: str
-    head: str = ""
-    tail: str = ""
-
-    def item(self, prediction: dict[str, Any], first: bool) -> str:
-        from seqlab.cli.predict import format_prediction
-
-        return format_prediction(prediction, self.style)
+def summary_path(output: str | None, run_dir: Path) -> Path:
+    """Where the scores' summary goes: beside ``output`` (``<stem>.selection.json``; the default
+    output's is ``predictions.selection.json`` in the run folder), or ``selection.json`` in the run
+    folder for standard output."""
+    if output == "-":
+        return run_dir / "selection.json"
+    return Path(output).with_suffix(".selection.json") if output else run_dir / "predictions.selection.json"
 
 
-def summary_path(output: str, run_dir: Path) -> Path:
-    """Where the scores' summary goes: beside ``output`` (``<stem>.selection.json``), or in the run folder."""
-    return run_dir / "selection.json" if output == "-" else Path(output).with_suffix(".selection.json")
-
-
-def write_selection(
-    predictions: Iterable[dict[str, Any]], k: int, measure: str, output: str, writer: OutputWriter, run_dir: Path
-) -> dict[str, Any]:
-    """Write the ``k`` most uncertain of ``predictions`` to ``output`` (``-``: standard output) with
-    ``writer`` and their summary beside it; returns the summary."""
-    from seqlab.cli.predict import partial_path
-
+def select_into(
+    cfg: DictConfig, predictions: Iterable[dict[str, Any]], sink: IO[str], writer: OutputWriter, run_dir: Path
+) -> int:
+    """Write the ``cfg.select`` most uncertain of ``predictions`` (by ``cfg.measure``) to ``sink``
+    with ``writer``, and their scores' summary beside ``cfg.output``; the number written."""
+    k, measure = int(cfg.select), cfg.get("measure", "auto")
     scores: list[float] = []
     resolved: list[str] = []
 
@@ -89,42 +77,31 @@ def write_selection(
             yield prediction
 
     chosen = select_most_uncertain(scored(predictions), k, measure)
-    partial = partial_path(output)
-    sink = sys.stdout if partial is None else open(partial, "w", encoding="utf-8")
-    try:
-        sink.write(writer.head)
-        for i, prediction in enumerate(chosen):
-            sink.write(writer.item(prediction, i == 0))
-        sink.write(writer.tail)
-        if partial is not None:
-            sink.close()
-            os.replace(partial, output)
-    finally:
-        if partial is not None:
-            sink.close()
-            partial.unlink(missing_ok=True)
+    sink.write(writer.head)
+    for i, prediction in enumerate(chosen):
+        sink.write(writer.item(prediction, i == 0))
+    sink.write(writer.tail)
     selected, every = summarize(p["uncertainty"] for p in chosen), summarize(scores)
     name = resolved[0] if resolved else measure
+    path = summary_path(cfg.output, run_dir)
     summary = {
         "measure": name,
         "select": k,
         "selected": selected,
         "all": every,
         "scores": [p["uncertainty"] for p in chosen],
-        "output": output,
+        "input": str(cfg.input),
     }
-    path = summary_path(output, run_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     log.info(
-        "%d of %d texts selected by %s -> %s; uncertainty min %.4f median %.4f max %.4f (scores: %s)",
+        "%d of %d texts selected by %s; uncertainty min %.4f median %.4f max %.4f (scores: %s)",
         selected["count"],
         every["count"],
         name,
-        output,
         selected["min"],
         selected["median"],
         selected["max"],
         path,
     )
-    return summary
+    return len(chosen)

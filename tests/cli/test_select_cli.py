@@ -63,6 +63,13 @@ def test_select_writes_the_k_most_uncertain_texts_with_their_scores(tagger: Path
     assert conll.stdout.count("\n\n") == 2 and conll.stdout.split("\t")[0] in " ".join(texts)
     assert json.loads((tmp_path / "run" / "selection.json").read_text())["measure"] == "mean_confidence"
 
+    tasks = tmp_path / "next.json"  # the annotation tool's own format: K tasks to import, scores beside them
+    studio = predict(f"ckpt_path={tagger}", f"input={source}", f"output={tasks}", "format=labelstudio", "select=3",
+                     cwd=tmp_path)
+    assert studio.returncode == 0, studio.stderr[-3000:]
+    assert [task["data"]["text"] for task in json.loads(tasks.read_text())] == [p["text"] for p in chosen[:3]]
+    assert json.loads((tmp_path / "next.selection.json").read_text())["scores"] == scores[:3]
+
 
 def test_a_bad_count_is_one_line_and_writes_nothing(tagger: Path, tmp_path: Path) -> None:
     source = tmp_path / "pool.txt"
