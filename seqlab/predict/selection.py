@@ -83,12 +83,28 @@ MEASURES: dict[str, Callable[[Prediction], float]] = {
 }
 
 
+#: The measures each kind of prediction has: a tagger's (per-token ``confidence``) and a classifier's
+#: (``probabilities``).
+TAGGER_MEASURES = ("least_confidence", "mean_confidence")
+CLASSIFIER_MEASURES = ("least_confidence", "margin", "entropy")
+
+
 def resolved_measure(name: str, prediction: Prediction) -> str:
-    """``name``, or for ``auto`` the measure ``prediction``'s kind gets; one line for an unknown name."""
-    if name == "auto":
-        return "least_confidence" if "confidence" in prediction else "margin"
-    if name not in MEASURES:
+    """``name``, or for ``auto`` the measure ``prediction``'s kind gets; one line for an unknown
+    name or one that does not fit the kind of prediction."""
+    if name != "auto" and name not in MEASURES:
         raise ConfigError(f"measure must be auto or one of {', '.join(MEASURES)}, got {name!r}")
+    fitting: tuple[str, ...]
+    if "confidence" in prediction:
+        kind, fitting, default = "a tagger's", TAGGER_MEASURES, "least_confidence"
+    elif "probabilities" in prediction:
+        kind, fitting, default = "a classifier's", CLASSIFIER_MEASURES, "margin"
+    else:
+        raise ConfigError("uncertainty needs a tagger's per-token 'confidence' or a classifier's 'probabilities'")
+    if name == "auto":
+        return default
+    if name not in fitting:
+        raise ConfigError(f"measure={name} does not fit {kind} predictions: use one of {', '.join(fitting)}")
     return name
 
 

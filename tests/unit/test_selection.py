@@ -98,10 +98,13 @@ def test_selecting_k_keeps_the_k_most_uncertain_in_descending_order() -> None:
 def test_mistakes_are_one_line() -> None:
     with pytest.raises(ConfigError, match="measure must be auto or one of least_confidence"):
         rank_by_uncertainty(TAGGED, "variance")
-    with pytest.raises(ConfigError, match="needs a classifier's predictions"):
+    with pytest.raises(ConfigError, match="measure=margin does not fit a tagger's predictions: use one of "
+                                          "least_confidence, mean_confidence"):
         rank_by_uncertainty(TAGGED, "margin")
-    with pytest.raises(ConfigError, match="needs a tagger's predictions"):
+    with pytest.raises(ConfigError, match="measure=mean_confidence does not fit a classifier's predictions"):
         rank_by_uncertainty(LABELLED, "mean_confidence")
+    with pytest.raises(ConfigError, match="needs a tagger's per-token 'confidence' or a classifier's"):
+        rank_by_uncertainty([{"text": "x", "tokens": ["x"], "tags": ["NN"]}])  # a plug-in's output
     with pytest.raises(ConfigError, match="select must be a positive number of texts, got 0"):
         select_most_uncertain(TAGGED, 0)
 
