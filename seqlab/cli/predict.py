@@ -128,6 +128,7 @@ def predict(cfg: DictConfig) -> None:
     place at the end, so an existing output is never truncated or half-written; on an error, SIGINT
     or SIGTERM the temporary file is removed."""
     from seqlab.cli.predict_bulk import check_processes, launched_world, predict_bulk
+    from seqlab.cli.selection import check_selection
 
     if cfg.format not in FORMATS:
         raise ConfigError(f"format must be one of {', '.join(FORMATS)}, got {cfg.format!r}")
@@ -139,6 +140,7 @@ def predict(cfg: DictConfig) -> None:
         raise ConfigError(
             f"format={cfg.format} is written by one process: leave processes=1 (jsonl and conll run bulk)"
         )
+    check_selection(cfg, bulk=processes > 1 or world is not None)
     if processes > 1 or world is not None:
         predict_bulk(cfg, processes, world, output)
         return
@@ -167,7 +169,9 @@ def predict(cfg: DictConfig) -> None:
 
 
 def _predict_into(cfg: DictConfig, sink: IO[str]) -> int:
-    """Open the model, predict every input line into ``sink``; the number of texts."""
+    """Open the model, predict every input line into ``sink`` (with ``select=K``, the K most
+    uncertain only); the number of texts written."""
+    from seqlab.cli.selection import select_into
     from seqlab.predict.predictor import Predictor
 
     predictor = Predictor.open(**open_arguments(cfg))
@@ -176,8 +180,12 @@ def _predict_into(cfg: DictConfig, sink: IO[str]) -> int:
     count = 0
     source = sys.stdin.buffer if cfg.input == "-" else open(cfg.input, "rb")
     try:
+        texts = read_lines(source, "<stdin>" if cfg.input == "-" else cfg.input)
+        if cfg.get("select") is not None:  # only the K most uncertain texts, their scores beside them
+            run_dir = Path(HydraConfig.get().runtime.output_dir)
+            return select_into(cfg, predictor.predict_stream(texts), sink, writer, run_dir)
         sink.write(writer.head)
-        for prediction in predictor.predict_stream(read_lines(source, "<stdin>" if cfg.input == "-" else cfg.input)):
+        for prediction in predictor.predict_stream(texts):
             sink.write(writer.item(prediction, count == 0))
             count += 1
         sink.write(writer.tail)

@@ -33,8 +33,9 @@ from seqlab.spans import SpanDecoder
 def describe_tags(
     prediction: dict[str, Any], words: list[str], offsets: list[tuple[int, int]], text: str
 ) -> dict[str, Any]:
-    """Tokens, tags and entity spans of one text; a span's ``score`` is the mean probability of its
-    tags, and its offsets are given in tokens and in characters."""
+    """Tokens, tags, each tag's marginal probability (``confidence``) and entity spans of one text;
+    a span's ``score`` is the mean probability of its tags, and its offsets are given in tokens and
+    in characters."""
     tags, confidence = prediction["tags"], prediction["confidence"]
     spans = []
     for entity_type, start, end in prediction["spans"]:
@@ -50,7 +51,7 @@ def describe_tags(
                 "score": round(sum(confidence[start:end]) / (end - start), 4),
             }
         )
-    described = {"tokens": words, "tags": tags, "spans": spans}
+    described = {"tokens": words, "tags": tags, "confidence": [round(p, 4) for p in confidence], "spans": spans}
     if "nbest" in prediction:
         described["nbest"] = prediction["nbest"]
     return described
@@ -64,7 +65,7 @@ def describe_label(probabilities: Sequence[float], labels: Sequence[str], words:
 
 def empty_tags(text: str) -> dict[str, Any]:
     """The prediction for a text with no words, tagging."""
-    return {"text": text, "tokens": [], "tags": [], "spans": []}
+    return {"text": text, "tokens": [], "tags": [], "confidence": [], "spans": []}
 
 
 def empty_label(text: str) -> dict[str, Any]:

@@ -56,8 +56,8 @@ def test_fresh_process_gives_identical_predictions(ner_checkpoint: Path, tmp_pat
 def test_raw_text_edge_cases(ner_checkpoint: Path) -> None:
     predictions = Predictor.from_checkpoint(ner_checkpoint, batch_size=2).predict(TEXTS)
     assert len(predictions) == len(TEXTS)
-    assert predictions[1] == {"text": "", "tokens": [], "tags": [], "spans": []}
-    assert predictions[2] == {"text": "   ", "tokens": [], "tags": [], "spans": []}
+    assert predictions[1] == {"text": "", "tokens": [], "tags": [], "confidence": [], "spans": []}
+    assert predictions[2] == {"text": "   ", "tokens": [], "tags": [], "confidence": [], "spans": []}
     assert predictions[3]["tokens"] == ["Zzqxv", "unseen", "¤¤", "characters", "in", "1", ",", "234", "places"]
     assert len(predictions[3]["tags"]) == 9
     assert len(predictions[4]["tokens"]) == 600 == len(predictions[4]["tags"])
