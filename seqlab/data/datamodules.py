@@ -326,7 +326,8 @@ class TokenDataModule(pl.LightningDataModule):
         if train and trainer is not None:
             # Lightning sets each later epoch itself, but makes a resumed run's first iterator
             # before it does: that epoch's order must be its own, not epoch 0's.
-            sampler.set_epoch(trainer.fit_loop.epoch_progress.current.processed)  # the epoch Lightning sets
+            progress = trainer.fit_loop.epoch_progress.current  # the epoch Lightning is about to set
+            sampler.set_epoch(getattr(progress, "processed", trainer.current_epoch))
         if train and self._resume_after:
             sampler.skip_next(self._resume_after)
             self._resume_after = 0
