@@ -82,7 +82,7 @@ def _composed(config_name: str, overrides: list[str], job_name: str) -> Iterator
     """The config a command composes (its ``hydra`` node included), inside a Hydra context
     cleared on exit."""
     if GlobalHydra.instance().is_initialized():
-        raise RuntimeError("seqlab.training runs its own Hydra composition; inside a @hydra.main app call the pipeline")
+        raise RuntimeError("seqlab.train runs its own Hydra composition; inside a @hydra.main app call the pipeline")
     error: Exception | None = None
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3", job_name=job_name):
         try:

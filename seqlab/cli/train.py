@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import logging
-import shlex
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import hydra
@@ -53,25 +50,6 @@ def check_moved_overrides(argv: list[str]) -> None:
             raise ConfigError(moved)
 
 
-def resume_command(run_dir: str, overrides: list[str]) -> str:
-    """The command line that resumes this run: its own overrides, its run folder and ``ckpt_path=last``."""
-    kept = [o for o in overrides if o.lstrip("+~").partition("=")[0] != "ckpt_path"]
-    return shlex.join(["seqlab-train", *kept, f"hydra.run.dir={run_dir}", "ckpt_path=last"])
-
-
-@contextmanager
-def resume_told() -> Iterator[None]:
-    """An interrupted run names the command that resumes it (this job's overrides and run folder)."""
-    from seqlab.training.interrupt import TrainingInterrupted
-
-    try:
-        yield
-    except TrainingInterrupted as err:
-        hydra_cfg = HydraConfig.get()
-        err.resume_command = resume_command(hydra_cfg.runtime.output_dir, list(hydra_cfg.overrides.task))
-        raise
-
-
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="train")
 def _main(cfg: DictConfig) -> float | None:
     hydra_cfg = HydraConfig.get()
@@ -81,15 +59,13 @@ def _main(cfg: DictConfig) -> float | None:
             check_config(cfg)  # before the heavy imports: a mistake in a model part is told in seconds
             from seqlab.training.pipeline import train
 
-            with resume_told():
-                return train(cfg).get(f"{cfg.monitor}_best")
+            return train(cfg).get(f"{cfg.monitor}_best")
     from seqlab.training.pipeline import train  # heavy imports after Hydra has parsed --help/--cfg
 
     # A sweep trial: record how it ended; a failure must not end the sweep.
     out_dir, job, overrides = Path(cfg.paths.output_dir), hydra_cfg.job.num, list(hydra_cfg.overrides.task)
     try:
-        with resume_told():
-            results = train(cfg)
+        results = train(cfg)
     except Exception as err:  # noqa: BLE001 - recorded in trial.json and the sweep summary
         log.exception("trial %d (%s) failed; the sweep goes on", job, " ".join(overrides))
         record_trial(out_dir, job, overrides, cfg.monitor, error=err)

@@ -19,7 +19,7 @@ from seqlab.data.alignment import align_spans, check_misaligned
 from seqlab.data.annotations import annotation_reader
 from seqlab.data.datamodules import ConllDataModule, TextClassificationDataModule
 from seqlab.data.discovery import AUTO
-from seqlab.data.readers import _unknown_label, load_examples
+from seqlab.data.readers import load_examples, unknown_label_message
 from seqlab.data.tag_schemes import from_spans, parse_scheme, split_tag
 from seqlab.errors import ConfigError, ReaderError
 from seqlab.resources import sample_path
@@ -45,7 +45,7 @@ def read_annotated_spans(
     for item in annotation_reader(format)(path, text_field=text_field):
         for span in item.spans:
             if types is not None and span.label not in types:
-                raise ReaderError(path, span.line, _unknown_label(span.label, types, known_from))
+                raise ReaderError(path, span.line, unknown_label_message(span.label, types, known_from))
         aligned = align_spans(str(path), item.text, item.spans, words, misaligned)
         tags = from_spans(aligned.spans, len(aligned.tokens), tag_scheme)
         yield {"tokens": aligned.tokens, "tags": tags, "line": item.line, "snapped": aligned.snapped}
@@ -65,7 +65,7 @@ def read_annotated_classes(
             raise ReaderError(path, item.line, f"expected one class (a choices result) for the text, found {found}")
         label = item.choices[0]
         if known_labels is not None and label not in known_labels:
-            raise ReaderError(path, item.line, _unknown_label(label, known_labels, known_from))
+            raise ReaderError(path, item.line, unknown_label_message(label, known_labels, known_from))
         yield {"text": item.text, "label": label, "line": item.line}
 
 

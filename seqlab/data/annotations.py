@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import json
 import logging
+import lzma
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from seqlab.data.readers import existing_file
-from seqlab.data.text_lines import open_binary
+from seqlab.data.text_lines import open_binary, sniff_encoding
 from seqlab.errors import ConfigError, ReaderError
 
 log = logging.getLogger(__name__)
@@ -54,14 +55,18 @@ class _Source:
     """A file's decoded text, with the line of any character offset."""
 
     def __init__(self, path: Path) -> None:
-        handle, _ = open_binary(path)
-        with handle:
-            raw = handle.read()
+        codec, name = sniff_encoding(path)  # UTF-16/32 by their byte-order mark, as every reader
+        handle, compression = open_binary(path)
         try:
-            self.text = raw.decode("utf-8-sig")
+            with handle:
+                raw = handle.read()
+        except (OSError, EOFError, lzma.LZMAError) as err:
+            raise ReaderError(path, 1, f"the {compression or 'file'} data is corrupt or cut short ({err})") from None
+        try:
+            self.text = raw.decode(codec)
         except UnicodeDecodeError as err:
             line = raw.count(b"\n", 0, err.start) + 1
-            raise ReaderError(path, line, f"bytes {raw[err.start : err.end]!r} are not valid UTF-8") from None
+            raise ReaderError(path, line, f"bytes {raw[err.start : err.end]!r} are not valid {name}") from None
         self.path = path
         self._newlines = [m.start() for m in re.finditer("\n", self.text)]
 
@@ -98,7 +103,8 @@ class _Source:
     def _lines(self) -> Iterator[tuple[int, int, Any]]:
         decoder = json.JSONDecoder()
         position = 0
-        for line in self.text.splitlines(keepends=True):
+        for line in self.text.split("\n"):  # JSON strings may hold U+2028, U+0085...: lines end at LF only
+            line += "\n"
             start = position
             position += len(line)
             if line.strip():

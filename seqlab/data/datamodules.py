@@ -268,11 +268,11 @@ class TokenDataModule(pl.LightningDataModule):
             self._encoded[split] = self.encode(dataset["tokens"], targets, given)
 
     def _check_budget(self, split: str, dataset: datasets.Dataset) -> None:
-        """A text longer than a batch may hold (``max_batch_tokens``) is refused before training,
-        naming its file and line and the keys that fit it, rather than filling the memory."""
+        """A training text longer than a batch may hold (``max_batch_tokens``) is refused before
+        training, naming its file and line and the keys that fit it, rather than filling the memory."""
         budget = self.max_batch_tokens
-        if budget is None or not len(dataset):
-            return
+        if budget is None or split != "train" or not len(dataset):
+            return  # dev and test are only read forward: an over-long text there fills a batch of its own
         lengths = [len(tokens) for tokens in dataset["tokens"]]
         longest = max(range(len(lengths)), key=lengths.__getitem__)
         if lengths[longest] <= budget:

@@ -10,21 +10,18 @@ those load.
 
 from __future__ import annotations
 
-import bz2
 import csv
-import gzip
-import io
 import json
 import logging
 import lzma
 import re
-import typing
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from seqlab.data.text_lines import sniff_encoding
-from seqlab.errors import ConfigError
+from seqlab.data.text_lines import COMPRESSED_SUFFIXES, LineChecks, decoded_lines
+from seqlab.data.text_rows import PARQUET_MAGIC, starts_with
+from seqlab.errors import ConfigError, ReaderError
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +39,7 @@ TAGGED_SUFFIXES = (".txt", ".conll", ".conllu", ".iob", ".bio", ".tsv")
 LABELLED_SUFFIXES = (".tsv", ".csv", ".jsonl", ".json", ".parquet", ".txt")
 ANNOTATION_SUFFIXES = (".json", ".jsonl")  # annotation-tool exports (Label Studio, doccano, span JSONL)
 #: Compression suffixes read transparently.
-COMPRESSIONS = ("", ".gz", ".bz2", ".xz")
+COMPRESSIONS = ("", *COMPRESSED_SUFFIXES)
 
 #: Column names of a classification file's text and label, in order of preference.
 TEXT_NAMES = ("text", "sentence", "review", "content", "document", "body", "comment", "tweet")
@@ -212,7 +209,7 @@ def read_header(path: Path, format: str | None = None) -> list[str] | None:
     """Column names of a TSV/CSV header, a JSONL file's first object or a parquet schema;
     ``None`` when the file has none of these (a CoNLL file)."""
     kind = format or _suffix(path)
-    if kind == "parquet" or _starts_with(path, b"PAR1"):
+    if kind == "parquet" or starts_with(path, PARQUET_MAGIC):
         import pyarrow.parquet as pq
 
         return list(pq.ParquetFile(path).schema_arrow.names)
@@ -255,30 +252,17 @@ def _suffix(path: Path) -> str:
     return suffixes[-1].lstrip(".") if suffixes else ""
 
 
-def _starts_with(path: Path, magic: bytes) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(len(magic)) == magic
-
-
 def _first_line(path: Path, limit: int = 1 << 16) -> str | None:
-    """The first non-blank line of ``path`` (decompressed; at most ``limit`` characters read)."""
-    with open(path, "rb") as raw:
-        head = raw.read(6)
-    binary: typing.IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
-    if head.startswith(b"\x1f\x8b"):
-        binary = gzip.open(path, "rb")
-    elif head.startswith(b"BZh"):
-        binary = bz2.open(path, "rb")
-    elif head.startswith(b"\xfd7zXZ"):
-        binary = lzma.open(path, "rb")
-    else:
-        binary = open(path, "rb")
-    codec, _ = sniff_encoding(path)  # UTF-16/32 by their byte-order mark, as the readers read them
-    with io.TextIOWrapper(binary, encoding=codec, errors="replace") as text:
-        for _ in range(100):
-            line = text.readline(limit)
-            if not line:
-                return None
+    """The first non-blank line of ``path`` as the readers read it (decompressed, decoded by its
+    byte-order mark, at most ``limit`` characters); ``None`` for an empty or unreadable file,
+    whose reading says what is wrong at its line."""
+    checks = LineChecks(path, "replace", max_line_chars=limit)
+    try:
+        for number, line in decoded_lines(path, checks, clean=False):
             if line.strip():
                 return line
+            if number >= 100:
+                break
+    except (ReaderError, OSError, EOFError, lzma.LZMAError):
+        return None
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,12 @@ from pathlib import Path
 import datasets
 
 #: The loggers of the code that runs inside the dataset generator.
-READER_LOGGERS = ("seqlab.data.readers", "seqlab.data.text_lines", "seqlab.data.text_rows")
+READER_LOGGERS = (
+    "seqlab.data.readers",
+    "seqlab.data.text_lines",
+    "seqlab.data.text_rows",
+    "seqlab.data.annotations",
+)
 #: The file beside the cached Arrow file that holds the reader's log records.
 LOG_FILE = "seqlab_reader_log.json"
 
@@ -79,7 +85,7 @@ def keep_or_replay(handler: ReaderLog, dataset: datasets.Dataset) -> None:
         return
     path = Path(dataset.cache_files[0]["filename"]).parent / LOG_FILE
     if handler.ran:
-        partial = path.with_suffix(".partial")
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")  # one per writer
         partial.write_text(json.dumps(handler.records))
         partial.replace(path)
         return

@@ -100,7 +100,7 @@ def read_conll(
                     if label not in known:
                         written = tags[position]  # quoted as the file writes it, not as converted
                         extra = f" (read as {label!r} in {target.value})" if label != written and target else ""
-                        message = _unknown_label(written, known_labels, known_from) + extra
+                        message = unknown_label_message(written, known_labels, known_from) + extra
                         raise ReaderError(path, lines[position], message)
             example["tags"] = labels
         return example
@@ -206,7 +206,7 @@ def file_fingerprint(path: str | os.PathLike) -> str:
     return f"{Path(path).resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _unknown_label(label: str, known_labels: Sequence[str], known_from: str = "the training data") -> str:
+def unknown_label_message(label: str, known_labels: Sequence[str], known_from: str = "the training data") -> str:
     return f"label {label!r} does not occur in {known_from}; known labels: {', '.join(known_labels)}"
 
 
@@ -323,7 +323,7 @@ def read_text_classification(
             if not label:
                 raise ReaderError(path, number, f"empty label in field {label_field!r}")
             if known_labels is not None and label not in known_labels:
-                raise ReaderError(path, number, _unknown_label(label, known_labels, known_from))
+                raise ReaderError(path, number, unknown_label_message(label, known_labels, known_from))
             example["label"] = label
         count += 1
         yield example

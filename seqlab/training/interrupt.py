@@ -11,6 +11,7 @@ resumes (Lightning continues a checkpoint written inside an epoch from that poin
 from __future__ import annotations
 
 import logging
+import shlex
 import signal
 from pathlib import Path
 from typing import Any
@@ -73,11 +74,25 @@ def batches_done_in_epoch(checkpoint: dict[str, Any]) -> int:
         return 0
 
 
+def run_overrides() -> list[str] | None:
+    """The overrides this run was composed with, where Hydra composed it (``None`` elsewhere)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else None
+
+
+def resume_command(run_dir: Path) -> str:
+    """The command line that resumes the run in ``run_dir``: its own overrides (``ckpt_path``
+    left out), its folder and ``ckpt_path=last``."""
+    kept = [o for o in run_overrides() or [] if o.lstrip("+~").partition("=")[0] not in ("ckpt_path", "hydra.run.dir")]
+    return shlex.join(["seqlab-train", *kept, f"hydra.run.dir={run_dir}", "ckpt_path=last"])
+
+
 class TrainingInterrupted(Interrupted):
     """Training stopped by a signal: where it stopped, and the checkpoint to resume from (if any).
 
-    ``resume_command`` (set by the command line, which knows its overrides) is printed as the way
-    to continue; without it, the run folder's ``ckpt_path=last`` is named.
+    :attr:`resume_command` is printed as the way to continue: this run's own overrides (where
+    Hydra composed it: the command line or :func:`seqlab.train`), its folder and ``ckpt_path=last``.
     """
 
     def __init__(
@@ -86,7 +101,7 @@ class TrainingInterrupted(Interrupted):
         super().__init__(signum)
         self.epoch, self.step, self.checkpoint, self.out_dir = epoch, step, checkpoint, out_dir
         self.testing = testing  # training had ended; the final test was running
-        self.resume_command = f"seqlab-train hydra.run.dir={out_dir} ckpt_path=last"
+        self.resume_command = resume_command(out_dir)
 
     def __str__(self) -> str:
         if self.epoch == 0:

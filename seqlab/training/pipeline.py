@@ -14,7 +14,6 @@ from typing import Any, cast
 
 import pytorch_lightning as pl
 import torch
-from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import ModelCheckpoint
@@ -34,7 +33,7 @@ from seqlab.training.build import build_datamodule, build_task, build_trainer
 from seqlab.training.checkpoint import loads_checked, read_checkpoint, record_test_metrics, restore
 from seqlab.training.config_check import check_config
 from seqlab.training.distributed import gather_dict, prepare_workers, release_workers
-from seqlab.training.interrupt import TrainingInterrupted, interruption
+from seqlab.training.interrupt import TrainingInterrupted, interruption, run_overrides
 from seqlab.training.stopping import stop_reason
 from seqlab.writable import check_writable_folder
 
@@ -251,8 +250,9 @@ def model_entries(cfg: DictConfig, task: Task) -> dict[str, Any]:
 def run_command() -> str:
     """The command line that repeats this run: ``seqlab-train`` and its overrides, also for a run
     started from Python (:func:`seqlab.train`); the process's own arguments without Hydra."""
-    if HydraConfig.initialized():
-        return shlex.join(["seqlab-train", *HydraConfig.get().overrides.task])
+    overrides = run_overrides()
+    if overrides is not None:
+        return shlex.join(["seqlab-train", *overrides])
     return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
 
 

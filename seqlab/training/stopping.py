@@ -8,6 +8,7 @@ from typing import Any
 
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import Timer
+from pytorch_lightning.callbacks.early_stopping import EarlyStoppingReason
 
 #: ``results.json``'s ``stopped.reason`` values.
 REASONS = ("early_stopping", "time_budget", "max_steps", "max_epochs", "interrupted", "stopped_by_callback")
@@ -23,13 +24,17 @@ def stop_reason(trainer: pl.Trainer) -> dict[str, Any]:
     partial = partial_epoch(trainer)
     where = f"epoch {epoch}" + (" (partial)" if partial else "")
     found: dict[str, Any] = {"reason": "stopped_by_callback", "text": f"stopped by a callback at {where}"}
-    stopper = next((cb for cb in trainer.early_stopping_callbacks if cb.stopped_epoch), None)
+    stopper = next(
+        (cb for cb in trainer.early_stopping_callbacks if cb.stopping_reason != EarlyStoppingReason.NOT_STOPPED), None
+    )  # stopped_epoch is 0 both for "not stopped" and for a stop in the first epoch
     timer = next((cb for cb in callbacks_of(trainer) if isinstance(cb, Timer)), None)
     remaining = timer.time_remaining() if timer is not None else None
     if stopper is not None:
         found = {
             "reason": "early_stopping",
-            "text": f"early stopping at epoch {stopper.stopped_epoch + 1}: {stopper.monitor} did not improve "
+            "text": f"early stopping at epoch {stopper.stopped_epoch + 1}: {stopper.stopping_reason_message}"
+            if stopper.stopping_reason != EarlyStoppingReason.PATIENCE_EXHAUSTED
+            else f"early stopping at epoch {stopper.stopped_epoch + 1}: {stopper.monitor} did not improve "
             f"for {stopper.patience} validations",
         }
     elif remaining is not None and remaining <= 0:
