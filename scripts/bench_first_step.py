@@ -77,19 +77,30 @@ def main() -> None:
     parser.add_argument("corpora", nargs="+", help="NAME=DIR (a folder seqlab-train task=sentiment reads)")
     parser.add_argument("--baseline", help="another checkout to time first (put on PYTHONPATH)")
     parser.add_argument("--out", type=Path, default=Path("results"))
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each version, interleaved")
+    parser.add_argument(
+        "--describe",
+        action="append",
+        default=[],
+        help="NAME=TEXT: how a corpus was made, written in the results instead of its path",
+    )
     args = parser.parse_args()
     versions = ([("baseline", args.baseline)] if args.baseline else []) + [("this checkout", None)]
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for spec in args.corpora:
             name, _, folder = spec.partition("=")
-            for version, checkout in versions:
-                cache = Path(scratch) / f"{name}-{version.replace(' ', '_')}-cache"
-                for state in ("cold", "warm"):
-                    timing = run(folder, checkout, cache, Path(scratch) / f"run-{len(rows)}")
-                    rows.append({"corpus": name, "version": version, "cache": state, **timing})
-                    print(json.dumps(rows[-1]), flush=True)
-    command = "OMP_NUM_THREADS=1 python scripts/bench_first_step.py " + " ".join(args.corpora)
+            for repeat in range(args.repeats):  # versions interleaved, so load drifts hit both alike
+                for version, checkout in versions:
+                    cache = Path(scratch) / f"{name}-{version.replace(' ', '_')}-{repeat}-cache"
+                    for state in ("cold", "warm"):
+                        timing = run(folder, checkout, cache, Path(scratch) / f"run-{len(rows)}")
+                        rows.append({"corpus": name, "version": version, "cache": state, **timing})
+                        print(json.dumps(rows[-1]), flush=True)
+    described = dict(d.partition("=")[::2] for d in args.describe)
+    shown = [f"{c.partition('=')[0]}={described.get(c.partition('=')[0], c.partition('=')[2])}" for c in args.corpora]
+    command = "OMP_NUM_THREADS=1 python scripts/bench_first_step.py " + " ".join(shown)
+    command += f" --repeats {args.repeats}"
     command += " --baseline <checkout of the earlier commit>" if args.baseline else ""
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "first_step.json").write_text(json.dumps({"command": command, "threads": 1, "runs": rows}, indent=1))

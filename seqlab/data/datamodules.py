@@ -262,23 +262,23 @@ class TokenDataModule(pl.LightningDataModule):
 
     def _encode(self) -> None:
         for split, dataset in self._datasets.items():
-            self._check_budget(split, dataset)
-            targets = dataset[self.target_column] if self.target_column in dataset.column_names else None
-            given = {"features": dataset["features"]} if "features" in dataset.column_names else None
-            self._encoded[split] = self.encode(dataset["tokens"], targets, given)
+            columns = dataset[:]  # every column as lists at once: iterating a datasets Column converts row by row
+            self._check_budget(split, columns)
+            given = {"features": columns["features"]} if "features" in columns else None
+            self._encoded[split] = self.encode(columns["tokens"], columns.get(self.target_column), given)
 
-    def _check_budget(self, split: str, dataset: datasets.Dataset) -> None:
+    def _check_budget(self, split: str, columns: dict[str, list]) -> None:
         """A training text longer than a batch may hold (``max_batch_tokens``) is refused before
         training, naming its file and line and the keys that fit it, rather than filling the memory."""
         budget = self.max_batch_tokens
-        if budget is None or split != "train" or not len(dataset):
+        if budget is None or split != "train" or not columns["tokens"]:
             return  # dev and test are only read forward: an over-long text there fills a batch of its own
-        lengths = [len(tokens) for tokens in dataset["tokens"]]
+        lengths = [len(tokens) for tokens in columns["tokens"]]
         longest = max(range(len(lengths)), key=lengths.__getitem__)
         if lengths[longest] <= budget:
             return
         name = self.files.get(split) or self.files.get("train")
-        line = dataset["line"][longest] if "line" in dataset.column_names else None
+        line = columns["line"][longest] if "line" in columns else None
         where = f"{self.dir / str(name)}:{line}" if line is not None else f"{self.dir / str(name)} (text {longest + 1})"
         raise ConfigError(
             f"{where}: a text of {lengths[longest]:,} words is longer than a batch may hold "
@@ -492,7 +492,7 @@ class ConllDataModule(TokenDataModule):
         if split != "train":
             return dataset
         size, overlap = self.max_tokens, self.window_overlap
-        long = sum(len(tokens) > size for tokens in dataset["tokens"])
+        long = sum(len(tokens) > size for tokens in dataset["tokens"][:])
         if not long:
             return dataset
 
@@ -529,7 +529,7 @@ class ConllDataModule(TokenDataModule):
         return windowed
 
     def labels_from(self, train: datasets.Dataset) -> list[str]:
-        seen = sorted({tag for tags in train["tags"] for tag in tags})
+        seen = sorted({tag for tags in train["tags"][:] for tag in tags})
         if self.tag_scheme is None:
             return seen
         # Every label of the scheme for each entity type, so constraints cover all of them.
@@ -608,7 +608,7 @@ class TextClassificationDataModule(TokenDataModule):
         """Texts longer than ``max_tokens`` cut to their :attr:`truncation` part (logged with the words left out)."""
         assert self.max_tokens is not None and self.truncation is not None
         size, how = self.max_tokens, self.truncation
-        lengths = [len(tokens) for tokens in dataset["tokens"]]
+        lengths = [len(tokens) for tokens in dataset["tokens"][:]]
         long = [n for n in lengths if n > size]
         if not long:
             return dataset
@@ -654,7 +654,7 @@ class TextClassificationDataModule(TokenDataModule):
     def labels_from(self, train: datasets.Dataset) -> list[str]:
         first_line: dict[str, int] = {}
         counts: dict[str, int] = {}
-        for label, line in zip(train["label"], train["line"]):
+        for label, line in zip(train["label"][:], train["line"][:]):
             first_line.setdefault(label, line)
             counts[label] = counts.get(label, 0) + 1
         for label, count in counts.items():

@@ -106,16 +106,16 @@ class SpecBuilder:
         reading: Reading,
         vectors: WordVectors | None,
     ) -> DataSpec:
-        train = splits["train"]
+        train_tokens = splits["train"]["tokens"][:]  # as lists once: a datasets Column converts row by row
         word = self.parts.word
         word_tokenizer = train_word_tokenizer(
-            train["tokens"], min_frequency=self.min_word_frequency, lowercase=word.lowercase
+            train_tokens, min_frequency=self.min_word_frequency, lowercase=word.lowercase
         )
         train_words = word_tokenizer.get_vocab_size()
         kept_start: int | None = None
         if vectors is not None:
             covering = [splits[name] for name in self.vector_splits if name in splits]
-            add_words(word_tokenizer, vectors.covered(w for d in covering for s in d["tokens"] for w in s))
+            add_words(word_tokenizer, vectors.covered(w for d in covering for s in d["tokens"][:] for w in s))
             if word.kept is not None:
                 kept_start = word_tokenizer.get_vocab_size()
                 count = word.kept
@@ -133,7 +133,7 @@ class SpecBuilder:
             labels=tuple(labels),
             tag_scheme=reading.tag_scheme,
             word_tokenizer=word_tokenizer,
-            char_tokenizer=train_char_tokenizer(train["tokens"]),
+            char_tokenizer=train_char_tokenizer(train_tokens),
             train_word_vocab_size=train_words,
             max_chars=self.parts.max_chars,
             splitter=reading.splitter,
@@ -143,7 +143,7 @@ class SpecBuilder:
             max_tokens=reading.max_tokens,
             truncation=reading.truncation if reading.max_tokens is not None else None,
             feature_columns=reading.feature_columns,
-            feature_values=feature_values(train, len(reading.feature_columns)),
+            feature_values=feature_values(splits["train"], len(reading.feature_columns)),
         )
 
     def _vector_rows(self, vectors: WordVectors, spec: DataSpec, splits: Mapping[str, datasets.Dataset]) -> Tensor:
@@ -159,7 +159,7 @@ class SpecBuilder:
         )
         for split in SPLITS[1:]:
             if split in splits:
-                rows = WordIds(spec.word_tokenizer, spec.lowercase_fallback)(splits[split]["tokens"])
+                rows = WordIds(spec.word_tokenizer, spec.lowercase_fallback)(splits[split]["tokens"][:])
                 ids = torch.from_numpy(np.concatenate(rows))
                 log.info(
                     "%s: %.2f%% of %d tokens map to the unknown word, %.2f%% are words not in train that "
