@@ -54,6 +54,7 @@ def collect(folders: list[Path]) -> dict[str, dict]:
                 if not results.is_file():
                     sys.exit(f"{results}: expected the run's results.json (its peak RSS); none")
                 epoch_s = run.get("epoch_s") or []
+                scores = json.loads(results.read_text())
                 found[suite] = {
                     "suite": suite,
                     "overrides": entry["overrides"],
@@ -64,7 +65,12 @@ def collect(folders: list[Path]) -> dict[str, dict]:
                     "wall_s": run["wall_s"],
                     "epoch_s_first": epoch_s[0] if epoch_s else None,
                     "epoch_s_later": statistics.median(epoch_s[1:]) if len(epoch_s) > 1 else None,
-                    "peak_rss_mb": json.loads(results.read_text()).get("peak_rss_mb"),
+                    "peak_rss_mb": scores.get("peak_rss_mb"),
+                    "test_f1_by_type": {
+                        key.removeprefix("test/f1_"): round(100 * value, 2)
+                        for key, value in scores.items()
+                        if key.startswith("test/f1_")
+                    },
                     "threads": entry["machine"]["threads"],
                     "device": entry["machine"]["device"],
                 }
@@ -125,6 +131,18 @@ def markdown(rows: dict[tuple[str, str], dict], note: str) -> str:
             f"{r['wall_s']:.0f} s | {num(r['epoch_s_first'])}, {num(r['epoch_s_later'])} | "
             f"{num(r['peak_rss_mb'])} MB | {r['threads']} |"
         )
+    types = sorted({t for r in rows.values() for t in r["test_f1_by_type"]})
+    if types:
+        lines += [
+            "",
+            "Test F1 by entity type:",
+            "",
+            f"| data | recipe | {' | '.join(types)} |",
+            "|---|---|" + "---|" * len(types),
+        ]
+        for (data, recipe), r in rows.items():
+            by_type = " | ".join(num(r["test_f1_by_type"].get(t), 2) for t in types)
+            lines.append(f"| {data} | {recipe} | {by_type} |")
     lines += ["", *reading(rows)]
     if note:
         lines += ["", note]
