@@ -38,6 +38,9 @@ from omegaconf import DictConfig
 from seqlab.config import config_dir
 
 DATA = "${oc.env:SEQLAB_DATA_DIR,../shared/data}"
+#: CoNLL-2003 with its tokens lower-cased (scripts/make_lowercased_conll.py ../shared/data/conll2003 /tmp/conll_lower)
+LOWER_CONLL = "${oc.env:SEQLAB_LOWER_CONLL,/tmp/conll_lower}"
+CONLL_GLOVE_50D = [f"embedding.word.pretrained={DATA}/embeddings/glove.6B.50d.conll2003.txt", "embedding.word.dim=50"]
 MODES = {"frozen": [],
          "tuned": ["embedding.transformer.freeze=false", "task.lr_scales={embedder.parts.transformer:0.05}",
                    "callbacks=warmup", "callbacks.lr_warmup.steps=300"]}
@@ -78,6 +81,14 @@ SUITES: dict[str, tuple[list[str], str, float | None, str]] = {
             ["embedding.word.pretrained=glove-6b-50d", "embedding.word.dim=50"], "accuracy", "GloVe-only: 86.6",
             {"frozen": 30, "tuned": 1}))
        for mode in MODES for glove in (False, True)},
+    # #33: which recipe for which text: GloVe alone (the default recipe) vs MiniLM frozen + GloVe, on
+    # CoNLL-2003 as it is and lower-cased (capitals not to be trusted, as in user-generated text);
+    # all four capped at 15 epochs so they compare like with like.
+    **{f"{corpus}_{recipe}_15ep": ([f"data.dir={folder}", *extra, *CONLL_GLOVE_50D, "trainer.max_epochs=15"],
+                                   "f1", None, CONLL_PEERS)
+       for corpus, folder in (("conll", f"{DATA}/conll2003"), ("conll_lower", LOWER_CONLL))
+       for recipe, extra in (("default_recipe", []),
+                             ("minilm_frozen_glove", ["+embedding/transformer=minilm", "encoder.hidden_size=200"]))},
     "sst2_glove": (["experiment=sst2_glove"], "accuracy", 86.0, "BiLSTM on binary SST: 84.9-87.5"),
     "sst2_random": (["experiment=sst2"], "accuracy", 82.0, "BiLSTM on binary SST: 84.9-87.5 (with vectors)"),
 }
