@@ -110,8 +110,10 @@ def build_trainer(cfg: DictConfig) -> pl.Trainer:
     sweeps); any other strategy name or ``_target_`` goes to Lightning as given.
     """
     callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c is not None]
-    if cfg.get("logger") and cfg.get("paths", {}).get("root"):
-        Path(cfg.paths.root).mkdir(parents=True, exist_ok=True)  # the project's tracking stores live there
+    for node in (cfg.get("logger") or {}).values():  # an SQLite store (MLflow's) needs its folder to exist
+        uri = node.get("tracking_uri") if node is not None else None
+        if isinstance(uri, str) and uri.startswith("sqlite:///"):
+            Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c is not None]
     extra: dict[str, Any] = {"enable_progress_bar": progress_bar_wanted(cfg.trainer.get("enable_progress_bar"))}
     if not extra["enable_progress_bar"]:  # Lightning refuses a progress-bar callback with the bar off

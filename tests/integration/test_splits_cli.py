@@ -26,8 +26,8 @@ def test_holdout_dev_for_a_corpus_without_one(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_dev_file_and_a_dev_fraction_together_are_an_error(tmp_path: Path) -> None:
-    result = subprocess.run([*TRAIN, "+data/split=holdout", f"hydra.run.dir={tmp_path / 'run'}"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([*TRAIN, "+data/split=holdout", "data.dev_file=dev.txt",
+                             f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 2
     assert "data.split carves a dev set out of train, but data.dev_file=dev.txt is set too" in result.stderr
 
