@@ -55,14 +55,20 @@ class SpanF1(Metric):
         self.gold += counts[2].to(self.gold.device)
 
     def compute(self) -> dict[str, torch.Tensor]:
-        """``precision``, ``recall``, ``f1`` (micro) and ``f1_<TYPE>`` for each type the gold data
-        holds (a type absent from it has no score to report), in [0, 1]."""
+        """``precision``, ``recall``, ``f1`` (micro) and ``f1_<TYPE>`` per type, in [0, 1]. Every
+        type has its key, so all ranks log the same keys; :func:`absent_types` names the ones a
+        split does not hold, whose scores the results leave out."""
         result = _prf(self.correct.sum(), self.predicted.sum(), self.gold.sum())
         per_type = _prf(self.correct, self.predicted, self.gold)
         for i, entity_type in enumerate(self.entity_types):
-            if self.gold[i] > 0:
-                result[f"f1_{entity_type}"] = per_type["f1"][i]
+            result[f"f1_{entity_type}"] = per_type["f1"][i]
         return result
+
+
+def absent_types(entity_types: Sequence[str], tag_sequences: Sequence[Sequence[str]]) -> list[str]:
+    """The entity types no gold tag of ``tag_sequences`` names (``B-PER`` names ``PER``)."""
+    present = {tag.split("-", 1)[1] for tags in tag_sequences for tag in tags if "-" in tag}
+    return [t for t in entity_types if t not in present]
 
 
 def _prf(correct: torch.Tensor, predicted: torch.Tensor, gold: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -219,6 +219,11 @@ class Task(pl.LightningModule):
         self.log(f"val/{name}", value, prog_bar=True, sync_dist=True)
         self.log(f"val/{name}_best", self.best_val_score, sync_dist=True)
 
+    def absent_scores(self, dataset: Any) -> set[str]:
+        """Names of per-type scores (``f1_<TYPE>``) for types ``dataset`` does not hold, which the
+        results leave out (every rank logs every key; a score of an absent type means nothing)."""
+        return set()
+
     def log_test(self, scores: dict[str, torch.Tensor]) -> None:
         """Log ``test/<name>`` for each score (scores already reduced over ranks)."""
         self.log_dict({f"test/{k}": torch.as_tensor(v).float() for k, v in scores.items()}, sync_dist=True)

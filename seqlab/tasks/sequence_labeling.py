@@ -11,7 +11,7 @@ from torch import Tensor
 from seqlab.data.collate import Batch
 from seqlab.data.tag_schemes import allowed_transitions, convert, from_spans, split_tag
 from seqlab.metrics.reports import write_span_report
-from seqlab.metrics.span_f1 import SpanF1
+from seqlab.metrics.span_f1 import SpanF1, absent_types
 from seqlab.spans import strict_spans
 from seqlab.spec import DataSpec
 from seqlab.tasks.base import Task
@@ -60,6 +60,12 @@ class SequenceLabelingTask(Task):
     def on_test_epoch_end(self) -> None:
         self.log_test(self.test_f1.compute())
         self.test_f1.reset()
+
+    def absent_scores(self, dataset: datasets.Dataset) -> set[str]:
+        """``f1_<TYPE>`` of each entity type the split's gold tags never name."""
+        if "tags" not in dataset.column_names:
+            return set()
+        return {f"f1_{t}" for t in absent_types(self.test_f1.entity_types, dataset["tags"][:])}
 
     def write_test_report(self, dataset: datasets.Dataset, predictions: list[Any], out_dir: Path) -> str:
         spec = self.spec

@@ -192,7 +192,8 @@ def _fit_and_test(
     }
     if datamodule.has_split("test"):
         tested = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=False)[0]
-        results.update({k: float(v) for k, v in tested.items()})
+        absent = {f"test/{name}" for name in task.absent_scores(datamodule.dataset("test"))}
+        results.update({k: float(v) for k, v in tested.items() if k not in absent})
         task.test_predictions = gather_dict(task.test_predictions)  # each rank predicted its share
         if trainer.is_global_zero:
             if best:
@@ -303,9 +304,9 @@ def evaluate(ckpt_path: str, out_dir: str | Path, data_overrides: Sequence[str] 
         enable_model_summary=False,
         enable_progress_bar=progress_bar_wanted(None),  # on a terminal only, never into redirected output
     )
-    results: dict[str, Any] = {
-        k: float(v) for k, v in trainer.test(model.task, datamodule=datamodule, verbose=False)[0].items()
-    }
+    absent = {f"test/{name}" for name in model.task.absent_scores(datamodule.dataset("test"))}
+    tested = trainer.test(model.task, datamodule=datamodule, verbose=False)[0]
+    results: dict[str, Any] = {k: float(v) for k, v in tested.items() if k not in absent}
     print(_write_report(model.task, datamodule.dataset("test"), out_dir / "reports"), flush=True)
     results.update({"checkpoint": str(ckpt_path), "test_file": str(datamodule.path("test"))})
     out_dir.mkdir(parents=True, exist_ok=True)

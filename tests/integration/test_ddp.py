@@ -1,4 +1,6 @@
-"""Two-process DDP on CPU (gloo) trains and tests exactly like one process on the same data and seed."""
+"""Two-process DDP on CPU (gloo) trains and tests like one process on the same data and seed: the same
+global batches in the same order each epoch; only the rounding of gradients averaged over the ranks
+(rather than one batch's mean) differs, so scores agree to within a span or two, not bit for bit."""
 from __future__ import annotations
 
 import json
@@ -32,16 +34,17 @@ def test_two_cpu_processes_equal_one_process(tmp_path: Path) -> None:
     single = train(tmp_path, "single", "data.batch_size=32")
     ddp = train(tmp_path, "ddp", "trainer=ddp", "trainer.devices=2", "data.batch_size=16")  # same global batch
 
-    assert single["test/f1"] > 0.5  # it learned something, so equality means something
+    assert single["test/f1"] > 0.5  # it learned something, so agreement means something
     test_scores = {k: v for k, v in single.items() if k.startswith("test/")}
-    assert {k: ddp[k] for k in test_scores} == test_scores
-    assert ddp["val/f1_best"] == single["val/f1_best"] and ddp["epochs"] == single["epochs"]
+    assert ddp.keys() >= test_scores.keys()
+    assert all(abs(ddp[k] - v) <= 0.03 for k, v in test_scores.items()), (ddp, single)
+    assert abs(ddp["val/f1_best"] - single["val/f1_best"]) <= 0.02 and ddp["epochs"] == single["epochs"]
 
     run = tmp_path / "ddp"
     predictions = (run / "reports" / "test_predictions.conll").read_text().strip().split("\n\n")
     assert len(predictions) == 100  # the report covers the test sentences of both ranks
-    assert (run / "reports" / "test_predictions.conll").read_text() == \
-        (tmp_path / "single" / "reports" / "test_predictions.conll").read_text()
+    alone = (tmp_path / "single" / "reports" / "test_predictions.conll").read_text().strip().split("\n\n")
+    assert sum(a == b for a, b in zip(predictions, alone)) >= 95  # in input order, nearly all identical
     assert sorted(p.name for p in (run / "checkpoints").iterdir()) == \
         sorted(p.name for p in (tmp_path / "single" / "checkpoints").iterdir())
     assert not (tmp_path / "outputs").exists()  # no rank made a run directory of its own

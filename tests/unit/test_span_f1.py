@@ -10,7 +10,7 @@ from seqeval.metrics import classification_report, f1_score, precision_score, re
 
 from seqlab.data.tag_schemes import from_spans, labels_for_types, to_spans
 from seqlab.metrics.reports import span_report, write_span_report
-from seqlab.metrics.span_f1 import SEQEVAL_SCHEMES, SpanF1, seqeval_scheme, strict_spans
+from seqlab.metrics.span_f1 import absent_types, SEQEVAL_SCHEMES, SpanF1, seqeval_scheme, strict_spans
 
 TYPES = ["LOC", "ORG", "PER"]
 
@@ -163,12 +163,13 @@ def test_counts_known_example():
     assert float(result["f1_ORG"]) == 0.0
 
 
-def test_a_type_absent_from_the_gold_spans_has_no_score():
-    """A type the evaluated split does not hold gets no per-type F1 (not a 0 that reads as a failure)."""
+def test_a_type_absent_from_the_gold_spans_is_named():
+    """Every type keeps its key (ranks log alike); absent_types names those a split does not hold."""
     metric = SpanF1(["LOC", "PER"], "IOB2")
     metric.update([["B-PER", "B-LOC"]], [["B-PER", "O"]])  # LOC predicted, never gold
     result = metric.compute()
-    assert "f1_LOC" not in result and float(result["f1_PER"]) == 1.0 and float(result["precision"]) == 0.5
+    assert {"f1_LOC", "f1_PER"} <= set(result) and float(result["f1_PER"]) == 1.0
+    assert absent_types(["LOC", "PER"], [["B-PER", "O"]]) == ["LOC"]
 
 
 def test_types_outside_entity_types_are_ignored():
