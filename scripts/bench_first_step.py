@@ -47,8 +47,14 @@ def run(data_dir: str, checkout: str | None, cache: Path, out: Path) -> dict:
         f"hydra.run.dir={out}",
     ]
     started = time.time()
+    # From a neutral folder: ``python -m`` puts the working folder on sys.path ahead of PYTHONPATH.
     result = subprocess.run(
-        ["/usr/bin/time", "-f", "maxrss_kb=%M", *command], capture_output=True, text=True, env=env, timeout=3600
+        ["/usr/bin/time", "-f", "maxrss_kb=%M", *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=3600,
+        cwd=out.parent,
     )
     wall = time.time() - started
     if result.returncode != 0:
@@ -90,6 +96,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         for spec in args.corpora:
             name, _, folder = spec.partition("=")
+            folder = str(Path(folder).resolve())
             for repeat in range(args.repeats):  # versions interleaved, so load drifts hit both alike
                 for version, checkout in versions:
                     cache = Path(scratch) / f"{name}-{version.replace(' ', '_')}-{repeat}-cache"
