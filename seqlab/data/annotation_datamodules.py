@@ -17,13 +17,13 @@ import datasets
 
 from seqlab.data.alignment import align_spans, check_misaligned
 from seqlab.data.annotations import annotation_reader
-from seqlab.data.datamodules import ConllDataModule, TextClassificationDataModule
+from seqlab.data.datamodules import ConllDataModule, TextClassificationDataModule, with_tokens
 from seqlab.data.discovery import AUTO
 from seqlab.data.readers import load_examples, unknown_label_message
 from seqlab.data.tag_schemes import from_spans, parse_scheme, split_tag
 from seqlab.errors import ConfigError, ReaderError
 from seqlab.resources import sample_path
-from seqlab.tokenization.vocab import split_text, text_splitter
+from seqlab.tokenization.vocab import text_splitter
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ class AnnotatedSpansDataModule(ConllDataModule):
             known_labels=known_labels,
             known_from=self.labels_origin,
         )
-        snapped = [(count, line) for count, line in zip(dataset["snapped"], dataset["line"]) if count]
+        snapped = [(count, line) for count, line in zip(dataset["snapped"][:], dataset["line"][:]) if count]
         if snapped:
             log.warning(
                 "%s: %d spans in %d texts did not fall on word boundaries and were widened to the words they "
@@ -219,10 +219,4 @@ class AnnotatedClassesDataModule(TextClassificationDataModule):
             known_labels=known_labels,
             known_from=self.labels_origin,
         )
-        splitter_name = self.splitter
-
-        def add_tokens(batch: dict) -> dict:
-            splitter = text_splitter(splitter_name)
-            return {"tokens": [split_text(splitter, text) for text in batch["text"]]}
-
-        return dataset.map(add_tokens, batched=True, desc=f"splitting {split} text")
+        return with_tokens(dataset, self.splitter, split)

@@ -643,13 +643,7 @@ class TextClassificationDataModule(TokenDataModule):
             known_from=self.labels_origin,
             control_characters=self.control_characters,
         )
-        splitter_name = self.splitter
-
-        def add_tokens(batch: dict) -> dict:
-            splitter = text_splitter(splitter_name)
-            return {"tokens": [split_text(splitter, text) for text in batch["text"]]}
-
-        return dataset.map(add_tokens, batched=True, desc=f"splitting {split} text")
+        return with_tokens(dataset, self.splitter, split)
 
     def labels_from(self, train: datasets.Dataset) -> list[str]:
         first_line: dict[str, int] = {}
@@ -670,3 +664,14 @@ class TextClassificationDataModule(TokenDataModule):
 
     def target(self, example_targets: str, label_index: dict[str, int]) -> Tensor:
         return torch.tensor(label_index[example_targets], dtype=torch.long)
+
+
+def with_tokens(dataset: datasets.Dataset, splitter_name: str, split: str) -> datasets.Dataset:
+    """``dataset`` with a ``tokens`` column: each ``text`` cut into words by the splitter called
+    ``splitter_name`` (as prediction cuts raw text), cached by ``datasets``."""
+
+    def add_tokens(batch: dict) -> dict:
+        splitter = text_splitter(splitter_name)
+        return {"tokens": [split_text(splitter, text) for text in batch["text"]]}
+
+    return dataset.map(add_tokens, batched=True, desc=f"splitting {split} text")
