@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
@@ -31,6 +33,10 @@ def main(cfg: DictConfig) -> None:
             connections = Connections(**OmegaConf.to_container(cfg.connections))  # type: ignore[arg-type]
         except (TypeError, ValueError) as err:
             raise ConfigError(str(err)) from None
+        if not isinstance(cfg.opentelemetry, bool):
+            raise ConfigError(f"opentelemetry: expected true or false, got {cfg.opentelemetry!r}")
+        if cfg.opentelemetry and not _has_native_telemetry():
+            raise ConfigError("opentelemetry: true needs a FastAPI with native OpenTelemetry (fastapi.telemetry)")
         if not isinstance(cfg.workers, int) or cfg.workers < 1:
             raise ConfigError(f"workers: expected a positive integer, got {cfg.workers!r}")
         source = ModelSource(
@@ -41,7 +47,25 @@ def main(cfg: DictConfig) -> None:
             device=cfg.device,
             batch_size=cfg.batch_size,
         )
-        serve(source, limits, batching, cfg.host, cfg.port, cfg.workers, cfg.drain_s, cfg.log_level, connections)
+        serve(
+            source,
+            limits,
+            batching,
+            cfg.host,
+            cfg.port,
+            cfg.workers,
+            cfg.drain_s,
+            cfg.log_level,
+            connections,
+            cfg.opentelemetry,
+        )
+
+
+def _has_native_telemetry() -> bool:
+    try:
+        return importlib.util.find_spec("fastapi.telemetry") is not None
+    except ModuleNotFoundError:  # no FastAPI: serve() names the missing extra
+        return True
 
 
 if __name__ == "__main__":

@@ -64,10 +64,8 @@ def viterbi(emissions: np.ndarray, lengths: np.ndarray, scores: CrfScores) -> np
     for t in range(1, len(active)):
         n = active[t]
         candidates = score[:n, :, None] + trans  # (n, from, to)
-        best_from = candidates.argmax(1)  # (n, K)
-        best = np.take_along_axis(candidates, best_from[:, None, :], 1)[:, 0]
-        score[:n] = best + em[:n, t]
-        pointers.append(best_from)
+        pointers.append(candidates.argmax(1))  # (n, K)
+        score[:n] = candidates.max(1) + em[:n, t]  # the value at the argmax, exactly
     current = (score + scores.end).argmax(1)  # each row's last tag
     path = np.zeros((batch, length), dtype=np.int64)
     rows = np.arange(batch)

@@ -15,13 +15,13 @@ import contextlib
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from seqlab.errors import SeqlabError
 from seqlab.predict.predictor import Predictor
 from seqlab.serving.batcher import DynamicBatcher
+from seqlab.serving.logs import json_bytes
 from seqlab.serving.settings import Batching, Connections, Limits
 from seqlab.version import __version__
 
@@ -64,9 +65,13 @@ def create_app(
     batching: Batching | None = None,
     backend: str = "?",
     connections: Connections | None = None,
+    opentelemetry: bool = False,
 ) -> FastAPI:
     """The app serving a loaded ``predictor`` (loaded before the server binds its port, so a
-    model that cannot load ends the command in one line and never takes a request)."""
+    model that cannot load ends the command in one line and never takes a request).
+
+    ``opentelemetry``: FastAPI's own spans, metrics and logs for a provider set up outside (for
+    example by ``opentelemetry-instrument``); off, the app does not look for one on every request."""
     limits = limits or Limits()
     batching = batching or Batching()
     connections = connections or Connections()
@@ -84,7 +89,9 @@ def create_app(
         state["status"] = "stopping"
         await batcher.stop()
 
-    app = FastAPI(title="seqlab", version=__version__, lifespan=lifespan)
+    # FastAPI's native OpenTelemetry (FastAPI versions before it keep the option as unused extra)
+    telemetry: dict[str, Any] = {"telemetry": dict.fromkeys(("tracing", "metrics", "logs"), opentelemetry)}
+    app = FastAPI(title="seqlab", version=__version__, lifespan=lifespan, **telemetry)
 
     app.add_middleware(RequestLog, max_body_bytes=limits.max_body_bytes, body_timeout_s=connections.body_timeout_s)
 
@@ -119,7 +126,7 @@ def create_app(
         return JSONResponse({**predictor.card, "seqlab_version": __version__, "serving": serving})
 
     @app.post("/predict")
-    async def predict(request: Request) -> JSONResponse:
+    async def predict(request: Request) -> Response:
         """The same JSON as :meth:`Predictor.predict`: one object for ``text``, a list for ``texts``."""
         parsed = _parse(await request.body(), limits)
         batcher: DynamicBatcher = _ready(state, batcher=True)
@@ -134,7 +141,7 @@ def create_app(
             if parsed.nbest > 1 and isinstance(err, (ValueError, SeqlabError)):  # e.g. a graph that decodes the best
                 raise RequestError(422, f"nbest: {err}", field="nbest") from None
             raise server_fault(request, err) from None
-        return JSONResponse(outputs[0] if parsed.text is not None else outputs)
+        return Response(json_bytes(outputs[0] if parsed.text is not None else outputs), media_type="application/json")
 
     return app
 
@@ -172,7 +179,7 @@ class RequestLog:
             return
         headers = Headers(scope=scope)
         sent_id = headers.get("x-request-id", "")
-        request_id = sent_id if _REQUEST_ID.fullmatch(sent_id) else uuid.uuid4().hex[:16]
+        request_id = sent_id if _REQUEST_ID.fullmatch(sent_id) else secrets.token_hex(8)
         state = scope.setdefault("state", {})
         state.update(request_id=request_id, texts=0)
         start, status = time.perf_counter(), 0

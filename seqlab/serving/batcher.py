@@ -46,11 +46,12 @@ class DynamicBatcher:
     predicts them in one call on a worker thread (the event loop keeps accepting meanwhile).
 
     Requests that arrive while a batch runs wait for the next one, so under load batches fill
-    without waiting. A request larger than ``max_batch_size`` is one batch of its own. Requests
-    asking for different ``nbest`` are predicted in separate calls.
+    without waiting: with ``max_wait_ms=0`` a lone request runs at once, and a batch holds what
+    came in during the one before. A request larger than ``max_batch_size`` is one batch of its
+    own. Requests asking for different ``nbest`` are predicted in separate calls.
     """
 
-    def __init__(self, predict: PredictFunction, max_batch_size: int = 8, max_wait_ms: float = 2.0) -> None:
+    def __init__(self, predict: PredictFunction, max_batch_size: int = 16, max_wait_ms: float = 0.0) -> None:
         if max_batch_size < 1 or max_wait_ms < 0:
             raise ValueError("max_batch_size must be >= 1 and max_wait_ms >= 0")
         self.predict = predict

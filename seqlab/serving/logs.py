@@ -6,6 +6,14 @@ import datetime as dt
 import json
 import logging
 import sys
+from typing import Any
+
+import orjson
+
+
+def json_bytes(value: Any) -> bytes:
+    """``value`` as compact UTF-8 JSON (orjson: a prediction encodes several times faster than with ``json``)."""
+    return orjson.dumps(value)
 
 
 class JsonFormatter(logging.Formatter):
@@ -20,7 +28,10 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        try:
+            return json_bytes(entry).decode()
+        except TypeError:  # what orjson refuses (a lone surrogate, a huge integer) is still logged
+            return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 def configure(level: str = "info") -> logging.Logger:

@@ -39,6 +39,7 @@ def serve(
     drain_s: float = 30.0,
     log_level: str = "info",
     connections: Connections | None = None,
+    opentelemetry: bool = False,
 ) -> None:
     """Serve until SIGTERM. The model is read once per serving process, before the port is bound:
     one server loads it here (its error is raised: one line from the command); each worker of a
@@ -69,11 +70,12 @@ def serve(
             "batching": dataclasses.asdict(batching),
             "connections": dataclasses.asdict(connections),
             "log_level": log_level,
+            "opentelemetry": opentelemetry,
         }
         os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
         uvicorn.run("seqlab.serving.server:app_from_environment", factory=True, workers=workers, **common)
         return
-    app = create_app(source.load(), limits, batching, _backend(source), connections)
+    app = create_app(source.load(), limits, batching, _backend(source), connections, opentelemetry)
     uvicorn.Server(uvicorn.Config(app, **common)).run()
 
 
@@ -91,7 +93,8 @@ def app_from_environment() -> Any:
         log.error("load_failed", extra={"fields": {"error": f"{type(err).__name__}: {err}"}})
         os._exit(LOAD_FAILED)  # the worker cannot serve
     limits, batching = Limits(**settings["limits"]), Batching(**settings["batching"])
-    return create_app(predictor, limits, batching, _backend(source), Connections(**settings["connections"]))
+    connections = Connections(**settings["connections"])
+    return create_app(predictor, limits, batching, _backend(source), connections, settings["opentelemetry"])
 
 
 def _after_drain(signum: int, frame: Any) -> None:

@@ -34,8 +34,8 @@ class Limits:
 class Batching:
     """Dynamic batching across concurrent requests (see :class:`~seqlab.serving.batcher.DynamicBatcher`)."""
 
-    max_batch_size: int = 8
-    max_wait_ms: float = 2.0
+    max_batch_size: int = 16
+    max_wait_ms: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_batch_size, int) or self.max_batch_size < 1:

@@ -121,7 +121,7 @@ def test_health_and_metadata(onnx_server, torch_server):
         card = httpx.get(f"{server.url}/metadata").json()
         assert card["task"].endswith("SequenceLabelingTask") and "B-PER" in card["labels"]
         assert card["seqlab_version"] and card["serving"]["backend"] == backend
-        assert card["serving"]["batching"]["max_batch_size"] == 8
+        assert card["serving"]["batching"]["max_batch_size"] == 16
 
 
 BAD = [  # (body bytes, content type, status, what the answer names)
@@ -205,6 +205,7 @@ def test_bad_arguments_are_one_line_errors(models, tmp_path):
         ([f"model={tmp_path / 'none'}"], "no such model folder"),
         ([f"model={models / 'folder'}", "backend=torch"], "backend=torch needs ckpt_path"),
         ([f"model={models / 'folder'}", "limits.max_texts=0"], "limits.max_texts: expected a positive number"),
+        ([f"model={models / 'folder'}", "opentelemetry=maybe"], "opentelemetry: expected true or false"),
         ([f"model={tmp_path}"], "seqlab-model.json"),  # exists, but is no model folder: fails while loading
     ]:
         result = subprocess.run([sys.executable, "-m", "seqlab.cli.serve", *args], capture_output=True, text=True,

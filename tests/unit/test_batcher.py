@@ -3,6 +3,7 @@ request cannot fail the others, n-best sizes are never mixed."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -41,6 +42,31 @@ def test_concurrent_requests_share_batches_and_get_their_own_answers():
         assert [a["text"] for a in answer] == texts
     assert all(len(texts) <= 8 + 1 for texts, _ in calls)  # a batch closes once it reaches the size
     assert len(calls) < 30 and batcher.batches == len(calls) and batcher.texts == 40
+
+
+def test_without_waiting_requests_that_arrive_during_a_batch_share_the_next():
+    """max_wait_ms=0 (the default): a lone request runs at once, and those arriving while it runs
+    are batched together, so batches fill under load without anyone waiting for company."""
+    calls: list = []
+    model = echo_model(calls)
+
+    def slow(texts: list[str], nbest: int) -> list[dict]:
+        time.sleep(0.05)
+        return model(texts, nbest)
+
+    async def main():
+        batcher = DynamicBatcher(slow, max_batch_size=8, max_wait_ms=0)
+        batcher.start()
+        first = asyncio.ensure_future(batcher.submit(["first"]))
+        await asyncio.sleep(0.01)  # the first batch is running
+        rest = await asyncio.gather(*(batcher.submit([f"r{i}"]) for i in range(12)))
+        await batcher.stop()
+        return await first, rest
+
+    first, rest = run(main())
+    assert first == [{"text": "first", "nbest": 1}]
+    assert [answer[0]["text"] for answer in rest] == [f"r{i}" for i in range(12)]
+    assert [len(texts) for texts, _ in calls] == [1, 8, 4]
 
 
 def test_a_failing_request_fails_alone():
