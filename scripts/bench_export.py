@@ -53,6 +53,8 @@ else:
     from seqlab.predict.predictor import Predictor
     predictor = Predictor.from_pretrained(model, splitter="whitespace", threads=threads)
 loaded = time.perf_counter()
+from seqlab.predict.collector import set_aside_loaded_objects
+set_aside_loaded_objects()  # as seqlab-predict and seqlab-serve do once the model is open
 predictor.predict(texts[:256])  # warm-up
 best = float("inf")
 for _ in range(2):

@@ -7,7 +7,9 @@ machine):
 - prepared: the network on batches already featurised, collated and sorted by length (what a
   training loop's evaluation times): features, then Viterbi;
 - raw: ``Predictor.predict(lines)``: split, featurise, features, Viterbi and marginals, spans with
-  scores, one JSON-ready dict per line.
+  scores, one JSON-ready dict per line; the objects alive once the model is open are set aside
+  from garbage collection, as ``seqlab-predict`` and ``seqlab-serve`` do
+  (:func:`seqlab.predict.collector.set_aside_loaded_objects`).
 
     python scripts/bench_predict.py --checkpoint outputs/conll/checkpoints/last.ckpt \\
         --data ../shared/data/conll2003/test.txt --out results
@@ -29,6 +31,7 @@ from pathlib import Path
 import torch
 
 from seqlab.featurizers import batch_inputs
+from seqlab.predict.collector import set_aside_loaded_objects
 from seqlab.predict.predictor import Predictor
 
 from conll_text import conll_sentences  # scripts/conll_text.py
@@ -58,6 +61,7 @@ def main() -> None:
     for start in range(0, len(order), args.batch_size):
         mask, inputs = batch_inputs(backend.featurizers, [sentences[i] for i in order[start : start + args.batch_size]])
         batches.append((torch.from_numpy(mask), {k: torch.from_numpy(v) for k, v in inputs.items()}))
+    set_aside_loaded_objects()
 
     @torch.inference_mode()
     def prepared() -> None:

@@ -172,9 +172,11 @@ def _predict_into(cfg: DictConfig, sink: IO[str]) -> int:
     """Open the model, predict every input line into ``sink`` (with ``select=K``, the K most
     uncertain only); the number of texts written."""
     from seqlab.cli.selection import select_into
+    from seqlab.predict.collector import set_aside_loaded_objects
     from seqlab.predict.predictor import Predictor
 
     predictor = Predictor.open(**open_arguments(cfg))
+    set_aside_loaded_objects()
     check_output_format(predictor, cfg.format, cfg.ckpt_path or cfg.model)
     writer = output_writer(cfg, predictor)
     count = 0

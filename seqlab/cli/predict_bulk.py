@@ -140,6 +140,7 @@ def _spawned_rank(world: World, job: BulkJob, errors: Any) -> None:
 def run_rank(world: World, job: BulkJob) -> None:
     """One rank: open the model and predict its chunks; rank 0 writes the output and renames it into place."""
     from seqlab.cli.predict import check_output_format, format_prediction, read_lines
+    from seqlab.predict.collector import set_aside_loaded_objects
     from seqlab.predict.predictor import Predictor
 
     writer = world.rank == 0
@@ -150,6 +151,7 @@ def run_rank(world: World, job: BulkJob) -> None:
     device = f"cuda:{world.local_rank}" if opening["device"] == "cuda" else opening["device"]
     with process_group(world):
         predictor = Predictor.open(**{**opening, "device": device, "threads": threads})
+        set_aside_loaded_objects()
         check_output_format(predictor, job.format, str(opening["ckpt_path"] or opening["model"]))
         sink = None
         if writer:

@@ -114,7 +114,8 @@ class Predictor:
             backend: ``auto`` runs a folder with ONNX Runtime and a checkpoint with torch;
                 ``onnx`` exports a checkpoint to a temporary folder first; ``torch`` needs a checkpoint.
             device: torch device (checkpoints run with torch).
-            threads: intra-op threads (``None``: the backend's default).
+            threads: cores to use: torch's intra-op threads, or ONNX Runtime runs of a batch's length
+                groups at once, one thread each (``None``: torch's default; ONNX: each CPU available).
         """
         found = check_source(model, ckpt_path, backend, nbest)
         exported = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from seqlab.predict.collector import set_aside_loaded_objects
 from seqlab.predict.predictor import Predictor, backend_name, check_source
 
 
@@ -18,7 +19,7 @@ class ModelSource:
         ckpt_path: a checkpoint (runs with torch; ``backend="onnx"`` exports it to a temporary
             folder first).
         backend: ``auto`` (the source's own), ``onnx`` or ``torch``.
-        threads: intra-op threads per worker (``None``: the backend's default).
+        threads: cores per worker (``None``: the backend's default; see :meth:`Predictor.open`).
         device: torch device for checkpoints.
         batch_size: texts per forward pass.
     """
@@ -51,4 +52,6 @@ class ModelSource:
 
     def load(self) -> Predictor:
         """The predictor (errors name the file, as ``seqlab-predict``'s do)."""
-        return Predictor.open(**dataclasses.asdict(self))
+        predictor = Predictor.open(**dataclasses.asdict(self))
+        set_aside_loaded_objects()
+        return predictor

@@ -92,8 +92,9 @@ def test_model_folder_predicts_what_the_torch_task_predicts(make_config, tmp_pat
     folder = export_model(Predictor(task).backend, tmp_path / "model", card={"name": name})
     texts = sample_texts(kind)
     expected = Predictor(task, batch_size=7).predict(texts)
-    got = Predictor.from_pretrained(folder, batch_size=5).predict(texts)
-    assert_same_predictions(expected, got)
+    for threads, batch_size in ((1, 5), (3, 16)):  # one run at a time; several length groups at once
+        got = Predictor.from_pretrained(folder, batch_size=batch_size, threads=threads).predict(texts)
+        assert_same_predictions(expected, got)
     if kind == "ner":
         assert len({tag for p in expected for tag in p["tags"]}) > 2  # the random model tags variously
 
