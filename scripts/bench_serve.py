@@ -42,6 +42,8 @@ if source.endswith(".ckpt"):
     predictor = Predictor.from_checkpoint(source)
 else:
     predictor = Predictor.from_pretrained(source, threads=threads)
+from seqlab.predict.collector import set_aside_loaded_objects
+set_aside_loaded_objects()  # as the server does once its model is open
 predictor.predict(texts[:256])
 best = 0.0
 for _ in range(2):
