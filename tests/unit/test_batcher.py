@@ -3,7 +3,7 @@ request cannot fail the others, n-best sizes are never mixed."""
 from __future__ import annotations
 
 import asyncio
-import time
+import threading
 
 import pytest
 
@@ -49,19 +49,27 @@ def test_without_waiting_requests_that_arrive_during_a_batch_share_the_next():
     are batched together, so batches fill under load without anyone waiting for company."""
     calls: list = []
     model = echo_model(calls)
+    started, release = threading.Event(), threading.Event()
 
-    def slow(texts: list[str], nbest: int) -> list[dict]:
-        time.sleep(0.05)
+    def held(texts: list[str], nbest: int) -> list[dict]:
+        started.set()
+        release.wait(10)  # the first batch runs until every other request is queued
         return model(texts, nbest)
 
     async def main():
-        batcher = DynamicBatcher(slow, max_batch_size=8, max_wait_ms=0)
+        batcher = DynamicBatcher(held, max_batch_size=8, max_wait_ms=0)
         batcher.start()
         first = asyncio.ensure_future(batcher.submit(["first"]))
-        await asyncio.sleep(0.01)  # the first batch is running
-        rest = await asyncio.gather(*(batcher.submit([f"r{i}"]) for i in range(12)))
+        for _ in range(1000):  # at most 10 s
+            if started.is_set():
+                break
+            await asyncio.sleep(0.01)
+        rest = asyncio.gather(*(batcher.submit([f"r{i}"]) for i in range(12)))
+        await asyncio.sleep(0.05)  # every request is queued behind the running batch
+        release.set()
+        answers = await first, await rest
         await batcher.stop()
-        return await first, rest
+        return answers
 
     first, rest = run(main())
     assert first == [{"text": "first", "nbest": 1}]
