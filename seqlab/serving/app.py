@@ -14,8 +14,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 import re
-import secrets
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -57,6 +57,9 @@ class RequestError(Exception):
 
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: Request ids: 64 random bits from a generator seeded once per process by the OS (drawing from the
+#: OS per request is a system call, which hands the GIL to the prediction threads mid-request).
+_ids = random.Random()
 
 
 def create_app(
@@ -179,7 +182,7 @@ class RequestLog:
             return
         headers = Headers(scope=scope)
         sent_id = headers.get("x-request-id", "")
-        request_id = sent_id if _REQUEST_ID.fullmatch(sent_id) else secrets.token_hex(8)
+        request_id = sent_id if _REQUEST_ID.fullmatch(sent_id) else f"{_ids.getrandbits(64):016x}"
         state = scope.setdefault("state", {})
         state.update(request_id=request_id, texts=0)
         start, status = time.perf_counter(), 0

@@ -101,6 +101,8 @@ def test_answers_equal_the_predictors(models, onnx_server, torch_server):
     assert httpx.post(f"{torch_server.url}/predict", json={"texts": TEXTS}).json() == torch_predictions
     one = httpx.post(f"{onnx_server.url}/predict", json={"text": TEXTS[0]})
     assert one.status_code == 200 and one.json() == onnx[0] and one.headers["x-request-id"]
+    ids = {httpx.post(f"{onnx_server.url}/predict", json={"text": "a"}).headers["x-request-id"] for _ in range(20)}
+    assert len(ids) == 20 and all(len(i) == 16 for i in ids)  # a new id per request
     nbest = Predictor.from_checkpoint(models / "model.ckpt", nbest=3).predict(TEXTS[:3])
     assert httpx.post(f"{torch_server.url}/predict", json={"texts": TEXTS[:3], "nbest": 3}).json() == nbest
 
