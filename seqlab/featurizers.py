@@ -59,6 +59,21 @@ def length_mask(lengths: np.ndarray, width: int | None = None) -> np.ndarray:
     return np.arange(width)[None, :] < lengths[:, None]
 
 
+#: Tokens a featurizer remembers the ids of between batches (a few MB at most).
+REMEMBERED_TOKENS = 50_000
+
+
+def remembered(featurizer: object) -> dict[str, Any]:
+    """``featurizer``'s ids of the tokens met before, a new table once it holds
+    :data:`REMEMBERED_TOKENS`: tokens follow Zipf's law, so most of a batch's were met in the
+    batches before, and each is normalised and encoded once, not once per batch. A table is
+    replaced, never emptied, so a batch featurised on another thread keeps the one it holds."""
+    known: dict[str, Any] | None = featurizer.__dict__.get("_remembered")
+    if known is None or len(known) >= REMEMBERED_TOKENS:
+        known = featurizer.__dict__["_remembered"] = {}  # as functools.cached_property stores (frozen dataclasses)
+    return known
+
+
 def featurizer_source(
     name: str, featurizer: Callable[..., Any], sentences: Sequence[Any], given: Mapping[str, Sequence[Any]]
 ) -> Sequence[Any]:
@@ -125,7 +140,7 @@ class WordIds:
                 found = vocabulary.get(normalize(token.lower()))
             return UNK_ID if found is None else found
 
-        known: dict[str, int] = {}
+        known = remembered(self)
         return np.fromiter(
             (known[t] if t in known else known.setdefault(t, word_id(t)) for s in sentences for t in s), dtype=np.int64
         )
@@ -164,7 +179,8 @@ class CharIds:
         positions = np.fromiter(
             (index.setdefault(token, len(index)) for tokens in sentences for token in tokens), dtype=np.int64
         )
-        rows = [self._char_ids(token) for token in index]
+        known = remembered(self)
+        rows = [known[t] if t in known else known.setdefault(t, self._char_ids(t)) for t in index]
         sizes = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
         table = np.zeros((len(rows), max(1, int(sizes.max(initial=1)))), dtype=np.int64)
         table[length_mask(sizes, table.shape[1])] = np.fromiter(

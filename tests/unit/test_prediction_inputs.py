@@ -9,6 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from seqlab import featurizers
 from seqlab.data.tag_schemes import allowed_transitions, labels_for_types
 from seqlab.featurizers import CasingIds, CharIds, WordIds, batch_inputs, pad_arrays
 from seqlab.modules.crf import CRF, backward_scores, forward_scores
@@ -29,6 +30,22 @@ def test_padded_batches_equal_the_padded_arrays_of_each_sentence(sentences, lowe
         if isinstance(featurizer, WordIds) and any(any(c.isspace() for c in t) for s in sentences for t in s):
             continue  # the tokenizer splits a token at whitespace; one token keeps one id in a batch
         np.testing.assert_array_equal(featurizer.padded(sentences), pad_arrays(featurizer(sentences)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(batches=st.lists(SENTENCES, min_size=1, max_size=5), limit=st.integers(1, 8))
+def test_tokens_remembered_between_batches_give_what_a_fresh_featurizer_gives(batches, limit):
+    word_tokenizer, char_tokenizer = train_word_tokenizer(VOCABULARY), train_char_tokenizer(VOCABULARY)
+    words, chars = WordIds(word_tokenizer, lowercase_fallback=True), CharIds(char_tokenizer, max_chars=4)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(featurizers, "REMEMBERED_TOKENS", limit)
+        for sentences in batches:
+            sentences = [[t for t in s if not any(c.isspace() for c in t)] or ["x"] for s in sentences]
+            fresh_words, fresh_chars = WordIds(word_tokenizer, lowercase_fallback=True), CharIds(char_tokenizer, 4)
+            np.testing.assert_array_equal(words.padded(sentences), fresh_words.padded(sentences))
+            np.testing.assert_array_equal(chars.padded(sentences), fresh_chars.padded(sentences))
+            distinct = len({t for s in sentences for t in s})
+            assert all(len(f.__dict__["_remembered"]) <= limit + distinct for f in (words, chars))  # bounded
 
 
 def test_batch_inputs_give_the_mask_and_refuse_an_empty_sentence():
