@@ -8,6 +8,10 @@ run on one machine:
 - served: ``seqlab-serve`` in its own process, one test sentence per ``POST /predict``, from a
   closed-loop client (asyncio, raw HTTP/1.1 keep-alive, little CPU of its own) at concurrency 1,
   8 and 32: sentences/s, p50 and p99 latency; every run is bounded in requests and seconds;
+- HTTP alone: ``GET /health`` at concurrency 32 from the same client, no model work: what the
+  HTTP stack costs a request;
+- for each load, the CPU time the server (all its processes) and the client spent per request and
+  the server's busy cores (Linux ``/proc``): where a served request's time goes;
 - malformed (``--flood``): 10 kinds x 1,000 bad requests at concurrency 8; counts of each status,
   ``/health`` afterwards, and the server's RSS before and after.
 
@@ -50,7 +54,14 @@ for _ in range(2):
     start = time.perf_counter()
     predictor.predict(texts)
     best = max(best, len(texts) / (time.perf_counter() - start))
-print(json.dumps({"sentences_per_s": round(best, 1)}))
+batch = int(sys.argv[4])  # the server's batch size: file-order chunks, as concurrent requests fill batches
+start, cpu = time.perf_counter(), time.process_time()
+for i in range(0, len(texts), batch):
+    predictor.predict(texts[i : i + batch])
+wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+print(json.dumps({"sentences_per_s": round(best, 1), "batch": batch,
+                  "batch_sentences_per_s": round(len(texts) / wall, 1),
+                  "batch_cpu_ms_per_sentence": round(1000 * cpu / len(texts), 3)}))
 """
 
 
@@ -58,6 +69,40 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and the processes under it (Linux /proc)."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:  # ended meanwhile
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {pid}, True
+    while grew:
+        below = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= below
+        grew = bool(below)
+    return sum(cpu.get(p, 0.0) for p in tree)
+
+
+async def measured_load(pid: int, *args, **kwargs) -> dict:
+    """:func:`load`, with the CPU the server (all its processes) and this client spent per request."""
+    server_start, client_start, start = tree_cpu_s(pid), time.process_time(), time.perf_counter()
+    result = await load(*args, **kwargs)
+    wall = time.perf_counter() - start
+    server, client = tree_cpu_s(pid) - server_start, time.process_time() - client_start
+    result.update(server_cpu_ms_per_request=round(1000 * server / result["requests"], 3),
+                  server_cores_busy=round(server / wall, 2),
+                  client_cpu_ms_per_request=round(1000 * client / result["requests"], 3))
+    return result
 
 
 def rss_mb(pid: int) -> float:
@@ -113,8 +158,12 @@ class Client:
         self.reader = self.writer = None
 
 
-async def load(port: int, texts: list[str], concurrency: int, max_requests: int, max_seconds: float) -> dict:
-    """Closed loop: ``concurrency`` connections each send one sentence, wait, send the next."""
+async def load(port: int, texts: list[str], concurrency: int, max_requests: int, max_seconds: float,
+               http_only: bool = False) -> dict:
+    """Closed loop: ``concurrency`` connections each send one sentence, wait, send the next.
+
+    ``http_only`` sends ``GET /health`` instead: the same connections, parsing and middleware
+    (request id, log line) with no model work, so its rate is the HTTP stack's ceiling."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     next_index = 0
@@ -127,7 +176,10 @@ async def load(port: int, texts: list[str], concurrency: int, max_requests: int,
             text = texts[next_index % len(texts)]
             next_index += 1
             start = time.perf_counter()
-            status, _ = await client.request("POST", "/predict", json.dumps({"text": text}).encode())
+            if http_only:
+                status, _ = await client.request("GET", "/health")
+            else:
+                status, _ = await client.request("POST", "/predict", json.dumps({"text": text}).encode())
             latencies.append(time.perf_counter() - start)
             statuses[status] = statuses.get(status, 0) + 1
         client.close()
@@ -207,19 +259,34 @@ def start_server(source: str, threads: int, workdir: Path, extra: list[str]) -> 
     raise RuntimeError("the server did not become ready in 120 s")
 
 
+def server_batch(args: argparse.Namespace) -> int:
+    """``batching.max_batch_size`` as the server runs it: an override given, or conf/serve.yaml's 16."""
+    for override in args.server_arg:
+        key, _, value = override.partition("=")
+        if key == "batching.max_batch_size":
+            return int(value)
+    return 16
+
+
 def bench(name: str, source: str, texts: list[str], args: argparse.Namespace, workdir: Path) -> dict:
     texts_file = workdir / "texts.json"
     texts_file.write_text(json.dumps(texts))
     in_process = json.loads(subprocess.run(
-        [sys.executable, "-c", IN_PROCESS, source, str(args.threads), str(texts_file)], capture_output=True,
+        [sys.executable, "-c", IN_PROCESS, source, str(args.threads), str(texts_file), str(server_batch(args))],
+        capture_output=True,
         text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": str(args.threads)}).stdout.splitlines()[-1])
     process, port = start_server(source, args.threads, workdir, args.server_arg)
     try:
         asyncio.run(load(port, texts, 8, 500, 30))  # warm-up
         served = {}
         for concurrency in (1, 8, 32):
-            served[str(concurrency)] = asyncio.run(load(port, texts, concurrency, args.requests, args.max_seconds))
-        result = {"source": source, "in_process_sentences_per_s": in_process["sentences_per_s"], "served": served}
+            served[str(concurrency)] = asyncio.run(
+                measured_load(process.pid, port, texts, concurrency, args.requests, args.max_seconds))
+        http_only = asyncio.run(
+            measured_load(process.pid, port, texts, 32, args.requests, args.max_seconds, http_only=True))
+        result = {"source": source, "in_process_sentences_per_s": in_process["sentences_per_s"],
+                  "in_process_at_server_batch": {k: v for k, v in in_process.items() if k != "sentences_per_s"},
+                  "served": served, "http_only_c32": http_only}
         if args.flood:
             rss_before = rss_mb(process.pid)
             result["flood"] = asyncio.run(flood(port, args.flood_per_kind, 8))
@@ -240,13 +307,26 @@ def table(results: dict) -> str:
     lines = [f"Machine: {results['machine']}; {results['cpus']} CPUs; server threads {results['threads']}; "
              f"server overrides {results['server_args'] or 'none'}; "
              f"client and server share the cores. Command: `{results['command']}`", ""]
-    lines += ["| model | in-process sentences/s | concurrency | served sentences/s | ratio | p50 ms | p99 ms |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["| model | in-process sentences/s | concurrency | served sentences/s | ratio | p50 ms | p99 ms "
+              "| server CPU ms / request | server cores busy | client CPU ms / request |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in results["models"].items():
         for c, s in r["served"].items():
             ratio = s["sentences_per_s"] / r["in_process_sentences_per_s"]
             lines.append(f"| {name} | {r['in_process_sentences_per_s']} | {c} | {s['sentences_per_s']} | "
-                         f"{ratio:.2f}x | {s['p50_ms']} | {s['p99_ms']} |")
+                         f"{ratio:.2f}x | {s['p50_ms']} | {s['p99_ms']} | {s['server_cpu_ms_per_request']} "
+                         f"| {s['server_cores_busy']} | {s['client_cpu_ms_per_request']} |")
+    for name, r in results["models"].items():
+        b = r["in_process_at_server_batch"]
+        lines += ["", f"In-process at the server's batch size, {name} (file-order batches of {b['batch']}): "
+                      f"{b['batch_sentences_per_s']} sentences/s, CPU {b['batch_cpu_ms_per_sentence']} ms / sentence"]
+    for name, r in results["models"].items():
+        h = r["http_only_c32"]
+        ceiling = h["sentences_per_s"] / r["in_process_sentences_per_s"]
+        lines += ["", f"HTTP stack alone, {name} (`GET /health`, same client, concurrency 32, no model work): "
+                      f"{h['sentences_per_s']} requests/s = {ceiling:.2f}x "
+                      f"in-process, p50 {h['p50_ms']} ms, server CPU {h['server_cpu_ms_per_request']} ms / request "
+                      f"({h['server_cores_busy']} cores busy): the HTTP part of a request's cost"]
     for name, r in results["models"].items():
         if "flood" not in r:
             continue
