@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from conll_text import conll_lines  # scripts/conll_text.py
+from process_tree import tree_rss_kb  # scripts/process_tree.py
 
 #: Runs a command and prints the peak RSS (kB) of its largest process, children included.
 WRAPPER = r"""
@@ -44,21 +45,6 @@ def write_repeated(sentences: list[str], count: int, path: Path) -> None:
     with path.open("w", encoding="utf-8") as out:
         for i in range(count):
             out.write(sentences[i % len(sentences)] + "\n")
-
-
-def tree_rss_kb(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants, summed (kB)."""
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                stack.extend(int(child) for child in (task / "children").read_text().split())
-        except (OSError, StopIteration, ValueError):
-            continue
-    return total
 
 
 def run_predict(checkpoint: str, source: Path, output: Path, processes: int, workdir: Path) -> dict:

@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 from conll_text import conll_lines  # scripts/conll_text.py
+from process_tree import tree_cpu_s  # scripts/process_tree.py
 
 IN_PROCESS = r"""
 import json, sys, time
@@ -69,28 +70,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def tree_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) used so far by ``pid`` and the processes under it (Linux /proc)."""
-    parents: dict[int, int] = {}
-    cpu: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rpartition(")")[2].split()
-        except OSError:  # ended meanwhile
-            continue
-        parents[int(entry.name)] = int(fields[1])
-        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-    tree, grew = {pid}, True
-    while grew:
-        below = {child for child, parent in parents.items() if parent in tree} - tree
-        tree |= below
-        grew = bool(below)
-    return sum(cpu.get(p, 0.0) for p in tree)
 
 
 async def measured_load(pid: int, *args, **kwargs) -> dict:
@@ -163,7 +142,7 @@ async def load(port: int, texts: list[str], concurrency: int, max_requests: int,
     """Closed loop: ``concurrency`` connections each send one sentence, wait, send the next.
 
     ``http_only`` sends ``GET /health`` instead: the same connections, parsing and middleware
-    (request id, log line) with no model work, so its rate is the HTTP stack's ceiling."""
+    (request id, log line) with no model work: what the HTTP stack alone costs a request."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     next_index = 0
@@ -322,9 +301,9 @@ def table(results: dict) -> str:
                       f"{b['batch_sentences_per_s']} sentences/s, CPU {b['batch_cpu_ms_per_sentence']} ms / sentence"]
     for name, r in results["models"].items():
         h = r["http_only_c32"]
-        ceiling = h["sentences_per_s"] / r["in_process_sentences_per_s"]
+        ratio = h["sentences_per_s"] / r["in_process_sentences_per_s"]
         lines += ["", f"HTTP stack alone, {name} (`GET /health`, same client, concurrency 32, no model work): "
-                      f"{h['sentences_per_s']} requests/s = {ceiling:.2f}x "
+                      f"{h['sentences_per_s']} requests/s = {ratio:.2f}x "
                       f"in-process, p50 {h['p50_ms']} ms, server CPU {h['server_cpu_ms_per_request']} ms / request "
                       f"({h['server_cores_busy']} cores busy): the HTTP part of a request's cost"]
     for name, r in results["models"].items():
