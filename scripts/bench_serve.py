@@ -35,7 +35,8 @@ import time
 from pathlib import Path
 
 from conll_text import conll_lines  # scripts/conll_text.py
-from process_tree import tree_cpu_s  # scripts/process_tree.py
+from omegaconf import OmegaConf
+from process_tree import rss_kb, tree_cpu_s  # scripts/process_tree.py
 
 IN_PROCESS = r"""
 import json, sys, time
@@ -85,10 +86,7 @@ async def measured_load(pid: int, *args, **kwargs) -> dict:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return rss_kb(pid) / 1024
 
 
 class Client:
@@ -239,12 +237,12 @@ def start_server(source: str, threads: int, workdir: Path, extra: list[str]) -> 
 
 
 def server_batch(args: argparse.Namespace) -> int:
-    """``batching.max_batch_size`` as the server runs it: an override given, or conf/serve.yaml's 16."""
+    """``batching.max_batch_size`` as the server runs it: an override given, or conf/serve.yaml's."""
     for override in args.server_arg:
         key, _, value = override.partition("=")
         if key == "batching.max_batch_size":
             return int(value)
-    return 16
+    return int(OmegaConf.load(Path(__file__).resolve().parents[1] / "conf" / "serve.yaml").batching.max_batch_size)
 
 
 def bench(name: str, source: str, texts: list[str], args: argparse.Namespace, workdir: Path) -> dict:

@@ -21,14 +21,19 @@ def process_tree(root: int) -> list[int]:
     return found
 
 
+def rss_kb(pid: int) -> int:
+    """Resident memory of one process (kB; 0 for one with no memory of its own left, a zombie)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+
+
 def tree_rss_kb(root: int) -> int:
     """Resident memory of ``root`` and all its descendants, summed (kB)."""
     total = 0
     for pid in process_tree(root):
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
-            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-        except (OSError, StopIteration, ValueError):
+            total += rss_kb(pid)
+        except (OSError, ValueError):
             continue
     return total
 
